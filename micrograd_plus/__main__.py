@@ -1,0 +1,7 @@
+"""``python -m micrograd_plus``: the command line."""
+
+import sys
+
+from micrograd_plus.cli import main
+
+sys.exit(main())

@@ -1,0 +1,102 @@
+"""n-ary helpers over sequences of Values (plain numbers are accepted too).
+
+``sum``, ``mean``, ``dot`` and ``logsumexp`` each make **one** node with one
+parent per operand, rather than a chain of binary nodes: the graph is smaller,
+backward is faster, and a drawing of a neuron shows one ``dot`` where the math
+has one dot product.
+
+>>> from micrograd_plus import Value, functional as F
+>>> w, x = [Value(0.5), Value(-1.0)], [Value(2.0), Value(3.0)]
+>>> y = F.dot(w, x)
+>>> y.backward()
+>>> y.data, [wi.grad for wi in w], len(y.parents)
+(-2.0, [2.0, 3.0], 4)
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Iterable
+from operator import mul
+
+from micrograd_plus.engine import Operand, Value, _lift, _result
+
+__all__ = ["sum", "mean", "dot", "logsumexp", "softmax", "log_softmax"]
+
+
+def _nonempty(values: Iterable[Operand], what: str) -> tuple[Value, ...]:
+    nodes = tuple(map(_lift, values))
+    if not nodes:
+        raise ValueError(f"{what} of an empty sequence is undefined; pass at least one value")
+    return nodes
+
+
+def sum(values: Iterable[Operand]) -> Value:
+    """Σ v_i as one node; every local derivative is 1. The sum of nothing is ``Value(0.0)``.
+
+    >>> sum([Value(1.0), 2, Value(3.5)]).data
+    6.5
+    """
+    nodes = tuple(map(_lift, values))
+    if not nodes:
+        return Value(0.0)
+    return _result(builtins.sum([v.data for v in nodes]), nodes, (1.0,) * len(nodes), "sum")
+
+
+def mean(values: Iterable[Operand]) -> Value:
+    """(1/n) Σ v_i as one node; every local derivative is 1/n.
+
+    >>> mean([1, 2, 6]).data
+    3.0
+    """
+    nodes = _nonempty(values, "mean")
+    n = len(nodes)
+    return _result(builtins.sum([v.data for v in nodes]) / n, nodes, (1.0 / n,) * n, "mean")
+
+
+def dot(ws: Iterable[Operand], xs: Iterable[Operand]) -> Value:
+    """Σ w_i x_i as one node with parents (w_1..w_n, x_1..x_n); d/dw_i = x_i, d/dx_i = w_i.
+
+    >>> dot([1, 2], [3, 4]).data
+    11.0
+    """
+    w_nodes, x_nodes = _nonempty(ws, "dot"), _nonempty(xs, "dot")
+    if len(w_nodes) != len(x_nodes):
+        raise ValueError(f"dot needs two sequences of equal length, got {len(w_nodes)} and {len(x_nodes)}")
+    w_data = [w.data for w in w_nodes]
+    x_data = [x.data for x in x_nodes]
+    return _result(builtins.sum(map(mul, w_data, x_data)), w_nodes + x_nodes, (*x_data, *w_data), "dot")
+
+
+def logsumexp(values: Iterable[Operand]) -> Value:
+    """log Σ e^(v_i) as one node; d/dv_i = softmax(v)_i. Shifted by max(v), so ±1000 is fine.
+
+    >>> round(logsumexp([1000, 1000]).data, 6)
+    1000.693147
+    """
+    nodes = _nonempty(values, "logsumexp")
+    m = max([v.data for v in nodes])
+    exps = [math.exp(v.data - m) for v in nodes]  # each in (0, 1]: no overflow
+    total = builtins.sum(exps)
+    return _result(m + math.log(total), nodes, tuple([e / total for e in exps]), "logsumexp")
+
+
+def log_softmax(values: Iterable[Operand]) -> list[Value]:
+    """log softmax(v)_i = v_i - logsumexp(v), one ``-`` node per output.
+
+    >>> [round(p.data, 4) for p in log_softmax([0, 0])]
+    [-0.6931, -0.6931]
+    """
+    nodes = _nonempty(values, "log_softmax")
+    lse = logsumexp(nodes)
+    return [v - lse for v in nodes]
+
+
+def softmax(values: Iterable[Operand]) -> list[Value]:
+    """softmax(v)_i = e^(v_i - logsumexp(v)); the exponent is <= 0, so it never overflows.
+
+    >>> [round(p.data, 4) for p in softmax([1000, 0, -1000])]
+    [1.0, 0.0, 0.0]
+    """
+    return [v.exp() for v in log_softmax(_nonempty(values, "softmax"))]

@@ -1,0 +1,167 @@
+"""The engine's op table and Hypothesis strategies for testing functions of Values.
+
+``OPS`` has one row per public op: how to build it from Values, an independent
+plain-float reference written with :mod:`math`, and the domain each input is
+drawn from (kept away from kinks, poles and overflow). Our own test suite
+drives both value tests and finite-difference derivative tests from it, and
+test authors can use the same rows and strategies for their own functions.
+
+Hypothesis is needed only for the strategies (install the ``dev`` extra).
+
+>>> spec = OPS["tanh"]
+>>> x = 0.5
+>>> spec.build(Value(x)).data == spec.reference(x)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from micrograd_plus import functional as F
+from micrograd_plus.engine import Value
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+__all__ = ["OPS", "Domain", "OpSpec", "op_inputs"]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Inputs in [low, high], at least ``margin`` away from each point in ``avoid`` (kinks, poles)."""
+
+    low: float = -3.0
+    high: float = 3.0
+    avoid: tuple[float, ...] = ()
+    margin: float = 1e-2
+
+    def contains(self, x: float) -> bool:
+        return self.low <= x <= self.high and all(abs(x - a) >= self.margin for a in self.avoid)
+
+
+REAL = Domain()
+POSITIVE = Domain(0.1, 5.0)
+NONZERO = Domain(-3.0, 3.0, avoid=(0.0,), margin=0.1)
+AWAY_FROM_ZERO = Domain(-3.0, 3.0, avoid=(0.0,))
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One op: ``build`` makes it from Values, ``reference`` computes it from floats."""
+
+    name: str
+    covers: str  # the public name this row tests: a Value method or a functional helper
+    build: Callable[..., Value]
+    reference: Callable[..., float]
+    domains: tuple[Domain, ...]
+
+    @property
+    def arity(self) -> int:
+        return len(self.domains)
+
+
+def _sigmoid(x: float) -> float:
+    return 0.5 * (1.0 + math.tanh(0.5 * x))  # σ(x) = (1 + tanh(x/2)) / 2, independent of the engine's form
+
+
+def _logsumexp(*xs: float) -> float:
+    return math.log(math.fsum(math.exp(x) for x in xs))
+
+
+def _rows() -> list[OpSpec]:
+    def row(name: str, covers: str, build: Callable[..., Value], ref: Callable[..., float], *doms: Domain) -> OpSpec:
+        return OpSpec(name, covers, build, ref, doms)
+
+    return [
+        row("a + b", "__add__", lambda a, b: a + b, lambda a, b: a + b, REAL, REAL),
+        row("2.5 + a", "__radd__", lambda a: 2.5 + a, lambda a: 2.5 + a, REAL),
+        row("a - b", "__sub__", lambda a, b: a - b, lambda a, b: a - b, REAL, REAL),
+        row("2.5 - a", "__rsub__", lambda a: 2.5 - a, lambda a: 2.5 - a, REAL),
+        row("a * b", "__mul__", lambda a, b: a * b, lambda a, b: a * b, REAL, REAL),
+        row("2.5 * a", "__rmul__", lambda a: 2.5 * a, lambda a: 2.5 * a, REAL),
+        row("a / b", "__truediv__", lambda a, b: a / b, lambda a, b: a / b, REAL, NONZERO),
+        row("2.5 / a", "__rtruediv__", lambda a: 2.5 / a, lambda a: 2.5 / a, NONZERO),
+        row("a ** 3", "__pow__", lambda a: a**3, lambda a: a * a * a, REAL),
+        row("a ** -2", "__pow__", lambda a: a**-2, lambda a: 1.0 / (a * a), NONZERO),
+        row("a ** 2.5", "__pow__", lambda a: a**2.5, lambda a: math.exp(2.5 * math.log(a)), POSITIVE),
+        row("a ** b", "__pow__", lambda a, b: a**b, lambda a, b: math.exp(b * math.log(a)), POSITIVE, REAL),
+        row("2 ** a", "__rpow__", lambda a: 2**a, lambda a: math.exp(a * math.log(2.0)), REAL),
+        row("-a", "__neg__", lambda a: -a, lambda a: -a, REAL),
+        row("abs(a)", "__abs__", abs, lambda a: math.copysign(a, 1.0), AWAY_FROM_ZERO),
+        row("exp", "exp", lambda a: a.exp(), math.exp, Domain(-5.0, 5.0)),
+        row("log", "log", lambda a: a.log(), math.log, POSITIVE),
+        row("sqrt", "sqrt", lambda a: a.sqrt(), lambda a: math.pow(a, 0.5), POSITIVE),
+        row("tanh", "tanh", lambda a: a.tanh(), lambda a: (1 - math.exp(-2 * a)) / (1 + math.exp(-2 * a)), REAL),
+        row("sigmoid", "sigmoid", lambda a: a.sigmoid(), _sigmoid, Domain(-10.0, 10.0)),
+        row("relu", "relu", lambda a: a.relu(), lambda a: max(a, 0.0), AWAY_FROM_ZERO),
+        row("leaky_relu", "leaky_relu", lambda a: a.leaky_relu(), lambda a: a if a > 0 else 0.01 * a, AWAY_FROM_ZERO),
+        row(
+            "leaky_relu(0.2)",
+            "leaky_relu",
+            lambda a: a.leaky_relu(0.2),
+            lambda a: a if a > 0 else 0.2 * a,
+            AWAY_FROM_ZERO,
+        ),
+        row("sin", "sin", lambda a: a.sin(), math.sin, REAL),
+        row("cos", "cos", lambda a: a.cos(), math.cos, REAL),
+        row("sum", "sum", lambda *v: F.sum(v), lambda *v: math.fsum(v), REAL, REAL, REAL),
+        row("mean", "mean", lambda *v: F.mean(v), lambda *v: math.fsum(v) / 3, REAL, REAL, REAL),
+        row(
+            "dot",
+            "dot",
+            lambda a, b, c, d: F.dot([a, b], [c, d]),
+            lambda a, b, c, d: a * c + b * d,
+            REAL,
+            REAL,
+            REAL,
+            REAL,
+        ),
+        row("logsumexp", "logsumexp", lambda *v: F.logsumexp(v), _logsumexp, REAL, REAL, REAL),
+        row(
+            "softmax[0]",
+            "softmax",
+            lambda *v: F.softmax(v)[0],
+            lambda *v: math.exp(v[0] - _logsumexp(*v)),
+            REAL,
+            REAL,
+            REAL,
+        ),
+        row(
+            "log_softmax[1]",
+            "log_softmax",
+            lambda *v: F.log_softmax(v)[1],
+            lambda *v: v[1] - _logsumexp(*v),
+            REAL,
+            REAL,
+            REAL,
+        ),
+    ]
+
+
+OPS: dict[str, OpSpec] = {spec.name: spec for spec in _rows()}
+
+
+def op_inputs(spec: OpSpec) -> SearchStrategy[tuple[float, ...]]:
+    """A Hypothesis strategy for one tuple of inputs inside ``spec``'s domains.
+
+    >>> from hypothesis import given
+    >>> @given(op_inputs(OPS["log"]))
+    ... def check(xs):
+    ...     assert xs[0] > 0
+    >>> check()
+    """
+    try:
+        from hypothesis import strategies as st
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError("op_inputs needs Hypothesis: pip install 'micrograd_plus[dev]'") from error
+
+    def within(domain: Domain) -> SearchStrategy[float]:
+        floats = st.floats(domain.low, domain.high, allow_nan=False, allow_infinity=False)
+        return floats.filter(domain.contains)
+
+    parts: Sequence[SearchStrategy[Any]] = [within(d) for d in spec.domains]
+    return st.tuples(*parts)
