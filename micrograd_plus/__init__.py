@@ -10,7 +10,29 @@
 
 from micrograd_plus import functional
 from micrograd_plus.engine import Value
+from micrograd_plus.gradcheck import (
+    GradcheckReport,
+    LocalGradReport,
+    assert_gradients_match,
+    central_difference,
+    check_local_grads,
+    eps_sweep,
+    gradcheck,
+    gradcheck_module,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["Value", "functional", "__version__"]
+__all__ = [
+    "GradcheckReport",
+    "LocalGradReport",
+    "Value",
+    "__version__",
+    "assert_gradients_match",
+    "central_difference",
+    "check_local_grads",
+    "eps_sweep",
+    "functional",
+    "gradcheck",
+    "gradcheck_module",
+]

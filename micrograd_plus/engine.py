@@ -13,6 +13,7 @@ was made from), so each node's gradient is complete before it is passed on.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Real
 from typing import Union
 
@@ -81,6 +82,28 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    @classmethod
+    def from_op(cls, data: float, parents: Sequence[Value], local_grads: Sequence[float], op: str) -> Value:
+        """A node made by your own op: its result and d(result)/d(parent) for each parent.
+
+        >>> x = Value(2.0)
+        >>> cube = Value.from_op(x.data**3, [x], [3 * x.data**2], "cube")
+        >>> cube.backward()
+        >>> cube.data, x.grad
+        (8.0, 12.0)
+        """
+        parents, local_grads = tuple(parents), tuple(map(float, local_grads))
+        if not all(isinstance(p, Value) for p in parents):
+            raise TypeError(f"from_op needs parents that are Values, got {[type(p).__name__ for p in parents]}")
+        if len(parents) != len(local_grads) or not parents:
+            raise ValueError(
+                f"from_op needs one local derivative per parent, got {len(parents)} parents "
+                f"and {len(local_grads)} local derivatives"
+            )
+        if not all(math.isfinite(g) for g in local_grads):
+            raise ValueError(f"from_op needs finite local derivatives, got {local_grads}")
+        return _result(Value(data).data, parents, local_grads, op)
 
     def named(self, label: str) -> Value:
         """Set ``label`` and return the node itself: ``e = (a * b).named("e")``."""
@@ -204,9 +227,10 @@ class Value:
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x > 0, slope·x otherwise; the derivative at 0 is taken as ``slope``."""
         x = self.data
+        op = f"leaky_relu({slope!r})"  # the op names its slope, so it can be replayed and shown
         if x > 0.0:
-            return _result(x, (self,), (1.0,), "leaky_relu")
-        return _result(slope * x, (self,), (float(slope),), "leaky_relu")
+            return _result(x, (self,), (1.0,), op)
+        return _result(slope * x, (self,), (float(slope),), op)
 
     def sin(self) -> Value:
         """sin x; d/dx = cos x."""

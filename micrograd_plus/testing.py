@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from micrograd_plus.engine import Value
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-__all__ = ["OPS", "Domain", "OpSpec", "op_inputs"]
+__all__ = ["OPS", "Domain", "Expression", "OpSpec", "expressions", "op_inputs"]
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,13 @@ def _rows() -> list[OpSpec]:
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in _rows()}
 
 
+def _require_hypothesis() -> None:
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError("the strategies need Hypothesis: pip install 'micrograd_plus[dev]'") from error
+
+
 def op_inputs(spec: OpSpec) -> SearchStrategy[tuple[float, ...]]:
     """A Hypothesis strategy for one tuple of inputs inside ``spec``'s domains.
 
@@ -154,10 +162,8 @@ def op_inputs(spec: OpSpec) -> SearchStrategy[tuple[float, ...]]:
     ...     assert xs[0] > 0
     >>> check()
     """
-    try:
-        from hypothesis import strategies as st
-    except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError("op_inputs needs Hypothesis: pip install 'micrograd_plus[dev]'") from error
+    _require_hypothesis()
+    from hypothesis import strategies as st
 
     def within(domain: Domain) -> SearchStrategy[float]:
         floats = st.floats(domain.low, domain.high, allow_nan=False, allow_infinity=False)
@@ -165,3 +171,83 @@ def op_inputs(spec: OpSpec) -> SearchStrategy[tuple[float, ...]]:
 
     parts: Sequence[SearchStrategy[Any]] = [within(d) for d in spec.domains]
     return st.tuples(*parts)
+
+
+def _formula(name: str, operands: tuple[int, ...]) -> str:
+    """'a * b' with operands (3, 0) reads 'r3 * r0'; names without a and b read 'tanh(r2)'."""
+    if re.search(r"\b[ab]\b", name):
+        return re.sub(r"\b[ab]\b", lambda m: f"r{operands['ab'.index(m.group())]}", name)
+    return f"{name}({', '.join(f'r{i}' for i in operands)})"
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A random program over ``OPS``: registers r0..r(n-1) hold the inputs, each step adds one register.
+
+    Calling it with one Value per input builds the graph and returns the last
+    register. Steps may reuse any earlier register, so fan-out and diamonds occur.
+
+    >>> e = Expression(inputs=(0.5, 2.0), steps=(("a * b", (0, 1)), ("tanh", (2,)), ("a + b", (3, 0))))
+    >>> e
+    Expression(inputs=(0.5, 2.0): r2 = r0 * r1; r3 = tanh(r2); r4 = r3 + r0)
+    >>> round(e(Value(0.5), Value(2.0)).data, 6)
+    1.261594
+    """
+
+    inputs: tuple[float, ...]
+    steps: tuple[tuple[str, tuple[int, ...]], ...]
+
+    def __call__(self, *values: Value) -> Value:
+        registers = list(values)
+        for name, operands in self.steps:
+            registers.append(OPS[name].build(*[registers[i] for i in operands]))
+        return registers[-1]
+
+    def __repr__(self) -> str:
+        n = len(self.inputs)
+        steps = "; ".join(f"r{n + k} = {_formula(name, operands)}" for k, (name, operands) in enumerate(self.steps))
+        return f"Expression(inputs={self.inputs}: {steps})"
+
+
+def expressions(max_inputs: int = 3, max_steps: int = 8) -> SearchStrategy[Expression]:
+    """A Hypothesis strategy for random expression graphs whose every op sees inputs in its domain.
+
+    Inputs are drawn from [-2, 2]; each step picks an op and operands among the
+    earlier registers whose values lie in that op's domain, so no node is near a
+    kink, a pole or an overflow, and finite differences are meaningful everywhere.
+
+    >>> from hypothesis import given, settings
+    >>> from micrograd_plus.gradcheck import gradcheck
+    >>> @given(expressions())
+    ... @settings(max_examples=20)
+    ... def check(e):
+    ...     assert gradcheck(e, e.inputs).ok
+    >>> check()
+    """
+    _require_hypothesis()
+    from hypothesis import strategies as st
+
+    if max_inputs < 1 or max_steps < 1:
+        raise ValueError(f"expressions needs max_inputs >= 1 and max_steps >= 1, got {max_inputs} and {max_steps}")
+    specs = list(OPS.values())
+    start = Domain(-2.0, 2.0, avoid=(0.0,))
+
+    @st.composite
+    def draw_expression(draw: Any) -> Expression:
+        n = draw(st.integers(1, max_inputs))
+        inputs = draw(st.lists(st.floats(-2.0, 2.0).filter(start.contains), min_size=n, max_size=n))
+        values = list(inputs)
+        steps = []
+        for _ in range(draw(st.integers(1, max_steps))):
+            usable = [
+                (spec, [[i for i, v in enumerate(values) if d.contains(v)] for d in spec.domains]) for spec in specs
+            ]
+            usable = [(spec, regs) for spec, regs in usable if all(regs)]
+            spec, registers = draw(st.sampled_from(usable))
+            operands = tuple(draw(st.sampled_from(r)) for r in registers)
+            values.append(spec.build(*[Value(values[i]) for i in operands]).data)
+            steps.append((spec.name, operands))
+        return Expression(tuple(inputs), tuple(steps))
+
+    strategy: SearchStrategy[Expression] = draw_expression()
+    return strategy

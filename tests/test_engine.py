@@ -15,7 +15,7 @@ H = 1e-6  # central-difference step
 RTOL = 1e-6  # relative tolerance for derivatives
 ATOL = 1e-8  # floor for derivatives near zero (rounding error of the difference is ~1e-10)
 
-NOT_OPS = {"__init__", "__repr__", "__float__", "_power", "named", "detach", "backward", "topological_order"}
+NOT_OPS = {"__init__", "__repr__", "__float__", "_power", "from_op", "named", "detach", "backward", "topological_order"}
 
 
 def central_difference(spec: OpSpec, xs: tuple[float, ...], i: int) -> float:

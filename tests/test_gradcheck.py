@@ -1,0 +1,256 @@
+"""The gradient checker: passes every correct op, catches and locates wrong ones, explains failures."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+
+from micrograd_plus import (
+    Value,
+    assert_gradients_match,
+    central_difference,
+    check_local_grads,
+    eps_sweep,
+    gradcheck,
+    gradcheck_module,
+)
+from micrograd_plus import functional as F
+from micrograd_plus.testing import OPS, Expression, OpSpec, expressions, op_inputs
+
+
+def wrong_tanh(x: Value, factor: float) -> Value:
+    """tanh with its local derivative scaled by ``factor`` (1.0005 is 0.05% wrong, -1 the wrong sign)."""
+    t = math.tanh(x.data)
+    return Value.from_op(t, [x], [(1.0 - t * t) * factor], "tanh")
+
+
+# -- every correct op passes --------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", OPS.values(), ids=list(OPS))
+def test_every_op_passes_across_its_domain(spec: OpSpec) -> None:
+    @given(op_inputs(spec))
+    @settings(max_examples=40, deadline=None)
+    def check(xs: tuple[float, ...]) -> None:
+        report = gradcheck(spec.build, list(xs))
+        assert report.ok, str(report)
+        assert check_local_grads(spec.build(*map(Value, xs))).ok
+
+    check()
+
+
+@given(expressions(max_steps=10))
+@settings(max_examples=300, deadline=None)
+def test_random_expression_graphs_pass(e: Expression) -> None:
+    report = gradcheck(e, e.inputs)
+    assert report.ok, f"{e}\n{report}"
+    local = check_local_grads(e(*map(Value, e.inputs)))
+    assert local.ok, f"{e}\n{local}"
+
+
+# -- wrong derivatives are caught and located -------------------------------------------
+
+
+@pytest.mark.parametrize("factor", [1.0005, 0.9995, -1.0])
+def test_a_wrong_local_derivative_fails_gradcheck(factor: float) -> None:
+    report = gradcheck(lambda x, y: wrong_tanh(x * y, factor) + x, [0.5, 2.0])
+    assert not report.ok
+    assert [r.name for r in report.failures] == ["x0", "x1"]
+    assert all(r.note == "" for r in report.failures)  # wrong, not a kink
+    with pytest.raises(AssertionError, match=r"FAILED: 2 of 2 inputs wrong[\s\S]*x0[\s\S]*FAIL"):
+        assert_gradients_match(lambda x, y: wrong_tanh(x * y, factor) + x, [0.5, 2.0])
+
+
+@pytest.mark.parametrize("factor", [1.0005, -1.0])
+def test_the_per_node_check_names_the_faulty_op(factor: float) -> None:
+    x, w, b = Value(0.5, "x"), Value(-1.2, "w"), Value(0.3, "b")
+    h = wrong_tanh(x * w + b, factor).named("h")
+    out = (h * h + h.sigmoid()).log()
+    report = check_local_grads(out)
+    assert not report.ok
+    faulty = report.first_faulty
+    assert faulty is not None and faulty.node is h
+    assert faulty.name == f"#{out.topological_order().index(h)} 'h' (tanh)"
+    assert [c.node for c in report.checks if c.status == "wrong"] == [h]
+    assert "first faulty op: #" in str(report) and "'h' (tanh)" in str(report)
+
+
+def test_the_first_faulty_op_is_the_one_nearest_the_inputs() -> None:
+    x = Value(0.7, "x")
+    first = wrong_tanh(x, 1.01).named("first")
+    second = wrong_tanh(first * 2, 1.01).named("second")
+    report = check_local_grads(second)
+    assert report.first_faulty is not None and report.first_faulty.node is first
+
+
+def test_ops_of_your_own_are_checked_when_named() -> None:
+    x = Value(1.5, "x")
+    cube = Value.from_op(x.data**3, [x], [3 * x.data**2], "cube")
+    wrong = Value.from_op(x.data**3, [x], [3 * x.data**2 + 0.01], "cube")
+    assert check_local_grads(cube, ops={"cube": lambda v: v**3}).ok
+    assert check_local_grads(wrong, ops={"cube": lambda v: v**3}).first_faulty is not None
+    unknown = check_local_grads(cube)
+    assert not unknown.ok and unknown.checks[0].status == "unchecked"
+    assert "ops={'cube': forward_function}" in unknown.checks[0].note
+
+
+def test_a_node_whose_data_disagrees_with_its_op_is_wrong() -> None:
+    x = Value(0.2)
+    bad = Value.from_op(0.9, [x], [1 - math.tanh(0.2) ** 2], "tanh")
+    check = check_local_grads(bad).checks[0]
+    assert check.status == "wrong" and "differs from its op replayed" in check.note
+
+
+def test_parametrised_ops_are_replayed() -> None:
+    x = Value(-0.4)
+    report = check_local_grads((x**3).leaky_relu(0.2) + x**-2 + 2**x)
+    assert report.ok and len(report.checks) == 9  # 2 ** x has two operands: the constant 2 and x
+
+
+# -- kinks never pass ------------------------------------------------------------
+
+
+def test_relu_at_zero_is_reported_as_a_kink() -> None:
+    report = gradcheck(lambda x: x.relu(), [0.0])
+    assert not report.ok
+    assert "may be at a kink" in report.rows[0].note
+    assert "1 from the right, 0 from the left" in str(report)
+
+
+def test_abs_at_zero_fails_although_the_central_difference_agrees() -> None:
+    report = gradcheck(lambda x: abs(x) * 3, [0.0])
+    row = report.rows[0]
+    assert row.analytic == row.numeric == 0.0
+    assert not report.ok and "kink" in row.note
+
+
+def test_per_node_check_reports_kinks_apart_from_wrong_ops() -> None:
+    report = check_local_grads(Value(0.0).relu() + 1)
+    assert [c.status for c in report.checks] == ["kink", "ok", "ok"]
+    assert report.first_faulty is None and not report.ok
+
+
+# -- modes and outputs -----------------------------------------------------------------
+
+
+def test_random_directions_pass_without_the_full_table() -> None:
+    xs = [0.05 * i - 1.0 for i in range(60)]
+    report = gradcheck(lambda *v: F.sum([vi.sin() * vi for vi in v]).tanh(), xs, directions=3)
+    assert report.ok and report.rows == () and len(report.directions) == 3
+    assert "random directions" in str(report)
+
+
+def test_random_directions_fall_back_to_the_table_on_failure() -> None:
+    xs = [0.1 * i for i in range(1, 9)]
+
+    def f(*v: Value) -> Value:  # only v[5] goes through the wrong op
+        return F.sum([*v[:5], wrong_tanh(v[5], 1.001), *v[6:]])
+
+    report = gradcheck(f, xs, directions=2)
+    assert not report.ok
+    assert [r.name for r in report.failures] == ["x5"]
+    assert "random directions disagreed" in report.summary()
+
+
+def test_named_inputs_are_passed_by_keyword() -> None:
+    report = gradcheck(lambda *, a, b: a / b, {"a": 1.0, "b": 4.0})
+    assert [r.name for r in report.rows] == ["a", "b"]
+    assert report.rows[1].analytic == pytest.approx(-1 / 16)
+
+
+def test_report_renders_as_text_and_html() -> None:
+    report = gradcheck(lambda **named: wrong_tanh(named["<x>"], 2.0), {"<x>": 0.3})
+    text = str(report)
+    assert text.splitlines()[1].split() == [
+        "input",
+        "value",
+        "analytic",
+        "numeric",
+        "abs",
+        "error",
+        "rel",
+        "error",
+        "result",
+    ]
+    page = report._repr_html_()
+    assert "<table>" in page and "<td>&lt;x&gt;</td>" in page and "<x>" not in page
+    assert "FAILED" in page
+
+
+def test_central_difference_of_plain_floats() -> None:
+    assert central_difference(lambda x, y: x**2 * y, [3.0, 2.0], 0) == pytest.approx(12.0, rel=1e-9)
+    assert central_difference(lambda x, y: x**2 * y, [3.0, 2.0], 1, eps=1e-4) == pytest.approx(9.0)
+    with pytest.raises(ValueError, match="index 2 is out of range for 2 inputs"):
+        central_difference(lambda x, y: x, [1.0, 2.0], 2)
+
+
+def test_eps_sweep_shows_truncation_then_rounding() -> None:
+    points = eps_sweep(lambda x: x.sin().exp(), [0.7])
+    errors = {p.eps: p.max_abs_error for p in points}
+    best = min(errors, key=errors.__getitem__)
+    assert 1e-8 <= best <= 1e-4
+    assert errors[1e-1] > 100 * errors[best]  # truncation: error ~ h²
+    assert errors[1e-13] > 100 * errors[best]  # rounding: error ~ ε/h
+    assert errors[1e-2] == pytest.approx(errors[1e-1] / 100, rel=0.05)
+
+
+class Pair:
+    """Any object with parameters() can be checked; this one is y = tanh(w x + b)."""
+
+    def __init__(self, bug: float = 1.0) -> None:
+        self.w, self.b, self.bug = Value(0.8, "w"), Value(-0.2, "b"), bug
+
+    def parameters(self) -> Sequence[Value]:
+        return [self.w, self.b]
+
+    def loss(self) -> Value:
+        return F.mean([(wrong_tanh(self.w * x + self.b, self.bug) - y) ** 2 for x, y in [(1.0, 0.5), (-2.0, 0.1)]])
+
+
+def test_gradcheck_module_checks_and_restores_parameters() -> None:
+    model = Pair()
+    model.w.grad = 7.0  # must survive the check
+    report = gradcheck_module(model, Pair.loss)
+    assert report.ok and [r.name for r in report.rows] == ["p0", "p1"]
+    assert (model.w.data, model.b.data, model.w.grad, model.b.grad) == (0.8, -0.2, 7.0, 0.0)
+    assert not gradcheck_module(Pair(bug=1.0005), Pair.loss).ok
+    assert gradcheck_module(model, Pair.loss, directions=2).ok
+
+
+# -- bad input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (lambda: gradcheck(lambda x: x.data * 2, [1.0]), TypeError, r"f must return a Value .*got float 2\.0"),
+        (lambda: gradcheck(lambda x: Value(3.0), [1.0]), ValueError, r"does not depend on any of its inputs"),
+        (lambda: gradcheck(lambda x, y: x * y, [1.0]), TypeError, r"does not accept the 1 inputs \['x0'\]"),
+        (lambda: gradcheck(lambda x: x, ["1"]), TypeError, r"input x0 must be a number, got str '1'"),
+        (lambda: gradcheck(lambda x: x, 1.0), TypeError, r"inputs must be a list of numbers"),
+        (lambda: gradcheck(lambda x: x, [math.nan]), ValueError, r"input x0 must be finite"),
+        (lambda: gradcheck(lambda x: x, []), ValueError, r"at least one input"),
+        (lambda: gradcheck(lambda x: x, [1.0], eps=0.0), ValueError, r"eps must be a positive number, got 0\.0"),
+        (lambda: gradcheck(lambda x: x, [1.0], eps=-1e-6), ValueError, r"got -1e-06"),
+        (lambda: gradcheck(lambda x: x, [1.0], rtol=-1), ValueError, r"rtol must be a number >= 0, got -1"),
+        (lambda: gradcheck(lambda x: x, [1.0], directions=0), ValueError, r"directions must be .*got 0"),
+        (lambda: gradcheck(lambda x: x.log(), [1e-7]), ValueError, r"f failed at \{'x0': .*within eps"),
+        (lambda: gradcheck_module(Pair(), lambda m: 1.0), TypeError, r"loss_fn must return a Value, got float"),
+        (lambda: eps_sweep(lambda x: x, [1.0], [1e-3, 0.0]), ValueError, r"eps must be a positive number"),
+    ],
+)
+def test_bad_input(call: object, error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        call()  # type: ignore[operator]
+
+
+def test_module_without_parameters() -> None:
+    class Empty:
+        def parameters(self) -> list[Value]:
+            return []
+
+    with pytest.raises(ValueError, match="Empty has no parameters"):
+        gradcheck_module(Empty(), lambda m: Value(1.0))
