@@ -297,5 +297,6 @@ class Value:
         self.grad += gradient
         for node in reversed(order):
             g = node.grad
-            for parent, local in zip(node.parents, node.local_grads):
-                parent.grad += local * g  # the chain rule
+            if g:  # a zero gradient adds nothing to any parent (half of all relus, say)
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * g  # the chain rule

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from operator import mul
 
 from micrograd_plus.engine import Operand, Value, _lift, _result
 
-__all__ = ["sum", "mean", "dot", "logsumexp", "softmax", "log_softmax"]
+__all__ = ["sum", "mean", "dot", "affine", "logsumexp", "softmax", "log_softmax"]
 
 
 def _nonempty(values: Iterable[Operand], what: str) -> tuple[Value, ...]:
@@ -55,18 +55,33 @@ def mean(values: Iterable[Operand]) -> Value:
     return _result(builtins.sum([v.data for v in nodes]) / n, nodes, (1.0 / n,) * n, "mean")
 
 
-def dot(ws: Iterable[Operand], xs: Iterable[Operand]) -> Value:
-    """Σ w_i x_i as one node with parents (w_1..w_n, x_1..x_n); d/dw_i = x_i, d/dx_i = w_i.
+def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
+    """Σ w_i x_i (+ b) as one node with parents (w_1..w_n, x_1..x_n[, b]); d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
 
     >>> dot([1, 2], [3, 4]).data
     11.0
+    >>> dot([1, 2], [3, 4], bias=0.5).data
+    11.5
     """
     w_nodes, x_nodes = _nonempty(ws, "dot"), _nonempty(xs, "dot")
     if len(w_nodes) != len(x_nodes):
         raise ValueError(f"dot needs two sequences of equal length, got {len(w_nodes)} and {len(x_nodes)}")
+    if bias is not None:
+        return affine(w_nodes, x_nodes, _lift(bias))
     w_data = [w.data for w in w_nodes]
     x_data = [x.data for x in x_nodes]
     return _result(builtins.sum(map(mul, w_data, x_data)), w_nodes + x_nodes, (*x_data, *w_data), "dot")
+
+
+def affine(ws: Sequence[Value], xs: Sequence[Value], bias: Value, x_data: Sequence[float] | None = None) -> Value:
+    """w·x + b as one ``dot`` node, without checks: for callers whose operands are already Values of
+    equal length (the nn modules). ``x_data`` may pass [x.data for x in xs] when it is shared by many calls.
+    """
+    w_data = [w.data for w in ws]
+    if x_data is None:
+        x_data = [x.data for x in xs]
+    total = builtins.sum(map(mul, w_data, x_data)) + bias.data
+    return _result(total, (*ws, *xs, bias), (*x_data, *w_data, 1.0), "dot")
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:

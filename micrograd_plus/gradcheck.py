@@ -499,8 +499,10 @@ def _engine(build: Callable[..., Value]) -> Callable[..., float]:
     return lambda *xs: build(*[Value(x) for x in xs]).data
 
 
-def _halves(xs: Sequence[Value]) -> tuple[Sequence[Value], Sequence[Value]]:
-    return xs[: len(xs) // 2], xs[len(xs) // 2 :]
+def _dot(*parents: Value) -> Value:
+    """Replay a dot node: parents are (w_1..w_n, x_1..x_n), plus a bias when their number is odd."""
+    n = len(parents) // 2
+    return F.dot(parents[:n], parents[n : 2 * n], parents[-1] if len(parents) % 2 else None)
 
 
 _REPLAY: dict[str, Callable[..., float]] = {
@@ -522,7 +524,7 @@ _REPLAY: dict[str, Callable[..., float]] = {
     "sum": _engine(lambda *v: F.sum(v)),
     "mean": _engine(lambda *v: F.mean(v)),
     "logsumexp": _engine(lambda *v: F.logsumexp(v)),
-    "dot": _engine(lambda *v: F.dot(*_halves(v))),
+    "dot": _engine(_dot),
 }
 
 

@@ -1,0 +1,172 @@
+"""Seeded toy data sets in pure Python (lists of floats), so that notebooks and tests need no downloads.
+
+Classification sets return ``(X, y)``: ``X`` a list of points (lists of floats)
+and ``y`` a list of int class labels (0/1, or 0..k-1 for spirals). The same
+``seed`` always gives the same data.
+
+>>> X, y = make_moons(6, noise=0.0, seed=0)
+>>> len(X), sorted(set(y))
+(6, [0, 1])
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import NamedTuple
+
+__all__ = [
+    "CharSequence",
+    "make_char_sequence",
+    "make_circles",
+    "make_linearly_separable",
+    "make_moons",
+    "make_sine_sequence",
+    "make_spirals",
+    "make_xor",
+]
+
+Dataset = tuple[list[list[float]], list[int]]
+
+
+def _count(name: str, n: object, minimum: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {n!r}")
+    return n
+
+
+def _noise(noise: object) -> float:
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0.0 <= noise < math.inf:
+        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+    return float(noise)
+
+
+def _shuffled(rng: random.Random, X: list[list[float]], y: list[int]) -> Dataset:
+    order = list(range(len(X)))
+    rng.shuffle(order)
+    return [X[i] for i in order], [y[i] for i in order]
+
+
+def _linspace(start: float, stop: float, n: int) -> list[float]:
+    return [start + (stop - start) * i / (n - 1) for i in range(n)] if n > 1 else [start]
+
+
+def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
+    """Two interleaving half circles: the upper (label 0) centred at (0, 0), the lower (label 1) at (1, 0.5)."""
+    _count("n_samples", n_samples, 2)
+    sigma, rng = _noise(noise), random.Random(seed)
+    n_upper = n_samples // 2
+    n_lower = n_samples - n_upper
+    X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, n_upper)]
+    X += [[1.0 - math.cos(t), 0.5 - math.sin(t)] for t in _linspace(0.0, math.pi, n_lower)]
+    y = [0] * n_upper + [1] * n_lower
+    X = [[a + rng.gauss(0.0, sigma), b + rng.gauss(0.0, sigma)] for a, b in X]
+    return _shuffled(rng, X, y)
+
+
+def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int | None = None) -> Dataset:
+    """A circle of radius 1 (label 0) around a circle of radius ``factor`` (label 1)."""
+    _count("n_samples", n_samples, 2)
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0.0 < factor < 1.0:
+        raise ValueError(f"factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
+    sigma, rng = _noise(noise), random.Random(seed)
+    n_outer = n_samples // 2
+    n_inner = n_samples - n_outer
+    X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, 2 * math.pi, n_outer + 1)[:-1]]
+    X += [[factor * math.cos(t), factor * math.sin(t)] for t in _linspace(0.0, 2 * math.pi, n_inner + 1)[:-1]]
+    y = [0] * n_outer + [1] * n_inner
+    X = [[a + rng.gauss(0.0, sigma), b + rng.gauss(0.0, sigma)] for a, b in X]
+    return _shuffled(rng, X, y)
+
+
+def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
+    """Points around the four corners (±1, ±1); label 1 where exactly one coordinate is positive."""
+    _count("n_samples", n_samples)
+    sigma, rng = _noise(noise), random.Random(seed)
+    X, y = [], []
+    for i in range(n_samples):
+        sx, sy = (1.0 if i % 2 else -1.0), (1.0 if (i // 2) % 2 else -1.0)
+        X.append([sx + rng.gauss(0.0, sigma), sy + rng.gauss(0.0, sigma)])
+        y.append(int((sx > 0) != (sy > 0)))
+    return _shuffled(rng, X, y)
+
+
+def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int | None = None) -> Dataset:
+    """``n_classes`` interleaved spiral arms from the origin, one class per arm (labels 0..n_classes-1)."""
+    _count("n_classes", n_classes, 2)
+    _count("n_samples", n_samples, n_classes)
+    sigma, rng = _noise(noise), random.Random(seed)
+    X, y = [], []
+    for k in range(n_classes):
+        n = n_samples // n_classes + (1 if k < n_samples % n_classes else 0)
+        for r in _linspace(0.0, 1.0, n):
+            t = 4.0 * k + 4.0 * r + rng.gauss(0.0, sigma)  # angle grows with the radius along each arm
+            X.append([r * math.sin(t), r * math.cos(t)])
+            y.append(k)
+    return _shuffled(rng, X, y)
+
+
+def make_linearly_separable(
+    n_samples: int = 100, n_features: int = 2, margin: float = 0.1, seed: int | None = None
+) -> Dataset:
+    """Points in [-1, 1]^d on either side of a random hyperplane, none closer to it than ``margin``."""
+    _count("n_samples", n_samples)
+    _count("n_features", n_features)
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0.0 <= margin < 0.5:
+        raise ValueError(f"margin must be in [0, 0.5), got {margin!r}")
+    rng = random.Random(seed)
+    normal = [rng.gauss(0.0, 1.0) for _ in range(n_features)]
+    length = math.sqrt(sum(c * c for c in normal))
+    normal = [c / length for c in normal]
+    offset = rng.uniform(-0.2, 0.2)
+    X: list[list[float]] = []
+    y: list[int] = []
+    while len(X) < n_samples:
+        x = [rng.uniform(-1.0, 1.0) for _ in range(n_features)]
+        distance = sum(a * b for a, b in zip(normal, x)) + offset
+        if abs(distance) >= margin:
+            X.append(x)
+            y.append(int(distance > 0))
+    return X, y
+
+
+def make_sine_sequence(
+    n_steps: int = 50, step: float = 0.3, phase: float = 0.0, noise: float = 0.0, seed: int | None = None
+) -> tuple[list[list[float]], list[float]]:
+    """Next-step prediction of a sine: inputs [[sin(φ + t·step)]] for t < n_steps, targets sin(φ + (t+1)·step).
+
+    >>> xs, ys = make_sine_sequence(3, step=math.pi / 2)
+    >>> [round(x[0], 3) for x in xs], [round(t, 3) for t in ys]
+    ([0.0, 1.0, 0.0], [1.0, 0.0, -1.0])
+    """
+    _count("n_steps", n_steps)
+    sigma, rng = _noise(noise), random.Random(seed)
+    wave = [math.sin(phase + t * step) + rng.gauss(0.0, sigma) for t in range(n_steps + 1)]
+    return [[v] for v in wave[:-1]], wave[1:]
+
+
+class CharSequence(NamedTuple):
+    """A text as one-hot input vectors and, for each position, the index of the next character."""
+
+    vocabulary: list[str]
+    inputs: list[list[float]]
+    targets: list[int]
+
+    def decode(self, indices: Sequence[int]) -> str:
+        return "".join(self.vocabulary[i] for i in indices)
+
+
+def make_char_sequence(text: str = "hello world") -> CharSequence:
+    """Character-level next-character prediction over ``text`` (vocabulary in sorted order).
+
+    >>> seq = make_char_sequence("abca")
+    >>> seq.vocabulary, seq.inputs[0], seq.decode(seq.targets)
+    (['a', 'b', 'c'], [1.0, 0.0, 0.0], 'bca')
+    """
+    if not isinstance(text, str) or len(text) < 2:
+        raise ValueError(f"text must be a string of at least 2 characters, got {text!r}")
+    vocabulary = sorted(set(text))
+    index = {c: i for i, c in enumerate(vocabulary)}
+    inputs = [[1.0 if index[c] == i else 0.0 for i in range(len(vocabulary))] for c in text[:-1]]
+    return CharSequence(vocabulary, inputs, [index[c] for c in text[1:]])

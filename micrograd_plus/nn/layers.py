@@ -1,0 +1,231 @@
+"""Feed-forward modules: ``Neuron``, ``Layer``, ``MLP``, ``Dropout`` and the classic ``Perceptron``.
+
+Initialisation (documented so that results can be reproduced): weights are drawn
+uniformly from [-a, a] with a = √(6 / n_in) for relu-type activations (He) and
+a = √(3 / n_in) otherwise (LeCun: variance 1 / n_in); biases start at 0. Pass
+``seed=`` an int for reproducible weights, or a shared ``random.Random``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from micrograd_plus import functional as F
+from micrograd_plus.engine import Operand, Value, _lift
+from micrograd_plus.nn.module import Module, _check_count, make_rng
+
+__all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": None,
+}
+
+Seed = int | random.Random | None
+
+
+def check_activation(name: str) -> Callable[[Value], Value] | None:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
+    return ACTIVATIONS[name]
+
+
+def check_inputs(owner: str, expected: int, x: Sequence[Operand]) -> tuple[Value, ...]:
+    """The inputs as Values, after checking their number: ``ValueError: MLP expects 2 inputs, got 3``."""
+    if isinstance(x, (Value, int, float)) or not hasattr(x, "__len__"):
+        raise TypeError(f"{owner} expects a list of {expected} inputs, got {type(x).__name__} {x!r}")
+    if len(x) != expected:
+        raise ValueError(f"{owner} expects {expected} inputs, got {len(x)}")
+    return tuple(map(_lift, x))
+
+
+def init_bound(n_in: int, activation: str) -> float:
+    return math.sqrt((6.0 if "relu" in activation else 3.0) / n_in)
+
+
+class Neuron(Module):
+    """act(w·x + b), with ``w·x + b`` as one ``dot`` node."""
+
+    def __init__(self, n_in: int, activation: str = "relu", seed: Seed = None) -> None:
+        self.n_in = _check_count("n_in", n_in)
+        self.activation = activation
+        self._act = check_activation(activation)
+        rng = make_rng(seed)
+        bound = init_bound(n_in, activation)
+        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(n_in)]
+        self.b = Value(0.0)
+
+    def config(self) -> dict[str, Any]:
+        return {"n_in": self.n_in, "activation": self.activation}
+
+    def __call__(self, x: Sequence[Operand]) -> Value:
+        return self.forward(check_inputs("Neuron", self.n_in, x))
+
+    def forward(self, xs: Sequence[Value], x_data: Sequence[float] | None = None) -> Value:
+        """``__call__`` without the input check, for n_in Values (used by ``Layer``)."""
+        out = F.affine(self.w, xs, self.b, x_data)
+        return out if self._act is None else self._act(out)
+
+
+class Layer(Module):
+    """``n_out`` neurons on the same inputs; always returns a list, even of one Value."""
+
+    def __init__(self, n_in: int, n_out: int, activation: str = "relu", seed: Seed = None) -> None:
+        self.n_in, self.n_out, self.activation = _check_count("n_in", n_in), _check_count("n_out", n_out), activation
+        check_activation(activation)
+        rng = make_rng(seed)
+        self.neurons = [Neuron(n_in, activation, rng) for _ in range(n_out)]
+
+    def config(self) -> dict[str, Any]:
+        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation}
+
+    def __call__(self, x: Sequence[Operand]) -> list[Value]:
+        return self.forward(check_inputs("Layer", self.n_in, x))
+
+    def forward(self, xs: Sequence[Value]) -> list[Value]:
+        """``__call__`` without the input check, for n_in Values (used by ``MLP``)."""
+        x_data = [x.data for x in xs]  # read once, shared by every neuron
+        return [neuron.forward(xs, x_data) for neuron in self.neurons]
+
+
+class Dropout(Module):
+    """In training mode zero each input with probability p and scale the rest by 1/(1-p); identity in eval mode."""
+
+    def __init__(self, p: float = 0.5, seed: Seed = None) -> None:
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}")
+        self.p = float(p)
+        self._rng = make_rng(seed)
+
+    def config(self) -> dict[str, Any]:
+        return {"p": self.p}
+
+    def __call__(self, x: Sequence[Operand]) -> list[Value]:
+        xs = [_lift(v) for v in x]
+        if not self.training or self.p == 0.0:
+            return xs
+        keep = 1.0 / (1.0 - self.p)
+        return [v * (0.0 if self._rng.random() < self.p else keep) for v in xs]
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``sizes`` are the widths of the layers after the input.
+
+    >>> model = MLP(2, [4, 1], seed=0)
+    >>> len(model.parameters()), len(model([1.0, -1.0]))
+    (17, 1)
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        sizes: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        dropout: float = 0.0,
+        seed: Seed = None,
+    ) -> None:
+        if isinstance(sizes, int) or not sizes:
+            raise ValueError(f"sizes must be a non-empty list of layer widths, e.g. [16, 16, 1]; got {sizes!r}")
+        self.n_in, self.sizes = _check_count("n_in", n_in), [_check_count("layer size", s) for s in sizes]
+        self.activation, self.output_activation = activation, output_activation
+        check_activation(output_activation)
+        rng = make_rng(seed)
+        widths = [n_in, *self.sizes]
+        acts = [activation] * (len(self.sizes) - 1) + [output_activation]
+        self.layers = [Layer(widths[i], widths[i + 1], acts[i], rng) for i in range(len(self.sizes))]
+        self.dropout = Dropout(dropout, rng)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "n_in": self.n_in,
+            "sizes": self.sizes,
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "dropout": self.dropout.p,
+        }
+
+    def __call__(self, x: Sequence[Operand]) -> list[Value]:
+        h: Sequence[Value] = check_inputs("MLP", self.n_in, x)
+        for layer in self.layers[:-1]:
+            h = layer.forward(h)
+            if self.dropout.training and self.dropout.p:
+                h = self.dropout(h)
+        return self.layers[-1].forward(h)
+
+
+class Perceptron(Module):
+    """Rosenblatt's perceptron: predict H(w·x + b) with H(z) = 1 for z >= 0, else 0; learn by mistakes.
+
+    Weights and bias start at 0. ``fit`` applies w ← w + lr·(y - ŷ)·x, b ← b + lr·(y - ŷ)
+    after each sample (no autograd: the step has no useful derivative).
+
+    >>> p = Perceptron(2)
+    >>> p.fit([[2.0, 1.0], [-1.0, -2.0]], [1, 0], epochs=10)
+    [1, 0]
+    >>> p.predict([3.0, 3.0]), p.predict([-3.0, -3.0])
+    (1, 0)
+    """
+
+    def __init__(self, n_in: int) -> None:
+        self.n_in = _check_count("n_in", n_in)
+        self.w = [Value(0.0) for _ in range(n_in)]
+        self.b = Value(0.0)
+
+    def config(self) -> dict[str, Any]:
+        return {"n_in": self.n_in}
+
+    def __call__(self, x: Sequence[Operand]) -> Value:
+        """The pre-activation w·x + b, as a Value."""
+        return F.affine(self.w, check_inputs("Perceptron", self.n_in, x), self.b)
+
+    def predict(self, x: Sequence[Operand]) -> int:
+        return 1 if self(x).data >= 0.0 else 0
+
+    def fit(
+        self,
+        X: Sequence[Sequence[float]],
+        y: Sequence[int],
+        epochs: int = 100,
+        lr: float = 1.0,
+        seed: int | None = None,
+    ) -> list[int]:
+        """Run the perceptron learning rule; return the mistakes made in each epoch.
+
+        Stops after the first epoch without mistakes (later epochs would change
+        nothing). With ``seed`` the samples are visited in a fresh shuffled order
+        each epoch; without it, in the order given.
+        """
+        _check_count("epochs", epochs)
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0.0 < lr < math.inf:
+            raise ValueError(f"learning rate must be a positive number, got {lr!r}")
+        if len(X) != len(y) or not X:
+            raise ValueError(f"fit needs as many labels as samples (at least one), got {len(X)} and {len(y)}")
+        bad = [label for label in y if label not in (0, 1)]
+        if bad:
+            raise ValueError(f"perceptron labels must be 0 or 1, got {bad[0]!r}")
+        rows = [[v.data for v in check_inputs("Perceptron", self.n_in, x_i)] for x_i in X]
+        order = list(range(len(rows)))
+        rng = random.Random(seed)
+        mistakes = []
+        for _ in range(epochs):
+            if seed is not None:
+                rng.shuffle(order)
+            count = 0
+            for i in order:
+                error = y[i] - self.predict(rows[i])  # +1, 0 or -1
+                if error:
+                    count += 1
+                    for w, x in zip(self.w, rows[i]):
+                        w.data += lr * error * x
+                    self.b.data += lr * error
+            mistakes.append(count)
+            if count == 0:
+                break
+        return mistakes

@@ -1,0 +1,93 @@
+"""Recurrent modules: ``RNNCell`` (one step) and ``RNN`` (a whole sequence, unrolled).
+
+Backprop through time is plain ``backward()`` on the unrolled graph (iterative,
+so 1,000 steps are fine); ``truncate=k`` detaches the hidden state every k steps.
+Weights are drawn uniformly from [-1/√n_hidden, 1/√n_hidden] (as PyTorch's RNN
+does); biases start at 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from micrograd_plus import functional as F
+from micrograd_plus.engine import Operand, Value
+from micrograd_plus.nn.layers import Seed, check_activation, check_inputs
+from micrograd_plus.nn.module import Module, _check_count, make_rng
+
+__all__ = ["RNN", "RNNCell", "RNNOutput"]
+
+
+class RNNCell(Module):
+    """h_t = act(W_xh·x_t + W_hh·h_{t-1} + b_h), one ``dot`` node per hidden unit."""
+
+    def __init__(self, n_in: int, n_hidden: int, activation: str = "tanh", seed: Seed = None) -> None:
+        self.n_in, self.n_hidden = _check_count("n_in", n_in), _check_count("n_hidden", n_hidden)
+        self.activation = activation
+        self._act = check_activation(activation)
+        rng = make_rng(seed)
+        bound = 1.0 / math.sqrt(n_hidden)
+        self.w_xh = [[Value(rng.uniform(-bound, bound)) for _ in range(n_in)] for _ in range(n_hidden)]
+        self.w_hh = [[Value(rng.uniform(-bound, bound)) for _ in range(n_hidden)] for _ in range(n_hidden)]
+        self.b_h = [Value(0.0) for _ in range(n_hidden)]
+
+    def config(self) -> dict[str, Any]:
+        return {"n_in": self.n_in, "n_hidden": self.n_hidden, "activation": self.activation}
+
+    def __call__(self, x: Sequence[Operand], h: Sequence[Operand]) -> list[Value]:
+        xs = check_inputs("RNNCell", self.n_in, x)
+        hs = check_inputs("RNNCell hidden state", self.n_hidden, h)
+        inputs = xs + hs  # [x_t; h_{t-1}], against the row [W_xh_i; W_hh_i]
+        data = [v.data for v in inputs]
+        out = [F.affine((*wx, *wh), inputs, b, data) for wx, wh, b in zip(self.w_xh, self.w_hh, self.b_h)]
+        return out if self._act is None else [self._act(o) for o in out]
+
+
+class RNNOutput(NamedTuple):
+    outputs: list[list[Value]]  # y_t for each step
+    hidden: list[list[Value]]  # h_t for each step
+
+
+class RNN(Module):
+    """An Elman RNN over a sequence: h_t = tanh(W_xh·x_t + W_hh·h_{t-1} + b_h), y_t = W_hy·h_t + b_y.
+
+    >>> rnn = RNN(1, 3, 1, seed=0)
+    >>> out = rnn([[0.5], [0.1], [-0.2]])
+    >>> len(out.outputs), len(out.hidden[-1])
+    (3, 3)
+    """
+
+    def __init__(self, n_in: int, n_hidden: int, n_out: int, activation: str = "tanh", seed: Seed = None) -> None:
+        rng = make_rng(seed)
+        self.cell = RNNCell(n_in, n_hidden, activation, rng)
+        self.n_out = _check_count("n_out", n_out)
+        bound = 1.0 / math.sqrt(n_hidden)
+        self.w_hy = [[Value(rng.uniform(-bound, bound)) for _ in range(n_hidden)] for _ in range(n_out)]
+        self.b_y = [Value(0.0) for _ in range(n_out)]
+
+    def config(self) -> dict[str, Any]:
+        return {**self.cell.config(), "n_out": self.n_out}
+
+    def __call__(
+        self,
+        xs: Sequence[Sequence[Operand]],
+        h0: Sequence[Operand] | None = None,
+        truncate: int | None = None,
+    ) -> RNNOutput:
+        """Run over the sequence ``xs`` (one input vector per step) from ``h0`` (zeros by default)."""
+        if isinstance(xs, (Value, int, float)) or not xs:
+            raise ValueError(f"RNN expects a non-empty sequence of input vectors, got {xs!r}")
+        if truncate is not None:
+            _check_count("truncate", truncate)
+        h: Sequence[Operand] = [0.0] * self.cell.n_hidden if h0 is None else h0
+        outputs, hidden = [], []
+        for t, x in enumerate(xs):
+            if truncate and t and t % truncate == 0:
+                h = [v.detach() if isinstance(v, Value) else v for v in h]  # gradients stop here
+            h = self.cell(x, h)
+            h_data = [v.data for v in h]
+            outputs.append([F.affine(w, h, b, h_data) for w, b in zip(self.w_hy, self.b_y)])
+            hidden.append(h)
+        return RNNOutput(outputs, hidden)
