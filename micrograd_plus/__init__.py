@@ -8,7 +8,7 @@
 (15.0, 8.0)
 """
 
-from micrograd_plus import functional
+from micrograd_plus import data, functional, losses, nn, optim
 from micrograd_plus.engine import Value
 from micrograd_plus.gradcheck import (
     GradcheckReport,
@@ -31,8 +31,12 @@ __all__ = [
     "assert_gradients_match",
     "central_difference",
     "check_local_grads",
+    "data",
     "eps_sweep",
     "functional",
     "gradcheck",
     "gradcheck_module",
+    "losses",
+    "nn",
+    "optim",
 ]

@@ -96,11 +96,22 @@ class Module:
         return self.train(False)
 
     def __repr__(self) -> str:
+        """The architecture as a tree; a list of identical modules shows as one line, ``16 × Neuron(...)``."""
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
         n = len(self.parameters())
-        head = f"{type(self).__name__}({args})  # {n} parameter{'s' if n != 1 else ''}"
-        children = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in self.named_children()]
-        return "\n".join([head, *children])
+        lines = [f"{type(self).__name__}({args})  # {n} parameter{'s' if n != 1 else ''}"]
+        for name, attr in vars(self).items():
+            modules = [attr] if isinstance(attr, Module) else attr if isinstance(attr, (list, tuple)) else []
+            if name.startswith("_") or not modules or not all(isinstance(m, Module) for m in modules):
+                continue
+            shown = [repr(m).replace("\n", "\n  ") for m in modules]
+            if isinstance(attr, Module):
+                lines.append(f"  ({name}): {shown[0]}")
+            elif len(set(shown)) == 1:
+                lines.append(f"  ({name}): {len(shown)} × {shown[0]}")
+            else:
+                lines += [f"  ({name}.{i}): {text}" for i, text in enumerate(shown)]
+        return "\n".join(lines)
 
     # -- state: names -> numbers ---------------------------------------------------
 
