@@ -23,6 +23,11 @@ Operand = Union["Value", int, float]
 
 _new = object.__new__
 
+# Where new nodes are being made: None, or a Scope (tag, enclosing Scope). The nn modules set it while
+# they run, so that drawings can group a graph's nodes by the module call (or RNN time step) that made them.
+Scope = tuple[object, "Scope | None"]
+current_scope: Scope | None = None
+
 
 def _name(node: Value) -> str:
     return f"node {node.label!r}" if node.label else "an unlabelled node"
@@ -40,6 +45,7 @@ def _result(data: float, parents: tuple[Value, ...], local_grads: tuple[float, .
     out.op = op
     out.parents = parents
     out.local_grads = local_grads
+    out.scope = current_scope
     return out
 
 
@@ -53,6 +59,7 @@ class Value:
 
     ``op`` names the operation that made it (``""`` for a leaf), ``parents`` are
     its operands in order and ``local_grads[i]`` is d(self)/d(parents[i]).
+    ``scope`` records the module call that made it (see ``current_scope``).
 
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b + a
@@ -61,7 +68,7 @@ class Value:
     (-4.0, -2.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "scope")
 
     def __init__(self, data: float, label: str = "") -> None:
         if isinstance(data, bool) or not isinstance(data, Real):
@@ -75,6 +82,7 @@ class Value:
         self.op: str = ""
         self.parents: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
+        self.scope: Scope | None = current_scope
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

@@ -13,9 +13,10 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from micrograd_plus import engine
 from micrograd_plus import functional as F
 from micrograd_plus.engine import Operand, Value, _lift
-from micrograd_plus.nn.module import Module, _check_count, make_rng
+from micrograd_plus.nn.module import Module, _check_count, make_rng, scoped
 
 __all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]
 
@@ -65,7 +66,8 @@ class Neuron(Module):
         return {"n_in": self.n_in, "activation": self.activation}
 
     def __call__(self, x: Sequence[Operand]) -> Value:
-        return self.forward(check_inputs("Neuron", self.n_in, x))
+        with scoped(self):
+            return self.forward(check_inputs("Neuron", self.n_in, x))
 
     def forward(self, xs: Sequence[Value], x_data: Sequence[float] | None = None) -> Value:
         """``__call__`` without the input check, for n_in Values (used by ``Layer``)."""
@@ -91,7 +93,16 @@ class Layer(Module):
     def forward(self, xs: Sequence[Value]) -> list[Value]:
         """``__call__`` without the input check, for n_in Values (used by ``MLP``)."""
         x_data = [x.data for x in xs]  # read once, shared by every neuron
-        return [neuron.forward(xs, x_data) for neuron in self.neurons]
+        outer = engine.current_scope
+        layer = (self, outer)
+        out = []
+        try:  # the scope is set inline here: this loop runs once per neuron per sample
+            for neuron in self.neurons:
+                engine.current_scope = (neuron, layer)
+                out.append(neuron.forward(xs, x_data))
+        finally:
+            engine.current_scope = outer
+        return out
 
 
 class Dropout(Module):
@@ -111,7 +122,8 @@ class Dropout(Module):
         if not self.training or self.p == 0.0:
             return xs
         keep = 1.0 / (1.0 - self.p)
-        return [v * (0.0 if self._rng.random() < self.p else keep) for v in xs]
+        with scoped(self):
+            return [v * (0.0 if self._rng.random() < self.p else keep) for v in xs]
 
 
 class MLP(Module):
@@ -153,11 +165,12 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
         h: Sequence[Value] = check_inputs("MLP", self.n_in, x)
-        for layer in self.layers[:-1]:
-            h = layer.forward(h)
-            if self.dropout.training and self.dropout.p:
-                h = self.dropout(h)
-        return self.layers[-1].forward(h)
+        with scoped(self):
+            for layer in self.layers[:-1]:
+                h = layer.forward(h)
+                if self.dropout.training and self.dropout.p:
+                    h = self.dropout(h)
+            return self.layers[-1].forward(h)
 
 
 class Perceptron(Module):
@@ -183,7 +196,9 @@ class Perceptron(Module):
 
     def __call__(self, x: Sequence[Operand]) -> Value:
         """The pre-activation w·x + b, as a Value."""
-        return F.affine(self.w, check_inputs("Perceptron", self.n_in, x), self.b)
+        xs = check_inputs("Perceptron", self.n_in, x)
+        with scoped(self):
+            return F.affine(self.w, xs, self.b)
 
     def predict(self, x: Sequence[Operand]) -> int:
         return 1 if self(x).data >= 0.0 else 0

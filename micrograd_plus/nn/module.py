@@ -11,9 +11,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from micrograd_plus import engine
 from micrograd_plus.engine import Value
 
-__all__ = ["Module", "make_rng"]
+__all__ = ["Module", "make_rng", "scoped"]
 
 FORMAT = "micrograd_plus.state"
 FORMAT_VERSION = 1
@@ -26,6 +27,23 @@ def make_rng(seed: int | random.Random | None) -> random.Random:
     if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
         return random.Random(seed)
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__} {seed!r}")
+
+
+class scoped:  # noqa: N801 - used like a function: ``with scoped(self):``
+    """While active, new nodes record ``(tag, enclosing scope)`` as their ``scope`` (for drawings)."""
+
+    __slots__ = ("outer", "tag")
+
+    def __init__(self, tag: object) -> None:
+        self.tag = tag
+        self.outer: engine.Scope | None = None
+
+    def __enter__(self) -> None:
+        self.outer = engine.current_scope
+        engine.current_scope = (self.tag, self.outer)
+
+    def __exit__(self, *exc: object) -> None:
+        engine.current_scope = self.outer
 
 
 def _check_count(name: str, n: object) -> int:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from micrograd_plus import functional as F
 from micrograd_plus.engine import Operand, Value
 from micrograd_plus.nn.layers import Seed, check_activation, check_inputs
-from micrograd_plus.nn.module import Module, _check_count, make_rng
+from micrograd_plus.nn.module import Module, _check_count, make_rng, scoped
 
 __all__ = ["RNN", "RNNCell", "RNNOutput"]
 
@@ -41,8 +41,9 @@ class RNNCell(Module):
         hs = check_inputs("RNNCell hidden state", self.n_hidden, h)
         inputs = xs + hs  # [x_t; h_{t-1}], against the row [W_xh_i; W_hh_i]
         data = [v.data for v in inputs]
-        out = [F.affine((*wx, *wh), inputs, b, data) for wx, wh, b in zip(self.w_xh, self.w_hh, self.b_h)]
-        return out if self._act is None else [self._act(o) for o in out]
+        with scoped(self):
+            out = [F.affine((*wx, *wh), inputs, b, data) for wx, wh, b in zip(self.w_xh, self.w_hh, self.b_h)]
+            return out if self._act is None else [self._act(o) for o in out]
 
 
 class RNNOutput(NamedTuple):
@@ -83,11 +84,13 @@ class RNN(Module):
             _check_count("truncate", truncate)
         h: Sequence[Operand] = [0.0] * self.cell.n_hidden if h0 is None else h0
         outputs, hidden = [], []
-        for t, x in enumerate(xs):
-            if truncate and t and t % truncate == 0:
-                h = [v.detach() if isinstance(v, Value) else v for v in h]  # gradients stop here
-            h = self.cell(x, h)
-            h_data = [v.data for v in h]
-            outputs.append([F.affine(w, h, b, h_data) for w, b in zip(self.w_hy, self.b_y)])
-            hidden.append(h)
+        with scoped(self):
+            for t, x in enumerate(xs):
+                if truncate and t and t % truncate == 0:
+                    h = [v.detach() if isinstance(v, Value) else v for v in h]  # gradients stop here
+                with scoped(f"step {t}"):
+                    h = self.cell(x, h)
+                    h_data = [v.data for v in h]
+                    outputs.append([F.affine(w, h, b, h_data) for w, b in zip(self.w_hy, self.b_y)])
+                hidden.append(h)
         return RNNOutput(outputs, hidden)
