@@ -8,8 +8,9 @@
 (15.0, 8.0)
 """
 
-from micrograd_plus import data, functional, losses, nn, optim
+from micrograd_plus import data, functional, losses, nn, optim, viz
 from micrograd_plus.engine import Value
+from micrograd_plus.explain import explain_backward, explain_forward
 from micrograd_plus.gradcheck import (
     GradcheckReport,
     LocalGradReport,
@@ -33,10 +34,13 @@ __all__ = [
     "check_local_grads",
     "data",
     "eps_sweep",
+    "explain_backward",
+    "explain_forward",
     "functional",
     "gradcheck",
     "gradcheck_module",
     "losses",
     "nn",
     "optim",
+    "viz",
 ]

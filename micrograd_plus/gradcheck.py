@@ -40,6 +40,7 @@ from typing import Any, Protocol
 
 from micrograd_plus import functional as F
 from micrograd_plus.engine import Value
+from micrograd_plus.tables import html_table, text_table
 
 __all__ = [
     "GradcheckReport",
@@ -185,22 +186,12 @@ class GradcheckReport:
         return head, body
 
     def __str__(self) -> str:
-        head, body = self._table()
-        widths = [max(len(row[c]) for row in [head, *body]) for c in range(len(head) - 1)]
-        lines = [self.summary()]
-        for row in [head, *body]:
-            lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
-        return "\n".join(lines)
+        return self.summary() + "\n" + text_table(*self._table())
 
     def _repr_html_(self) -> str:
-        head, body = self._table()
         colour = "#e6f4e6" if self.ok else "#fbe3e3"
-        cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-        trs = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in body)
-        return (
-            f'<div><p style="background:{colour};padding:4px">{html.escape(self.summary())}</p>'
-            f"<table><thead><tr>{cells}</tr></thead><tbody>{trs}</tbody></table></div>"
-        )
+        summary = html.escape(self.summary())
+        return f'<div><p style="background:{colour};padding:4px">{summary}</p>{html_table(*self._table())}</div>'
 
 
 def _one_input(

@@ -1,0 +1,107 @@
+"""Explanations: the trace is exactly what backward() does; formulas for every op; renderings."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+
+from micrograd_plus import Value
+from micrograd_plus.explain import explain_backward, explain_forward, local_formula
+from micrograd_plus.nn import MLP
+from micrograd_plus.testing import OPS, Expression, OpSpec, expressions
+
+
+@given(expressions(max_steps=12))
+@settings(max_examples=200, deadline=None)
+def test_trace_agrees_exactly_with_backward(e: Expression) -> None:
+    root = e(*map(Value, e.inputs))
+    trace = explain_backward(root)
+    root.backward()
+    assert list(trace.grads) == [v.grad for v in root.topological_order()]  # exactly, not approximately
+
+
+def test_trace_agrees_on_a_network_with_dead_relus() -> None:
+    model = MLP(3, [8, 8, 1], seed=4)
+    root = model([0.5, -1.0, 2.0])[0]
+    trace = explain_backward(root)
+    root.backward()
+    assert list(trace.grads) == [v.grad for v in root.topological_order()]
+    skipped = [s for s in trace.steps if not s.contributions]
+    assert skipped and all("backward() skips it" in s.note for s in skipped)
+
+
+def test_shared_nodes_collect_numbered_contributions() -> None:
+    a = Value(2.0, label="a")
+    h = (a * a).named("h")
+    y = (h + a).named("y")
+    trace = explain_backward(y)
+    to_a = [c for s in trace.steps for c in s.contributions if c.parent_name == "a"]
+    assert [(c.count, c.product, c.total) for c in to_a] == [(1, 1.0, 1.0), (2, 2.0, 3.0), (3, 2.0, 5.0)]
+    text = str(trace)
+    assert "3rd contribution to a" in text and text.startswith("backward from y: 2 steps")
+    assert "a.grad += [a = 2] × 1 = 2   → a.grad = 5 (3rd contribution)" in to_a[-1].describe()
+
+
+def test_tanh_formula_with_numbers() -> None:
+    x = Value(1.0, label="x")
+    t = x.tanh()
+    assert local_formula(t, 0, lambda v: v.label) == "1 − tanh(x)² = 1 − 0.7616² = 0.42"
+    negative = Value(-1.0).tanh()
+    assert "(-0.7616)²" in local_formula(negative, 0, lambda v: "x")
+
+
+@pytest.mark.parametrize("spec", OPS.values(), ids=list(OPS))
+def test_every_op_has_a_formula(spec: OpSpec) -> None:
+    node = spec.build(*[Value(0.5 + 0.25 * i, f"x{i}") for i in range(spec.arity)])
+    chain = node
+    while chain.op in ("-", "exp") and spec.covers in ("softmax", "log_softmax"):
+        chain = chain.parents[0]  # softmax is built of - and exp around a logsumexp
+    for j in range(len(node.parents)):
+        formula = local_formula(node, j, lambda v: v.label or "#")
+        assert "recorded by op" not in formula
+        assert formula.endswith(format(node.local_grads[j], ".4g")) or formula in ("1", "-1", "1 (the bias)")
+
+
+def test_custom_ops_show_their_recorded_derivative() -> None:
+    x = Value(2.0)
+    cube = Value.from_op(8.0, [x], [12.0], "cube")
+    assert local_formula(cube, 0, lambda v: "x") == "12 (recorded by op 'cube')"
+
+
+def test_renderings() -> None:
+    x = Value(0.5, label="<x>")
+    y = (x * x).sin().named("y")
+    trace = explain_backward(y)
+    markdown = trace.to_markdown()
+    assert markdown.startswith("**backward from y") and "| step | node | op |" in markdown
+    page = trace._repr_html_()
+    assert "&lt;x&gt;" in page and "<x>" not in page
+    forward = explain_forward(y)
+    assert str(forward).splitlines()[1:] == [
+        "<x>   leaf         0.5",
+        "#1    <x> * <x>    0.25",
+        "y     sin(#1)      0.2474",
+    ]
+    assert "| #1 | <x> * <x> | 0.25 |" in forward.to_markdown()
+    assert "&lt;x&gt; * &lt;x&gt;" in forward._repr_html_()
+
+
+def test_forward_expressions() -> None:
+    w, x, b = Value(0.5, "w"), Value(2.0, "x"), Value(0.1, "b")
+    from micrograd_plus import functional as F
+
+    out = F.dot([w], [x], bias=b).named("n")
+    lines = explain_forward(out**2).lines
+    assert ("n", "w·x + b", "1.1") in lines and lines[-1][1] == "n ** 2"
+
+
+def test_bad_input() -> None:
+    with pytest.raises(TypeError, match="explain_backward needs a Value, got float"):
+        explain_backward(1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="explain_forward needs a Value"):
+        explain_forward("x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        explain_backward(Value(1.0) * 2, fmt="%q")
+    assert math.isfinite(explain_backward(Value(3.0)).grads[0])

@@ -1,0 +1,181 @@
+"""Graph drawing: DOT structure, roles, clusters, collapsing, highlighting, limits, escaping, rendering."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from micrograd_plus import Value, losses, viz
+from micrograd_plus.nn import MLP, RNN
+
+
+def neuron() -> tuple[Value, list[Value], list[Value]]:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2, b = Value(-3.0, label="w1"), Value(1.0, label="w2"), Value(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).named("n").tanh().named("o")
+    o.backward()
+    return o, [w1, w2, b], [x1, x2]
+
+
+def node_names(dot_text: str) -> list[str]:
+    return re.findall(r"^\t+(\w+) \[", dot_text, flags=re.MULTILINE)
+
+
+def test_nodes_are_named_in_topological_order_and_output_is_deterministic() -> None:
+    o, params, inputs = neuron()
+    text = viz.to_dot(o, params=params, inputs=inputs, legend=False)
+    assert text.startswith("digraph micrograd_plus {\n") and text.endswith("}\n")
+    values = [n for n in node_names(text) if n.startswith("v")]
+    assert values == [f"v{i}" for i in range(len(o.topological_order()))]
+    again, params_again, inputs_again = neuron()
+    assert text == viz.to_dot(again, params=params_again, inputs=inputs_again, legend=False)
+
+
+def test_op_nodes_and_edges_labelled_with_local_derivatives() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = (a * b).named("c")
+    c.backward()
+    text = viz.to_dot(c)
+    assert 'op2 [id="op2" label=<*>' in text
+    assert 'v0 -> op2 [id="e2_0" label="-3"]' in text  # dc/da = b
+    assert 'v1 -> op2 [id="e2_1" label="2"]' in text  # dc/db = a
+    assert "op2 -> v2" in text
+    assert "<b>c</b>" in text and "data -6" in text and "grad 1" in text
+
+
+def test_roles_and_gradient_colours() -> None:
+    o, params, inputs = neuron()
+    text = viz.to_dot((o * 2.5).named("y"), params=params, inputs=inputs)
+    # each role once more in the legend
+    assert text.count(">parameter</font>") == 3 + 1 and text.count(">input</font>") == 2 + 1
+    assert text.count(">constant</font>") == 1 + 1  # the 2.5
+    x1_line = next(line for line in text.splitlines() if "<b>x1</b>" in line)
+    assert 'fillcolor="#' in x1_line and "#ffffff" not in x1_line  # x1.grad = -1.5: blue
+    w2_line = next(line for line in text.splitlines() if "<b>w2</b>" in line)
+    assert 'fillcolor="#ffffff"' in w2_line  # w2.grad = 0: white
+    assert "cluster_legend" in text and "grad &lt; 0" not in text
+
+
+def test_options() -> None:
+    o = neuron()[0]
+    hidden = viz.to_dot(o, show_grad=False)
+    assert "grad " not in hidden and "cluster_legend" not in hidden
+    assert "rankdir=TB" in viz.to_dot(o, rankdir="TB")
+    assert "data 0.88" in viz.to_dot(o, number_format=".2f")
+    assert "label=" not in "".join(line for line in viz.to_dot(o, edge_labels=False).splitlines() if "->" in line)
+    with pytest.raises(ValueError, match="rankdir must be 'LR'"):
+        viz.to_dot(o, rankdir="up")
+    with pytest.raises(ValueError, match="number_format must be a format spec"):
+        viz.to_dot(o, number_format="%d")
+    with pytest.raises(TypeError, match="expected a Value to draw, got float"):
+        viz.to_dot(1.0)  # type: ignore[arg-type]
+
+
+def mlp_graph() -> tuple[Value, MLP]:
+    model = MLP(2, [3, 2, 1], seed=0)
+    out = model([1.0, -0.5])[0]
+    out.backward()
+    return out, model
+
+
+def test_clusters_follow_module_calls() -> None:
+    out, model = mlp_graph()
+    text = viz.to_dot(out, module=model)
+    labels = re.findall(r"label=<([^<>]+)> style=\"rounded\"", text)
+    assert labels[0] == "MLP" and labels[1] == "Layer layers.0" and labels[2] == "Neuron neurons.0"
+    assert labels.count("Layer layers.1") == 1 and len([x for x in labels if x.startswith("Neuron")]) == 6
+    assert "layers.0.neurons.1.w.0" in text  # parameters named by their path
+    assert "subgraph cluster" not in viz.to_dot(out, module=model, clusters=False, legend=False)
+
+
+def test_collapsed_mode_draws_each_call_as_a_box() -> None:
+    out, model = mlp_graph()
+    text = viz.to_dot(out, module=model, collapse="Layer")
+    boxes = re.findall(r"box\d+ \[id=\"box\d+\" label=<<b>([^<]+)</b>", text)
+    assert boxes == ["Layer layers.0", "Layer layers.1", "Layer layers.2"]
+    assert re.findall(r"<b>(layers\.\d)</b><br/><font point-size=\"9\">(\d+) parameters", text) == [
+        ("layers.0", "9"),
+        ("layers.1", "8"),
+        ("layers.2", "3"),
+    ]
+    assert "box0 -> box1" in text and "box1 -> box2" in text
+    with pytest.raises(ValueError, match="collapse='Tree' matches no module call"):
+        viz.to_dot(out, module=model, collapse="Tree")
+
+
+def test_unrolled_rnn_collapses_by_time_step() -> None:
+    model = RNN(1, 3, 1, seed=0)
+    run = model([[0.1 * t] for t in range(30)])
+    loss = losses.mse([y[0] for y in run.outputs], [0.0] * 30)
+    loss.backward()
+    with pytest.raises(ValueError, match=r"more than max_nodes=400; pass collapse='Layer'"):
+        viz.to_dot(loss, module=model)
+    text = viz.to_dot(loss, module=model, collapse="step")
+    assert re.findall(r"label=<<b>(step \d+)</b>", text) == [f"step {t}" for t in range(30)]
+    assert "box0 -> box1" in text and "box28 -> box29" in text
+
+
+def test_highlight_marks_every_path_to_the_root() -> None:
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    c = (a * b).named("c")
+    d = (c + a).named("d")
+    e = (b * 3).named("e")
+    root = (d * e).named("root")
+    root.backward()
+    text = viz.to_dot(root, highlight=a)
+    hot = [line for line in text.splitlines() if "penwidth=2.5" in line]
+    assert len(hot) == 4  # a -> (*), c -> (+), a -> (+), d -> (*)
+    with pytest.raises(ValueError, match="is not part of this graph"):
+        viz.to_dot(root, highlight=Value(5.0))
+
+
+NASTY = ['say "hi"', "back\\slash", "<b>bold</b>", "{x}", "a|b", "two\nlines", '"]; evil [label="x']
+
+
+@pytest.mark.parametrize("label", NASTY)
+def test_labels_cannot_break_or_inject_into_dot(label: str, dot_program: str) -> None:
+    x = Value(1.0, label=label)
+    y = (x * 2).named(label)
+    y.backward()
+    text = viz.to_dot(y, legend=False)
+    layout = json.loads(viz.draw_dot(y, legend=False).pipe(format="json"))  # the real dot parser
+    names = sorted(obj["name"] for obj in layout.get("objects", []))
+    assert names == ["op2", "v0", "v1", "v2"]
+    assert not re.search(r"^\s*evil", text, flags=re.MULTILINE)  # inside an escaped label, not a statement
+
+
+def test_draw_dot_is_the_same_text(dot_program: str) -> None:
+    o, params, inputs = neuron()
+    graph = viz.draw_dot(o, params=params, inputs=inputs)
+    assert graph.source == viz.to_dot(o, params=params, inputs=inputs)
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf"])
+def test_render_through_dot(tmp_path: Path, suffix: str, dot_program: str) -> None:
+    out, model = mlp_graph()
+    path = viz.render(out, tmp_path / f"mlp{suffix}", module=model)
+    data = path.read_bytes()
+    assert {".svg": b"<svg", ".png": b"\x89PNG", ".pdf": b"%PDF"}[suffix] in data[:400]
+
+
+def test_render_refuses_unknown_formats(tmp_path: Path, dot_program: str) -> None:
+    with pytest.raises(ValueError, match=r"end the name in \.svg, \.png or \.pdf"):
+        viz.render(Value(1.0), tmp_path / "graph.gif")
+
+
+def test_missing_graphviz_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    with pytest.raises(ImportError, match=r"pip install 'micrograd_plus\[viz\]'"):
+        viz.draw_dot(Value(1.0))
+
+
+def test_missing_dot_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("graphviz")
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match=r"apt-get install graphviz.*to_dot\(root\)"):
+        viz.draw_dot(Value(1.0))
+    assert viz.to_dot(Value(1.0)).startswith("digraph")  # the text never needs it
