@@ -1,27 +1,55 @@
-"""The ``micrograd-plus`` command line (also ``python -m micrograd_plus``)."""
+"""The ``micrograd-plus`` command line (also ``python -m micrograd_plus``).
+
+micrograd-plus demo [--out DIR]            train the moons MLP, write plots, a graph and the player
+micrograd-plus explain "EXPR" --at a=2     forward values, the backward trace and the gradients
+micrograd-plus gradcheck "EXPR" --at a=2   finite differences against backward (exit 1 on mismatch)
+"""
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
-from micrograd_plus import __version__, losses, optim
+from micrograd_plus import __version__, losses, optim, viz
 from micrograd_plus.data import make_moons
-from micrograd_plus.nn import MLP
+from micrograd_plus.engine import Value
+from micrograd_plus.explain import explain_backward, explain_forward
+from micrograd_plus.expressions import Expression, parse_assignments
+from micrograd_plus.gradcheck import gradcheck
+from micrograd_plus.nn import MLP, Neuron
+
+Points = list[list[float]]
 
 
-def decision_map(model: MLP, X: list[list[float]], y: list[int], width: int = 60, height: int = 20) -> str:
-    """The plane as text: '.' and ' ' for the two predicted classes, 'o' and 'x' for the data points."""
+class UsageError(Exception):
+    """A problem with what was asked: one line on stderr, exit status 2."""
+
+
+def progress(step: int, total: int, text: str, width: int = 30) -> None:
+    """A progress bar redrawn in place on a terminal; elsewhere one line every tenth of the way."""
+    done = (step + 1) / total
+    bar = "#" * round(done * width) + "-" * (width - round(done * width))
+    line = f"[{bar}] {step + 1:4d}/{total}  {text}"
+    if sys.stdout.isatty():
+        print("\r" + line, end="\n" if step + 1 == total else "", flush=True)
+    elif step % max(1, total // 10) == 0 or step + 1 == total:
+        print(line)
+
+
+def decision_map(model: MLP, X: Points, y: list[int], width: int = 60, height: int = 20) -> str:
+    """The plane as text: '.' and ' ' for the two predicted classes, 'x' and 'o' for the data points."""
     xs, ys = [p[0] for p in X], [p[1] for p in X]
     left, right, bottom, top = min(xs) - 0.3, max(xs) + 0.3, min(ys) - 0.3, max(ys) + 0.3
     grid = []
     for row in range(height):
         b = top - (top - bottom) * (row + 0.5) / height
-        line = [
-            ("." if model([left + (right - left) * (c + 0.5) / width, b])[0].data > 0 else " ") for c in range(width)
-        ]
-        grid.append(line)
+        grid.append(
+            ["." if model([left + (right - left) * (c + 0.5) / width, b])[0].data > 0 else " " for c in range(width)]
+        )
     for (a, b), label in zip(X, y):
         col = min(width - 1, int((a - left) / (right - left) * width))
         row = min(height - 1, int((top - b) / (top - bottom) * height))
@@ -29,8 +57,34 @@ def decision_map(model: MLP, X: list[list[float]], y: list[int], width: int = 60
     return "\n".join("|" + "".join(line) + "|" for line in grid)
 
 
-def demo(steps: int = 100) -> None:
-    """Train MLP(2, [16, 16, 1]) on two moons (hinge loss + L2, SGD) and draw its decision regions."""
+def plot_decision_boundary(model: MLP, X: Points, y: list[int], path: Path) -> bool:
+    """A PNG of the decision regions and the data (False when matplotlib is not installed)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    xs, ys = [p[0] for p in X], [p[1] for p in X]
+    left, right, bottom, top = min(xs) - 0.5, max(xs) + 0.5, min(ys) - 0.5, max(ys) + 0.5
+    n = 60
+    grid_x = [left + (right - left) * i / (n - 1) for i in range(n)]
+    grid_y = [bottom + (top - bottom) * j / (n - 1) for j in range(n)]
+    scores = [[model([a, b])[0].data for a in grid_x] for b in grid_y]
+    figure, axes = plt.subplots(figsize=(6, 4.5))
+    axes.contourf(grid_x, grid_y, scores, levels=[-1e9, 0.0, 1e9], colors=["#cfe2f3", "#f4cccc"])
+    axes.contour(grid_x, grid_y, scores, levels=[0.0], colors="k", linewidths=1)
+    axes.scatter(xs, ys, c=["#c0392b" if t else "#2c6fbb" for t in y], s=18, edgecolors="k", linewidths=0.4)
+    axes.set_title("MLP(2, [16, 16, 1]) on two moons: decision boundary")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
+def demo(steps: int = 100, out: Path | None = None) -> None:
+    """Train MLP(2, [16, 16, 1]) on two moons (hinge loss + L2, SGD) and show what it learned."""
     X, y = make_moons(100, noise=0.1, seed=1)
     labels = [2.0 * t - 1.0 for t in y]  # hinge loss wants ±1
     model = MLP(2, [16, 16, 1], seed=0)
@@ -46,25 +100,134 @@ def demo(steps: int = 100) -> None:
         opt.lr = 1.0 - 0.9 * step / steps
         opt.step()
         accuracy = sum((s.data > 0) == (t > 0) for s, t in zip(scores, labels)) / len(X)
-        if step % 10 == 0 or step == steps - 1:
-            print(f"step {step:3d}   loss {loss.data:.4f}   accuracy {accuracy:6.1%}")
+        progress(step, steps, f"loss {loss.data:.4f}  accuracy {accuracy:6.1%}")
     elapsed, nodes = time.perf_counter() - start, len(loss.topological_order())
+    final = sum((model(x)[0].data > 0) == (t > 0) for x, t in zip(X, labels)) / len(X)
     print(f"\n{steps} steps in {elapsed:.1f} s ({elapsed / steps * 1e3:.0f} ms per step, graph of {nodes:,} nodes)")
+    print(f"final training accuracy {final:.1%}")
     print("\ndecision regions ('.' = class x, ' ' = class o):\n")
     print(decision_map(model, X, y))
+    if out is not None:
+        write_demo_files(model, X, y, out)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="micrograd-plus", description=__doc__)
+def write_demo_files(model: MLP, X: Points, y: list[int], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "model.json"]
+    model.save(written[0])
+    if plot_decision_boundary(model, X, y, out / "decision_boundary.png"):
+        written.append(out / "decision_boundary.png")
+    else:
+        print("(matplotlib is not installed, so no decision_boundary.png: pip install 'micrograd_plus[plot]')")
+    # one neuron of the first layer on the first point, with its gradient
+    neuron: Neuron = model.layers[0].neurons[0]
+    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(X[0])]
+    for i, w in enumerate(neuron.w):
+        w.label = f"w{i + 1}"
+    neuron.b.label = "b"
+    o = neuron(inputs).named("o")
+    neuron.zero_grad()
+    o.backward()
+    options = {"params": neuron.parameters(), "inputs": inputs}
+    (out / "neuron.dot").write_text(viz.to_dot(o, **options))
+    written.append(out / "neuron.dot")
+    if shutil.which("dot") is not None:
+        try:
+            written.append(viz.render(o, out / "neuron.svg", **options))
+            written.append(viz.write_player(o, out / "player.html", **options))
+        except ImportError:
+            print("(the graphviz package is missing: pip install 'micrograd_plus[viz]' for neuron.svg and player.html)")
+    else:
+        print("(Graphviz's dot is not installed, so no neuron.svg or player.html: apt-get install graphviz)")
+    for w in [*neuron.w, neuron.b]:
+        w.label = ""
+    neuron.zero_grad()
+    print("\nwrote " + ", ".join(str(p) for p in written))
+
+
+def _expression(args: argparse.Namespace) -> tuple[Expression, dict[str, float]]:
+    try:
+        expr = Expression(args.expression)
+        values = parse_assignments(args.at or "")
+        expr.build(values)  # checks names and domains: log(-1) and the like fail here, readably
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        raise UsageError(str(error)) from None
+    return expr, values
+
+
+def explain_command(args: argparse.Namespace) -> int:
+    expr, values = _expression(args)
+    root, leaves = expr.build(values)
+    root.label = root.label or "out"
+    print(f"{expr.text} at " + ", ".join(f"{k} = {v:g}" for k, v in values.items()) + "\n")
+    print("forward pass:")
+    print(explain_forward(root, args.format))
+    print()
+    print(explain_backward(root, args.format))
+    root.backward()
+    print("\ngradients:")
+    for name, leaf in leaves.items():
+        print(f"  d({root.label})/d{name} = {format(leaf.grad, args.format)}")
+    try:
+        if args.graph:
+            print(f"\nwrote {viz.render(root, args.graph, inputs=list(leaves.values()))}")
+        if args.player:
+            print(f"wrote {viz.write_player(root, args.player, inputs=list(leaves.values()))}")
+    except (ImportError, RuntimeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    return 0
+
+
+def gradcheck_command(args: argparse.Namespace) -> int:
+    expr, values = _expression(args)
+    try:
+        report = gradcheck(expr, values, eps=args.eps)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    print(report)
+    return 0 if report.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="micrograd-plus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo_parser = commands.add_parser("demo", help="train the moons MLP (the main demo)", description=demo.__doc__)
     demo_parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
+    demo_parser.add_argument("--out", type=Path, help="also write the plot, a neuron's graph and the player here")
+    for name, about in (
+        ("explain", "print the forward pass, each chain-rule step of backward, and the gradients"),
+        ("gradcheck", "compare backward with finite differences; exit status 1 on a mismatch"),
+    ):
+        sub = commands.add_parser(name, help=about, description=about)
+        sub.add_argument("expression", help="e.g. 'tanh(a*b + c)' or 'log(x) ** 2'")
+        sub.add_argument("--at", metavar="NAME=VALUE,...", help="the variables' values, e.g. a=2,b=-3")
+        if name == "explain":
+            sub.add_argument("--graph", type=Path, metavar="FILE", help="render the graph (.svg, .png or .pdf)")
+            sub.add_argument("--player", type=Path, metavar="FILE", help="write the backprop player (.html)")
+            sub.add_argument("--format", default=".4g", help="number format (default .4g)")
+        else:
+            sub.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        if args.steps < 1:
-            parser.error(f"--steps must be at least 1, got {args.steps}")
-        demo(args.steps)
-        return 0
+    try:
+        if args.command == "demo":
+            if args.steps < 1:
+                raise UsageError(f"--steps must be at least 1, got {args.steps}")
+            demo(args.steps, args.out)
+            return 0
+        if args.command == "explain":
+            return explain_command(args)
+        if args.command == "gradcheck":
+            return gradcheck_command(args)
+    except UsageError as error:
+        print(f"micrograd-plus {args.command}: error: {error}", file=sys.stderr)
+        return 2
     parser.print_help()
     return 0

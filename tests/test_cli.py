@@ -1,0 +1,114 @@
+"""The command line, run as a user would: exit codes, output, files, and every refused expression."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "micrograd_plus", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_demo_trains_and_writes_its_files(tmp_path: Path, dot_program: str) -> None:
+    done = run("demo", "--steps", "40", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "MLP(n_in=2, sizes=[16, 16, 1]" in done.stdout
+    accuracies = [float(a) for a in re.findall(r"accuracy\s+([\d.]+)%", done.stdout)]
+    assert accuracies[0] <= 60.0 and accuracies[-1] >= 90.0  # it learns
+    assert re.search(r"\[#+-*\]\s+40/40", done.stdout)  # the progress bar reached the end
+    regions = [line for line in done.stdout.splitlines() if line.startswith("|")]
+    assert len(regions) == 20 and any("x" in r for r in regions) and any("o" in r for r in regions)
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "decision_boundary.png",
+        "model.json",
+        "neuron.dot",
+        "neuron.svg",
+        "player.html",
+    ]
+    assert (out / "decision_boundary.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((out / "model.json").read_text())["architecture"]["sizes"] == [16, 16, 1]
+    assert "<b>w1</b>" in (out / "neuron.dot").read_text() and "<svg" in (out / "neuron.svg").read_text()
+    assert "const DATA" in (out / "player.html").read_text()
+
+
+def test_demo_rejects_bad_steps() -> None:
+    done = run("demo", "--steps", "0")
+    assert (
+        done.returncode == 2 and done.stderr.strip() == "micrograd-plus demo: error: --steps must be at least 1, got 0"
+    )
+
+
+def test_explain_prints_forward_backward_and_gradients() -> None:
+    done = run("explain", "tanh(a*b + c)", "--at", "a=2,b=-3,c=6.5")
+    assert done.returncode == 0, done.stderr
+    assert "#2    a * b        -6" in done.stdout
+    assert "1 − tanh(x)² = 1 − 0.4621² = 0.7864" in done.stdout
+    assert re.search(r"d\(out\)/da = -2\.359\n\s+d\(out\)/db = 1\.573\n\s+d\(out\)/dc = 0\.7864", done.stdout)
+
+
+def test_explain_writes_graph_and_player(tmp_path: Path, dot_program: str) -> None:
+    done = run("explain", "log(x) ** 2", "--at", "x=3", "--graph", str(tmp_path / "g.svg"), "--player",
+               str(tmp_path / "p.html"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "g.svg").read_text().lstrip().startswith("<?xml") and (tmp_path / "p.html").exists()
+
+
+def test_gradcheck_passes_and_fails_with_exit_codes() -> None:
+    done = run("gradcheck", "x * sin(y) + exp(-x) / y", "--at", "x=0.3,y=1.7")
+    assert done.returncode == 0 and done.stdout.startswith("gradcheck passed: 2 inputs")
+    kink = run("gradcheck", "relu(x) + abs(y)", "--at", "x=0,y=1")
+    assert kink.returncode == 1 and "may be at a kink" in kink.stdout
+
+
+@pytest.mark.parametrize(
+    ("expression", "at", "message"),
+    [
+        ("x.real", "x=1", "unsupported syntax: attribute access at column 1"),
+        ("x[0]", "x=1", "unsupported syntax: subscripts"),
+        ("(lambda: 1)()", "", "unknown function"),
+        ("lambda: 1", "", "unsupported syntax: lambdas"),
+        ("__import__('os').system('true')", "", "unknown function \"__import__('os').system\""),
+        ("__import__('os')", "", "unknown function '__import__'"),
+        ("open('f')", "", "unknown function 'open'"),
+        ("x if x else 1", "x=1", "unsupported syntax: if-expressions"),
+        ("x < 1", "x=1", "unsupported syntax: comparisons"),
+        ("x // 2", "x=1", "unsupported operator FloorDiv"),
+        ("'a' * 3", "", "only numbers may appear as constants, got 'a'"),
+        ("_secret + 1", "_secret=1", "names may not start with '_'"),
+        ("tanh", "", "'tanh' is a function; call it"),
+        ("tanh(x, 2)", "x=1", "tanh() takes 1 positional argument"),
+        ("tanh(x=1)", "", "tanh() takes 1 positional argument"),
+        ("a +", "a=1", "syntax error in 'a +'"),
+        ("", "", "the expression is empty"),
+        ("a * b", "a=1", "no value for b; give one with --at b=1.0"),
+        ("a", "a=1,z=2", "z does not appear in 'a'"),
+        ("a", "a=one", "a='one' is not a number"),
+        ("a", "a=1,a=2", "a is given twice"),
+        ("a", "a", "cannot read 'a'; write values as name=number"),
+        ("a", "a=nan", "a=nan is not a finite number"),
+        ("log(a)", "a=-1", "log is undefined for x = -1.0 (node 'a')"),
+        ("1 / a", "a=0", "division by zero"),
+    ],
+)
+@pytest.mark.parametrize("command", ["explain", "gradcheck"])
+def test_refused_expressions(command: str, expression: str, at: str, message: str) -> None:
+    done = run(command, expression, *(["--at", at] if at else []))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert lines[0].startswith(f"micrograd-plus {command}: error: ") and message in lines[0]
+
+
+def test_help_and_version() -> None:
+    for args in (["--help"], ["demo", "--help"], ["explain", "--help"], ["gradcheck", "--help"]):
+        done = run(*args)
+        assert done.returncode == 0 and "usage: micrograd-plus" in done.stdout
+    assert run("--version").stdout.startswith("micrograd-plus 0.")
