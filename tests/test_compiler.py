@@ -1,0 +1,173 @@
+"""Compiled replay: equal to eager backward, branches on current data, guard rails, no code from labels."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+
+from micrograd_plus import Value, losses, optim
+from micrograd_plus.compiler import compile_graph
+from micrograd_plus.data import make_moons, make_sine_sequence
+from micrograd_plus.nn import MLP, RNN
+from micrograd_plus.testing import Expression, expressions
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+@given(expressions(max_steps=12))
+@settings(max_examples=200, deadline=None)
+def test_replay_equals_eager_backward_on_random_graphs(e: Expression) -> None:
+    leaves = [Value(x) for x in e.inputs]
+    root = e(*leaves)
+    compiled = compile_graph(root, leaves)
+    value, grads = compiled.value_and_grad(e.inputs)
+    root.backward()
+    assert close(value, root.data)
+    assert all(close(g, leaf.grad) for g, leaf in zip(grads, leaves)), compiled.source
+
+
+def test_replay_at_new_values_matches_a_fresh_eager_graph() -> None:
+    def build(a: Value, b: Value) -> Value:
+        return (a * b).tanh() + (a / b).log() + a.sigmoid() * b**2 + abs(a - b).sqrt()
+
+    a, b = Value(0.7), Value(1.3)
+    compiled = compile_graph(build(a, b), [a, b])
+    for point in ([0.7, 1.3], [1.9, 0.4], [0.2, 2.5]):
+        fresh = [Value(x) for x in point]
+        root = build(*fresh)
+        root.backward()
+        value, grads = compiled.value_and_grad(point)
+        assert close(value, root.data) and all(close(g, x.grad) for g, x in zip(grads, fresh))
+
+
+def test_branches_use_the_current_data() -> None:
+    w = Value(1.0)
+    x = Value(2.0)
+    compiled = compile_graph((w * x).relu() + abs(w) + (w * x).leaky_relu(0.1), [w])
+    assert compiled.value_and_grad([1.0]) == (5.0, [2.0 + 1.0 + 2.0])
+    assert compiled.value_and_grad([-1.0]) == (1.0 - 0.2, [0.0 - 1.0 + 0.2])
+
+
+def test_training_the_moons_mlp_stays_equal_to_eager_training() -> None:
+    X, y = make_moons(40, noise=0.1, seed=1)
+    labels = [2.0 * t - 1.0 for t in y]
+    eager, replayed = MLP(2, [8, 8, 1], seed=0), MLP(2, [8, 8, 1], seed=0)
+
+    def loss_of(model: MLP) -> Value:
+        return losses.hinge([model(x)[0] for x in X], labels) + 1e-4 * losses.l2(model.parameters())
+
+    compiled = compile_graph(loss_of(replayed), replayed.parameters(), module=replayed)
+    eager_opt = optim.SGD(eager.parameters(), lr=0.5, momentum=0.5)
+    replay_opt = optim.SGD(replayed.parameters(), lr=0.5, momentum=0.5)
+    flips = 0
+    for _ in range(25):
+        before = [n(x).data > 0 for x in X[:5] for n in eager.layers[0].neurons]
+        loss = loss_of(eager)
+        eager_opt.zero_grad()
+        loss.backward()
+        eager_opt.step()
+        replay_opt.zero_grad()
+        value = compiled.run()
+        replay_opt.step()
+        assert close(value, loss.data)
+        for p, q in zip(eager.parameters(), replayed.parameters()):
+            assert math.isclose(p.data, q.data, rel_tol=1e-12, abs_tol=1e-12)
+        flips += sum(
+            b != (n(x).data > 0) for b, (x, n) in zip(before, [(x, n) for x in X[:5] for n in eager.layers[0].neurons])
+        )
+    assert flips > 0  # relu units changed sign during training, and replay followed them
+
+
+def test_unrolled_rnn_replay_equals_eager() -> None:
+    model = RNN(1, 6, 1, seed=0)
+    xs, targets = make_sine_sequence(20, seed=0)
+    loss = losses.mse([out[0] for out in model(xs).outputs], targets)
+    compiled = compile_graph(loss, model.parameters(), module=model)
+    loss.backward()
+    value, grads = compiled.value_and_grad([p.data for p in model.parameters()])
+    assert close(value, loss.data)
+    assert all(close(g, p.grad) for g, p in zip(grads, model.parameters()))
+
+
+def test_run_adds_gradients_like_backward() -> None:
+    w = Value(3.0)
+    compiled = compile_graph(w * w, [w])
+    w.grad = 1.0
+    assert compiled.run() == 9.0 and w.grad == 7.0
+
+
+def test_forward_then_backward() -> None:
+    a = Value(2.0)
+    compiled = compile_graph(a.exp() * a, [a])
+    with pytest.raises(RuntimeError, match=r"call forward\(values\) before backward\(\)"):
+        compiled.backward()
+    assert compiled.forward([1.0]) == math.e
+    assert compiled.backward() == [2 * math.e]
+
+
+def test_source_is_readable() -> None:
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    h = (w * x).named("h")
+    compiled = compile_graph(h.tanh().named("out"), [w])
+    source = compiled.source
+    assert "v2 = v0 * v1  # h = w * x" in source
+    assert "v3 = tanh(v2)  # out = tanh(h)" in source
+    assert "g2 = (1.0 - v3 * v3) * g3  # d(out)/d(h) of tanh" in source
+    assert "lines of Python" in repr(compiled)
+
+
+def test_labels_cannot_become_code() -> None:
+    evil = "\nimport os; os.system('x')  #"
+    w = Value(0.5, label=evil)
+    x = Value(2.0, label="\r\x00\u2028" + evil)
+    y = (w * x).named(evil)
+    compiled = compile_graph(y, [w])
+    for line in compiled.source.splitlines():
+        code = line.split("#", 1)[0]
+        assert "import" not in code and "os." not in code
+    assert compiled.value_and_grad([0.5]) == (1.0, [2.0])
+    assert len(compiled.source.splitlines()) == compiled.source.count("\n")
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (lambda c, w: c.value_and_grad([1.0, 2.0]), ValueError, r"compiled for 1 input values, got 2"),
+        (lambda c, w: c.value_and_grad([math.inf]), ValueError, r"input 0 \(w\) is inf; inputs must be finite"),
+        (lambda c, w: c.value_and_grad([-1.0]), ValueError, r"log is undefined for x = -1\.0.*at node #1 \(log\)"),
+        (lambda c, w: c.value_and_grad([800.0]), OverflowError, r"exp\(800\.0\) overflows"),
+    ],
+)
+def test_bad_values(call: object, error: type[Exception], pattern: str) -> None:
+    w = Value(1.0, label="w")
+    compiled = compile_graph(w.log() + w.exp() * 2, [w])
+    with pytest.raises(error, match=pattern):
+        call(compiled, w)  # type: ignore[operator]
+
+
+def test_replaying_after_the_parameters_changed() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    compiled = compile_graph(model([1.0, 2.0])[0], model.parameters(), module=model)
+    compiled.run()
+    model.layers[0].neurons[0].w[0] = Value(0.3)
+    with pytest.raises(RuntimeError, match=r"MLP's parameters changed since the graph was compiled"):
+        compiled.run()
+
+
+def test_bad_graphs() -> None:
+    x = Value(2.0)
+    cube = Value.from_op(8.0, [x], [12.0], "cube")
+    with pytest.raises(ValueError, match=r"op 'cube' cannot be compiled"):
+        compile_graph(cube + 1, [x])
+    with pytest.raises(ValueError, match="is not a leaf"):
+        compile_graph(x * 2, [x * 3])
+    unused = Value(1.0)
+    assert compile_graph(x * 2, [x, unused]).value_and_grad([3.0, 5.0]) == (6.0, [2.0, 0.0])
+    with pytest.raises(ValueError, match="listed twice"):
+        compile_graph(x * 2, [x, x])
+    with pytest.raises(TypeError, match="inputs must be Values"):
+        compile_graph(x * 2, [2.0])  # type: ignore[list-item]
