@@ -8,7 +8,8 @@
 (15.0, 8.0)
 """
 
-from micrograd_plus import data, functional, losses, nn, optim, viz
+from micrograd_plus import autodiff, data, functional, losses, nn, optim, viz
+from micrograd_plus.autodiff import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from micrograd_plus.engine import Value
 from micrograd_plus.explain import explain_backward, explain_forward
 from micrograd_plus.gradcheck import (
@@ -16,10 +17,12 @@ from micrograd_plus.gradcheck import (
     LocalGradReport,
     assert_gradients_match,
     central_difference,
+    check_forward_reverse,
     check_local_grads,
     eps_sweep,
     gradcheck,
     gradcheck_module,
+    gradgradcheck,
 )
 
 __version__ = "0.1.0"
@@ -30,6 +33,8 @@ __all__ = [
     "Value",
     "__version__",
     "assert_gradients_match",
+    "autodiff",
+    "check_forward_reverse",
     "central_difference",
     "check_local_grads",
     "data",
@@ -39,8 +44,15 @@ __all__ = [
     "functional",
     "gradcheck",
     "gradcheck_module",
+    "gradgradcheck",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
     "losses",
     "nn",
     "optim",
+    "value_and_grad",
     "viz",
 ]

@@ -290,14 +290,23 @@ class Value:
                 order.append(node)
         return order
 
-    def backward(self, gradient: float = 1.0) -> None:
+    def backward(self, gradient: float = 1.0, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node below this one with d(self)/d(node).
 
         Gradients of interior nodes are recomputed on every call; gradients of
         leaves accumulate across calls until they are reset (as in PyTorch).
+        With ``create_graph=True`` every gradient is itself a Value, built from
+        graph operations, so it can be differentiated again (second derivatives).
         """
         if isinstance(gradient, bool) or not isinstance(gradient, Real) or not math.isfinite(gradient):
             raise TypeError(f"backward(gradient) needs a finite int or float, got {gradient!r}")
+        if create_graph:
+            if gradient != 1.0:
+                raise ValueError("backward(create_graph=True) starts from d(root)/d(root) = 1; leave gradient at 1")
+            from micrograd_plus.autodiff import backward_with_graph  # the derivative rules written over Values
+
+            backward_with_graph(self)
+            return
         order = self.topological_order()
         for node in order:
             if node.parents:

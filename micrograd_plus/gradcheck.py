@@ -50,10 +50,12 @@ __all__ = [
     "SweepPoint",
     "assert_gradients_match",
     "central_difference",
+    "check_forward_reverse",
     "check_local_grads",
     "eps_sweep",
     "gradcheck",
     "gradcheck_module",
+    "gradgradcheck",
 ]
 
 EPS = 1e-6
@@ -658,3 +660,82 @@ def _check_edge(
         return NodeCheck(position, node, j, recorded, numeric, "kink", note)
     ok = abs(recorded - numeric) <= _allowed(numeric, f_up, f_down, h, atol, rtol)
     return NodeCheck(position, node, j, recorded, numeric, "ok" if ok else "wrong")
+
+
+# -- second derivatives and forward mode ------------------------------------------------------
+
+
+def gradgradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[float] | Mapping[str, float],
+    *,
+    eps: float = 1e-5,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+) -> GradcheckReport:
+    """Second derivatives (reverse over reverse) against central differences of the first derivative.
+
+    One row per pair (i, j): d²f/dx_i dx_j from ``hessian`` against
+    (∂f/∂x_j(x + eps·e_i) - ∂f/∂x_j(x - eps·e_i)) / 2eps, where ∂f/∂x_j is
+    computed by ``backward()``. The default step is larger than gradcheck's,
+    because differencing a derivative loses about half of the digits.
+
+    >>> gradgradcheck(lambda x, y: (x * y).sin(), [0.5, 1.5]).ok
+    True
+    """
+    from micrograd_plus.autodiff import gradients, hessian
+
+    _check_eps(eps)
+    _check_tolerances(atol, rtol)
+    names, xs = _as_floats(inputs)
+    by_name = isinstance(inputs, Mapping)
+
+    def call(values: Sequence[Value]) -> Value:
+        return _call(f, names, list(values), by_name)
+
+    analytic = hessian(lambda vs: call(vs))(xs)
+
+    def first_derivatives(point: list[float]) -> list[float]:
+        leaves = [Value(x) for x in point]
+        return list(gradients(call(leaves), leaves))
+
+    rows = []
+    for i in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[i] += eps
+        down[i] -= eps
+        g_up, g_down = first_derivatives(up), first_derivatives(down)
+        for j in range(len(xs)):
+            numeric = (g_up[j] - g_down[j]) / (2 * eps)
+            ok = abs(analytic[i][j] - numeric) <= _allowed(numeric, g_up[j], g_down[j], eps, atol, rtol)
+            rows.append(GradcheckRow(f"d2/d{names[i]}d{names[j]}", xs[i], float(analytic[i][j]), numeric, ok))
+    return GradcheckReport(tuple(rows), eps, atol, rtol, subject="second derivative")
+
+
+def check_forward_reverse(
+    f: Callable[..., Any], inputs: Sequence[float], *, seed: int = 0, rtol: float = 1e-10
+) -> tuple[float, float, bool]:
+    """Forward mode against reverse mode: uᵀ(J v) from ``jvp`` and (uᵀJ)·v from ``backward`` for
+    seeded random unit vectors u and v. Returns both numbers and whether they agree.
+
+    >>> lhs, rhs, ok = check_forward_reverse(lambda x, y: [x * y, (x - y).tanh()], [0.3, -1.2])
+    >>> ok
+    True
+    """
+    from micrograd_plus.autodiff import gradients, jvp, random_unit_vector
+
+    rng = random.Random(seed)
+    xs = [float(x) for x in inputs]
+    v = random_unit_vector(len(xs), rng)
+    _, tangents = jvp(f, xs, v)
+    outputs = tangents if isinstance(tangents, list) else [tangents]
+    u = random_unit_vector(len(outputs), rng)
+    forward = sum(a * b for a, b in zip(u, outputs))  # uᵀ (J v)
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    ys = list(out) if isinstance(out, (list, tuple)) else [out]
+    weighted = F.sum([y * c for y, c in zip(ys, u)])  # uᵀ f, whose gradient is uᵀ J
+    row = gradients(weighted, leaves)
+    reverse = sum(g * c for g, c in zip(row, v))  # (uᵀ J) v
+    scale = max(1.0, abs(forward), abs(reverse))
+    return forward, reverse, abs(forward - reverse) <= rtol * scale
