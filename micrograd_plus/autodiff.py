@@ -202,7 +202,8 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
             if isinstance(k, bool) or not isinstance(k, int) or not -len(args) <= k < len(args):
                 raise ValueError(f"argnums={k!r} is out of range for a function called with {len(args)} arguments")
         nested = _traced(args)
-        call = list(args)
+        # the other arguments: plain numbers become constant Values (so x.exp() works on them too)
+        call = [Value(float(a)) if isinstance(a, (int, float)) and not isinstance(a, bool) else a for a in args]
         variables: list[list[Value]] = []
         shapes = []
         for k in positions:
