@@ -86,7 +86,7 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+        return f"Value(data={self.data:.6g}, grad={float(self.grad):.6g}{label})"  # grad may be a Value
 
     def __float__(self) -> float:
         return self.data

@@ -184,7 +184,7 @@ def _dot_lines(
         raise ValueError(f"number_format must be a format spec such as '.4g' or '.3f', got {number_format!r}") from None
     graph = _inspect(root, module, params, inputs)
     on_path = _on_paths(graph, highlight)
-    grad_of = {id(v): g for v, g in zip(graph.order, grads)} if grads else {id(v): v.grad for v in graph.order}
+    grad_of = {id(v): g for v, g in zip(graph.order, grads)} if grads else {id(v): float(v.grad) for v in graph.order}
 
     # which nodes disappear into a collapsed box, and which box stands for them
     box_of: dict[int, Scope] = {}
