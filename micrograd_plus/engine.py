@@ -121,19 +121,23 @@ class Value:
     # -- primitive ops: result and local derivative(s) side by side -------------
 
     def __add__(self, other: Operand) -> Value:
-        other = _lift(other)
+        if not isinstance(other, Value):
+            other = Value(other)
         return _result(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
     def __sub__(self, other: Operand) -> Value:
-        other = _lift(other)
+        if not isinstance(other, Value):
+            other = Value(other)
         return _result(self.data - other.data, (self, other), (1.0, -1.0), "-")
 
     def __mul__(self, other: Operand) -> Value:
-        other = _lift(other)
+        if not isinstance(other, Value):
+            other = Value(other)
         return _result(self.data * other.data, (self, other), (other.data, self.data), "*")
 
     def __truediv__(self, other: Operand) -> Value:
-        other = _lift(other)
+        if not isinstance(other, Value):
+            other = Value(other)
         y = other.data
         if y == 0.0:
             raise ZeroDivisionError(f"division by zero: the divisor is 0.0 ({_name(other)})")
@@ -307,10 +311,9 @@ class Value:
 
             backward_with_graph(self)
             return
-        order = self.topological_order()
+        order = [node for node in self.topological_order() if node.parents]  # leaves pass nothing on
         for node in order:
-            if node.parents:
-                node.grad = 0.0
+            node.grad = 0.0
         self.grad += gradient
         for node in reversed(order):
             g = node.grad
