@@ -140,7 +140,17 @@ def main() -> None:
         )
     growth_ours = per_node["ours"][-1] / per_node["ours"][0]
     growth_theirs = per_node["theirs"][-1] / per_node["theirs"][0]
-    print(f"   per-node time, largest / smallest: micrograd_plus {growth_ours:.2f}x, micrograd {growth_theirs:.2f}x\n")
+    print(f"   per-node time, largest / smallest: micrograd_plus {growth_ours:.2f}x, micrograd {growth_theirs:.2f}x")
+    # the same sizes with the cyclic garbage collector off: what is left is the engine's own work
+    quiet = [
+        statistics.median(build_and_backward(Value, n, gc_enabled=False) for _ in range(max(1, repeats // 2)))
+        / node_count(n)
+        for n in (sizes[0], sizes[-1])
+    ]
+    print(
+        f"   with gc.disable(): micrograd_plus {quiet[0] * 1e9:.0f} ns -> {quiet[1] * 1e9:.0f} ns per node, "
+        f"{quiet[1] / quiet[0]:.2f}x\n"
+    )
 
     n_leaves = 33_334
     t = median_times(
