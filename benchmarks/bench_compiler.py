@@ -19,13 +19,12 @@ from bench_nn import (
     Y_PM1,
     X,
     float_forward,
-    medians,
     micrograd_model,
     micrograd_step,
     our_model,
     our_step,
-    timed,
 )
+from timing import medians, timed
 
 from micrograd_plus import losses, optim
 from micrograd_plus.compiler import compile_graph

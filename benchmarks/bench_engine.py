@@ -18,10 +18,11 @@ import argparse
 import gc
 import statistics
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
+
+from timing import medians, timed
 
 from micrograd_plus import Value
 
@@ -52,26 +53,14 @@ def build_and_backward(cls: Callable[[float], Any], n_leaves: int, gc_enabled: b
     same amount of work (and the garbage collector's occasional passes average out).
     """
     repeats = max(1, 330_000 // n_leaves)
-    gc.collect()
-    if not gc_enabled:
-        gc.disable()
-    try:
-        start = time.perf_counter()
+
+    def run() -> None:
         for _ in range(repeats):
             root = sum_of_products(cls, n_leaves)
             root.backward()
             del root
-        return (time.perf_counter() - start) / repeats
-    finally:
-        gc.enable()
 
-
-def median_times(contenders: dict[str, Callable[[], float]], repeats: int) -> dict[str, float]:
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(repeats):  # alternate, so that noise hits every contender alike
-        for name, run in contenders.items():
-            times[name].append(run())
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return timed(run, gc_enabled) / repeats
 
 
 def bytes_per_node(cls: Callable[[float], Any], n_leaves: int) -> float:
@@ -125,7 +114,7 @@ def main() -> None:
     for n_leaves in sizes:
         nodes = node_count(n_leaves)
         reps = repeats if n_leaves < 300_000 else max(1, repeats // 2)
-        t = median_times(
+        t = medians(
             {
                 "ours": lambda n=n_leaves: build_and_backward(Value, n),
                 "theirs": lambda n=n_leaves: build_and_backward(MicrogradValue, n),
@@ -153,7 +142,7 @@ def main() -> None:
     )
 
     n_leaves = 33_334
-    t = median_times(
+    t = medians(
         {
             "ours": lambda: build_and_backward(Value, n_leaves),
             "theirs": lambda: build_and_backward(MicrogradValue, n_leaves),

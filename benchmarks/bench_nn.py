@@ -17,13 +17,12 @@ step, for sequence lengths 25..400 (the cost should grow linearly).
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from operator import mul
 from typing import Any
+
+from timing import medians, timed
 
 from micrograd_plus import losses, optim
 from micrograd_plus.data import make_moons, make_sine_sequence
@@ -37,26 +36,6 @@ except ImportError:
 
 X, Y = make_moons(100, noise=0.1, seed=1)
 Y_PM1 = [2.0 * y - 1.0 for y in Y]
-
-
-def timed(step: Callable[[], Any], gc_enabled: bool = True) -> float:
-    gc.collect()
-    if not gc_enabled:
-        gc.disable()
-    try:
-        start = time.perf_counter()
-        step()
-        return time.perf_counter() - start
-    finally:
-        gc.enable()
-
-
-def medians(contenders: dict[str, Callable[[], float]], repeats: int) -> dict[str, float]:
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, run in contenders.items():
-            times[name].append(run())
-    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 # -- W1 ----------------------------------------------------------------------------

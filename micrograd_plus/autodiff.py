@@ -19,15 +19,13 @@ numbers here; the test suite checks all three agree for every op.
 from __future__ import annotations
 
 import math
-import random
-import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from micrograd_plus import functional as F
-from micrograd_plus.engine import Value
+from micrograd_plus.engine import Value, op_parameter
 
 __all__ = [
     "Dual",
@@ -57,6 +55,7 @@ def _kink(node: Value, where: float) -> None:
 def local_derivative_values(node: Value) -> list[Value]:
     """d(node)/d(parent) for each parent, as Values built from the parents (and the node): differentiable again."""
     op, ps = node.op, node.parents
+    kind, number = op_parameter(op)
     a = ps[0] if ps else node
     if op in ("+", "sum"):
         return [Value(1.0) for _ in ps]
@@ -70,9 +69,8 @@ def local_derivative_values(node: Value) -> list[Value]:
         return [1.0 / ps[1], -node / ps[1]]
     if op == "**":
         return [ps[1] * a ** (ps[1] - 1.0), node * a.log()]
-    if op.startswith("**"):
-        n = float(op[2:])
-        return [Value(0.0)] if n == 0.0 else [n * a ** (n - 1.0)]
+    if kind == "**n":
+        return [Value(0.0)] if number == 0.0 else [number * a ** (number - 1.0)]
     if op == "exp":
         return [node]
     if op == "log":
@@ -87,7 +85,7 @@ def local_derivative_values(node: Value) -> list[Value]:
         return [a.cos()]
     if op == "cos":
         return [-a.sin()]
-    if op in ("relu", "abs") or op.startswith("leaky_relu"):
+    if op in ("relu", "abs") or kind == "leaky_relu":
         if a.data == 0.0:
             _kink(node, a.data)
         return [Value(node.local_grads[0])]  # piecewise constant: its own derivative is 0
@@ -428,13 +426,11 @@ def _dual_op(op: str) -> Callable[..., Dual]:
             return total + ps[-1] if len(ps) % 2 else total
 
         return dot
-    if op.startswith("**"):
-        n = float(op[2:])
-        return lambda a: a**n
-    slope = re.fullmatch(r"leaky_relu\((.+)\)", op)
-    if slope:
-        s = float(slope.group(1))
-        return lambda a: a.leaky_relu(s)
+    kind, number = op_parameter(op)
+    if kind == "**n":
+        return lambda a: a**number
+    if kind == "leaky_relu":
+        return lambda a: a.leaky_relu(number)
     raise ValueError(f"op {op!r} has no dual-number rule; forward mode works for the engine's own ops")
 
 
@@ -467,9 +463,3 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     if isinstance(out, (list, tuple)):
         return values, result
     return values[0], result[0]
-
-
-def random_unit_vector(n: int, rng: random.Random) -> list[float]:
-    v = [rng.gauss(0.0, 1.0) for _ in range(n)]
-    norm = math.sqrt(sum(c * c for c in v)) or 1.0
-    return [c / norm for c in v]

@@ -32,12 +32,11 @@ True
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from micrograd_plus.engine import Value
+from micrograd_plus.engine import Value, op_parameter
 from micrograd_plus.explain import forward_expression
 
 __all__ = ["CompiledGraph", "compile_graph"]
@@ -102,13 +101,11 @@ def _templates(node: Value) -> tuple[str, list[str]]:
         return _UNARY[op]
     if op in _BINARY:
         return _BINARY[op]
-    if op.startswith("**"):
-        k = float(op[2:])  # re-read as a float, so only a number can reach the source
+    kind, k = op_parameter(op)  # the number is read back as a float: only a number can reach the source
+    if kind == "**n":
         return f"{{a}} ** {k!r}", ([f"{k!r} * {{a}} ** {k - 1.0!r}"] if k != 0.0 else ["0.0"])
-    slope = re.fullmatch(r"leaky_relu\((.+)\)", op)
-    if slope:
-        s = float(slope.group(1))
-        return f"({{a}} if {{a}} > 0.0 else {s!r} * {{a}})", [f"(1.0 if {{a}} > 0.0 else {s!r})"]
+    if kind == "leaky_relu":
+        return f"({{a}} if {{a}} > 0.0 else {k!r} * {{a}})", [f"(1.0 if {{a}} > 0.0 else {k!r})"]
     terms = [f"{{p{i}}}" for i in range(n)]
     if op == "sum":
         return " + ".join(terms), ["1.0"] * n

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from numbers import Real
 from typing import Union
 
-__all__ = ["Value"]
+__all__ = ["Value", "op_parameter"]
 
 Operand = Union["Value", int, float]
 
@@ -47,6 +47,17 @@ def _result(data: float, parents: tuple[Value, ...], local_grads: tuple[float, .
     out.local_grads = local_grads
     out.scope = current_scope
     return out
+
+
+def op_parameter(op: str) -> tuple[str, float]:
+    """An op's kind and the number written into its name: '**3' -> ('**n', 3.0), 'leaky_relu(0.2)' ->
+    ('leaky_relu', 0.2); any other name -> (name, 0.0). Replaying, explaining and compiling read it back.
+    """
+    if op.startswith("**") and len(op) > 2:
+        return "**n", float(op[2:])
+    if op.startswith("leaky_relu(") and op.endswith(")"):
+        return "leaky_relu", float(op[len("leaky_relu(") : -1])
+    return op, 0.0
 
 
 def _lift(x: Operand) -> Value:

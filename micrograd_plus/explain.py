@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from micrograd_plus.engine import Value
+from micrograd_plus.engine import Value, op_parameter
 from micrograd_plus.tables import html_table, markdown_table, text_table
 
 __all__ = ["BackwardStep", "BackwardTrace", "Contribution", "ForwardTrace", "explain_backward", "explain_forward"]
@@ -48,6 +48,7 @@ class _Names:
 def local_formula(node: Value, j: int, name: Callable[[Value], str], fmt: str = ".4g") -> str:
     """d(node)/d(parent j) as the op's formula, then with numbers: '1 − tanh(x)² = 1 − 0.7616² = 0.42'."""
     op, parents, local = node.op, node.parents, node.local_grads[j]
+    kind, n = op_parameter(op)
     x = parents[j].data
 
     def f(v: float) -> str:
@@ -74,8 +75,7 @@ def local_formula(node: Value, j: int, name: Callable[[Value], str], fmt: str = 
             y = parents[1].data
             return f"y·x^(y-1) = {f(y)}·{base(x)}^{f(y - 1)} = {value}"
         return f"x^y·ln x = {f(node.data)}·ln {f(parents[0].data)} = {value}"
-    if op.startswith("**"):
-        n = float(op[2:])
+    if kind == "**n":
         return f"{f(n)}·x^{f(n - 1)} = {f(n)}·{base(x)}^{f(n - 1)} = {value}"
     if op == "abs":
         return f"sign(x) = sign({f(x)}) = {value}"
@@ -91,7 +91,7 @@ def local_formula(node: Value, j: int, name: Callable[[Value], str], fmt: str = 
         return f"σ(x)·(1 − σ(x)) = {f(node.data)}·(1 − {f(node.data)}) = {value}"
     if op == "relu":
         return f"x = {f(x)} > 0, so 1" if x > 0 else f"x = {f(x)} ≤ 0, so 0"
-    if op.startswith("leaky_relu"):
+    if kind == "leaky_relu":
         return f"x = {f(x)} > 0, so 1" if x > 0 else f"x = {f(x)} ≤ 0, so the slope {value}"
     if op == "sin":
         return f"cos x = cos({f(x)}) = {value}"
@@ -115,7 +115,7 @@ def forward_expression(node: Value, name: Callable[[Value], str]) -> str:
     op, ps = node.op, [name(p) for p in node.parents]
     if op in ("+", "-", "*", "/", "**") and len(ps) == 2:
         return f"{ps[0]} {op} {ps[1]}"
-    if op.startswith("**"):
+    if op_parameter(op)[0] == "**n":
         return f"{ps[0]} ** {op[2:]}"
     if op == "neg":
         return f"-{ps[0]}"

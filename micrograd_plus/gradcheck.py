@@ -33,13 +33,12 @@ import inspect
 import math
 import operator
 import random
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from micrograd_plus import functional as F
-from micrograd_plus.engine import Value
+from micrograd_plus.engine import Value, op_parameter
 from micrograd_plus.tables import html_table, text_table
 
 __all__ = [
@@ -223,6 +222,13 @@ def _one_input(
     return GradcheckRow(name, xs[i], analytic, numeric, ok)
 
 
+def _random_unit_vector(n: int, rng: random.Random) -> list[float]:
+    """A seeded direction: Gaussian components, scaled to length 1 (uniform over the sphere)."""
+    v = [rng.gauss(0.0, 1.0) for _ in range(n)]
+    norm = math.sqrt(sum(c * c for c in v)) or 1.0
+    return [c / norm for c in v]
+
+
 def _directional(
     evaluate: Callable[[list[float]], float],
     xs: list[float],
@@ -237,9 +243,7 @@ def _directional(
     rng = random.Random(seed)
     rows = []
     for k in range(count):
-        v = [rng.gauss(0.0, 1.0) for _ in xs]
-        norm = math.sqrt(sum(c * c for c in v))
-        v = [c / norm for c in v]
+        v = _random_unit_vector(len(xs), rng)
         f_up = evaluate([x + eps * c for x, c in zip(xs, v)])
         f_down = evaluate([x - eps * c for x, c in zip(xs, v)])
         numeric = (f_up - f_down) / (2 * eps)
@@ -283,14 +287,13 @@ def _as_floats(inputs: Sequence[float] | Mapping[str, float]) -> tuple[list[str]
         names, values = [f"x{i}" for i in range(len(inputs))], list(inputs)
     if not values:
         raise ValueError("gradcheck needs at least one input")
-    for name, x in zip(names, values):
-        if isinstance(x, Value):
-            x = x.data
+    numbers = [x.data if isinstance(x, Value) else x for x in values]  # a Value stands for its data
+    for name, x in zip(names, numbers):
         if isinstance(x, bool) or not isinstance(x, (int, float)):
             raise TypeError(f"input {name} must be a number, got {type(x).__name__} {x!r}")
         if not math.isfinite(x):
             raise ValueError(f"input {name} must be finite, got {x}")
-    return names, [float(x.data if isinstance(x, Value) else x) for x in values]
+    return names, [float(x) for x in numbers]
 
 
 def _call(f: Callable[..., Any], names: list[str], values: list[Value], by_name: bool) -> Value:
@@ -527,13 +530,11 @@ def _replay_for(op: str, extra: Mapping[str, Callable[..., float]]) -> Callable[
         return extra[op]
     if op in _REPLAY:
         return _REPLAY[op]
-    if op.startswith("**"):
-        exponent = float(op[2:])
-        return _engine(lambda v: v**exponent)
-    slope = re.fullmatch(r"leaky_relu\((.+)\)", op)
-    if slope:
-        value = float(slope.group(1))
-        return _engine(lambda v: v.leaky_relu(value))
+    kind, number = op_parameter(op)
+    if kind == "**n":
+        return _engine(lambda v: v**number)
+    if kind == "leaky_relu":
+        return _engine(lambda v: v.leaky_relu(number))
     return None
 
 
@@ -722,14 +723,14 @@ def check_forward_reverse(
     >>> ok
     True
     """
-    from micrograd_plus.autodiff import gradients, jvp, random_unit_vector
+    from micrograd_plus.autodiff import gradients, jvp
 
     rng = random.Random(seed)
     xs = [float(x) for x in inputs]
-    v = random_unit_vector(len(xs), rng)
+    v = _random_unit_vector(len(xs), rng)
     _, tangents = jvp(f, xs, v)
     outputs = tangents if isinstance(tangents, list) else [tangents]
-    u = random_unit_vector(len(outputs), rng)
+    u = _random_unit_vector(len(outputs), rng)
     forward = sum(a * b for a, b in zip(u, outputs))  # uᵀ (J v)
     leaves = [Value(x) for x in xs]
     out = f(*leaves)

@@ -98,18 +98,6 @@ def _inspect(root: Value, module: Any, params: Iterable[Value] | None, inputs: I
     return _Graph(order, {id(v): i for i, v in enumerate(order)}, names, roles, module_names)
 
 
-def _module_types(module: Any) -> list[tuple[str, str]]:
-    """(attribute path, type name) of every module below ``module``, e.g. ('layers.0', 'Layer')."""
-    found, stack = [], [("", module)]
-    while stack:
-        path, m = stack.pop()
-        for name, child in m.named_children():
-            full = f"{path}.{name}" if path else name
-            found.append((full, type(child).__name__))
-            stack.append((full, child))
-    return found
-
-
 def _scope_chain(scope: Scope | None) -> list[Scope]:
     chain = []
     while scope is not None:
@@ -212,7 +200,7 @@ def _dot_lines(
     # in a collapsed drawing a module's parameters are one node each group (e.g. "layers.0: 48 parameters")
     groups: dict[int, str] = {}
     if collapse is not None and module is not None:
-        types = {path: kind for path, kind in _module_types(module)}
+        types = {path: type(m).__name__ for path, m in module.named_modules()}
         for name, p in module.named_parameters():
             parts = name.split(".")
             prefixes = [".".join(parts[:k]) for k in range(1, len(parts))]

@@ -416,3 +416,10 @@ def test_dot_nodes_of_modules_are_replayable() -> None:
     model = RNN(1, 2, 1, seed=0)
     out = model([[0.5], [0.2], [-0.1]]).outputs[-1][0]
     assert check_local_grads(F.sum([out, out * out])).ok
+
+
+def test_named_modules_walks_the_tree() -> None:
+    paths = [(path, type(m).__name__) for path, m in MLP(2, [3, 1], seed=0).named_modules()]
+    assert paths[:3] == [("layers.0", "Layer"), ("layers.0.neurons.0", "Neuron"), ("layers.0.neurons.1", "Neuron")]
+    assert ("layers.1.neurons.0", "Neuron") in paths and ("dropout", "Dropout") in paths
+    assert [p for p, _ in RNN(1, 2, 1).named_modules()] == ["cell"]

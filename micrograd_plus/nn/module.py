@@ -76,6 +76,13 @@ class Module:
                     if isinstance(item, Module):
                         yield f"{name}.{i}", item
 
+    def named_modules(self) -> Iterator[tuple[str, Module]]:
+        """(attribute path, module) for every module below this one, e.g. ('layers.0.neurons.3', Neuron)."""
+        for name, child in self.named_children():
+            yield name, child
+            for path, grandchild in child.named_modules():
+                yield f"{name}.{path}", grandchild
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(name, Value) for every parameter, in a stable order."""
         found: list[tuple[str, Value]] = []
