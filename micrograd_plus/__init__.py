@@ -10,20 +10,19 @@
 
 from micrograd_plus import autodiff, data, functional, losses, nn, optim, viz
 from micrograd_plus.autodiff import grad, hessian, hvp, jacobian, jvp, value_and_grad
+from micrograd_plus.differences import central_difference
 from micrograd_plus.engine import Value
 from micrograd_plus.explain import explain_backward, explain_forward
 from micrograd_plus.gradcheck import (
     GradcheckReport,
-    LocalGradReport,
     assert_gradients_match,
-    central_difference,
     check_forward_reverse,
-    check_local_grads,
     eps_sweep,
     gradcheck,
     gradcheck_module,
     gradgradcheck,
 )
+from micrograd_plus.localcheck import LocalGradReport, check_local_grads
 
 __version__ = "0.1.0"
 

@@ -275,11 +275,11 @@ class CompiledGraph:
 
     def _diagnose(self, xs: list[float]) -> None:
         """Replay the graph eagerly with the engine's ops, so that a failure raises the engine's message."""
-        from micrograd_plus.gradcheck import _replay_for
+        from micrograd_plus.localcheck import replay_for
 
         data = {id(x): v for x, v in zip(self.inputs, xs)}
         for i, v in enumerate(self.order):
-            replay: Callable[..., float] | None = _replay_for(v.op, {}) if v.parents else None
+            replay: Callable[..., float] | None = replay_for(v.op, {}) if v.parents else None
             if replay is not None:
                 try:
                     data[id(v)] = replay(*[data.get(id(p), p.data) for p in v.parents])

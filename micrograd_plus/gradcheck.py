@@ -1,12 +1,9 @@
-"""Checking derivatives against finite differences: whole functions, single nodes, modules.
+"""Checking derivatives against finite differences: whole functions, modules, second derivatives.
 
-The central difference (f(x + h) - f(x - h)) / 2h has a truncation error of
-about h²·f'''/6 and a rounding error of about ε·|f|/h (ε = 2.2e-16). With the
-default h = 1e-6 both stay below 1e-9 for moderate f, so a gradient passes when
-
-    |analytic - numeric| <= atol + rtol·|numeric| + 4ε·(|f(x+h)| + |f(x-h)|) / 2h
-
-with rtol = 1e-5 and atol = 1e-8. Measured over every op of the engine across
+Each input is nudged by ``eps`` both ways and the central difference compared
+with ``backward()``, within the error a correct derivative may show (see
+:mod:`micrograd_plus.differences`): rtol = 1e-5 and atol = 1e-8 plus the
+difference's own rounding error. Measured over every op of the engine across
 its domain (``micrograd_plus.testing.OPS``, 3,000 points each) the worst error
 was 4e-7 absolute on a gradient of 2,000 and 5e-9 absolute on gradients below
 1e-3; a derivative 0.05% wrong is off by 5e-4 relative, fifty times rtol.
@@ -14,6 +11,7 @@ was 4e-7 absolute on a gradient of 2,000 and 5e-9 absolute on gradients below
 A point where the function has a kink (relu or abs at 0) has no derivative: the
 forward and backward one-sided slopes disagree there. Such a row always fails,
 with a note saying so, even when the central difference happens to agree.
+The per-node check, which locates a wrong op, is :mod:`micrograd_plus.localcheck`.
 
 >>> from micrograd_plus import Value
 >>> report = gradcheck(lambda x, y: (x * y).tanh(), [0.5, -1.5])
@@ -31,83 +29,41 @@ from __future__ import annotations
 import html
 import inspect
 import math
-import operator
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from micrograd_plus import functional as F
-from micrograd_plus.engine import Value, op_parameter
+from micrograd_plus.differences import (
+    ATOL,
+    EPS,
+    RTOL,
+    allowed_error,
+    central_difference,
+    check_eps,
+    check_tolerances,
+    kink_slopes,
+    nudged,
+    relative_error,
+)
+from micrograd_plus.engine import Value
 from micrograd_plus.tables import html_table, text_table
 
 __all__ = [
     "GradcheckReport",
     "GradcheckRow",
-    "LocalGradReport",
-    "NodeCheck",
     "SweepPoint",
     "assert_gradients_match",
     "central_difference",
     "check_forward_reverse",
-    "check_local_grads",
     "eps_sweep",
     "gradcheck",
     "gradcheck_module",
     "gradgradcheck",
 ]
 
-EPS = 1e-6
-ATOL = 1e-8
-RTOL = 1e-5
 SWEEP_EPS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13)
-KINK_TOL = 1e-3  # one-sided slopes further apart than this (relative) mean a kink, not curvature
-_ROUNDING = 4 * 2.0**-52
-
-
-# -- the numbers ---------------------------------------------------------------
-
-
-def central_difference(f: Callable[..., float], xs: Sequence[float], i: int, eps: float = EPS) -> float:
-    """∂f/∂x_i ≈ (f(x + eps·e_i) - f(x - eps·e_i)) / 2eps for a plain function of floats.
-
-    >>> round(central_difference(lambda x, y: x * x * y, [3.0, 2.0], 0), 6)
-    12.0
-    """
-    _check_eps(eps)
-    if not 0 <= i < len(xs):
-        raise ValueError(f"input index {i} is out of range for {len(xs)} inputs; use 0..{len(xs) - 1}")
-    up, down = list(xs), list(xs)
-    up[i] += eps
-    down[i] -= eps
-    return (float(f(*up)) - float(f(*down))) / (2 * eps)
-
-
-def _check_eps(eps: float) -> None:
-    if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not 0.0 < eps < math.inf:
-        raise ValueError(f"eps must be a positive number, got {eps!r}; the default is {EPS}")
-
-
-def _check_tolerances(atol: float, rtol: float) -> None:
-    for name, tol in (("atol", atol), ("rtol", rtol)):
-        if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not 0.0 <= tol < math.inf:
-            raise ValueError(f"{name} must be a number >= 0, got {tol!r}")
-
-
-def _allowed(numeric: float, f_up: float, f_down: float, eps: float, atol: float, rtol: float) -> float:
-    """The error a correct derivative may show: tolerance plus the difference's rounding error."""
-    return atol + rtol * abs(numeric) + _ROUNDING * (abs(f_up) + abs(f_down)) / (2 * eps)
-
-
-def _kink(f_up: float, f_x: float, f_down: float, h: float, numeric: float) -> tuple[float, float] | None:
-    """The one-sided slopes (right, left) when they disagree by more than curvature and rounding explain."""
-    right, left = (f_up - f_x) / h, (f_x - f_down) / h
-    rounding = 4 * _allowed(0.0, f_up, f_down, h, 0.0, 0.0)
-    return (right, left) if abs(right - left) > KINK_TOL * (1.0 + abs(numeric)) + rounding else None
-
-
-def _relative(error: float, reference: float) -> float:
-    return error / abs(reference) if reference else (0.0 if error == 0.0 else math.inf)
 
 
 # -- gradcheck: every input of a function -----------------------------------------
@@ -130,7 +86,7 @@ class GradcheckRow:
 
     @property
     def rel_error(self) -> float:
-        return _relative(self.abs_error, self.numeric)
+        return relative_error(self.abs_error, self.numeric)
 
 
 @dataclass(frozen=True)
@@ -206,19 +162,17 @@ def _one_input(
     atol: float,
     rtol: float,
 ) -> GradcheckRow:
-    up, down = list(xs), list(xs)
-    up[i] += eps
-    down[i] -= eps
+    up, down = nudged(xs, i, eps)
     f_up, f_down = evaluate(up), evaluate(down)
     numeric = (f_up - f_down) / (2 * eps)
-    slopes = _kink(f_up, f_x, f_down, eps, numeric)
+    slopes = kink_slopes(f_up, f_x, f_down, eps, numeric)
     if slopes:
         note = (
             f"one-sided slopes differ ({slopes[0]:.6g} from the right, {slopes[1]:.6g} from the left): "
             f"{name} = {xs[i]:g} may be at a kink, where there is no derivative to check"
         )
         return GradcheckRow(name, xs[i], analytic, numeric, False, note)
-    ok = abs(analytic - numeric) <= _allowed(numeric, f_up, f_down, eps, atol, rtol)
+    ok = abs(analytic - numeric) <= allowed_error(numeric, f_up, f_down, eps, atol, rtol)
     return GradcheckRow(name, xs[i], analytic, numeric, ok)
 
 
@@ -248,7 +202,7 @@ def _directional(
         f_down = evaluate([x - eps * c for x, c in zip(xs, v)])
         numeric = (f_up - f_down) / (2 * eps)
         analytic = sum(g * c for g, c in zip(grads, v))
-        ok = abs(analytic - numeric) <= _allowed(numeric, f_up, f_down, eps, atol, rtol)
+        ok = abs(analytic - numeric) <= allowed_error(numeric, f_up, f_down, eps, atol, rtol)
         rows.append(GradcheckRow(f"v{k}", float("nan"), analytic, numeric, ok))
     return tuple(rows)
 
@@ -323,8 +277,8 @@ def gradcheck(
     >>> gradcheck(lambda a, b: a / b, {"a": 1.0, "b": 4.0}).ok
     True
     """
-    _check_eps(eps)
-    _check_tolerances(atol, rtol)
+    check_eps(eps)
+    check_tolerances(atol, rtol)
     names, xs = _as_floats(inputs)
     by_name = isinstance(inputs, Mapping)
     try:
@@ -400,8 +354,8 @@ def gradcheck_module(
     left as it was. Any object with ``parameters()`` works; names come from
     ``named_parameters()`` when the object has it.
     """
-    _check_eps(eps)
-    _check_tolerances(atol, rtol)
+    check_eps(eps)
+    check_tolerances(atol, rtol)
     params = list(model.parameters())
     if not params:
         raise ValueError(f"{type(model).__name__} has no parameters to check")
@@ -471,7 +425,7 @@ def eps_sweep(
     [False, True, False]
     """
     for eps in eps_values:
-        _check_eps(eps)
+        check_eps(eps)
     reference = gradcheck(f, inputs)
     names, xs = _as_floats(inputs)
     by_name = isinstance(inputs, Mapping)
@@ -483,184 +437,9 @@ def eps_sweep(
     points = []
     for eps in eps_values:
         errors = [abs(central_difference(evaluate, xs, i, eps) - a) for i, a in enumerate(analytic)]
-        rel = [_relative(e, a) for e, a in zip(errors, analytic)]
+        rel = [relative_error(e, a) for e, a in zip(errors, analytic)]
         points.append(SweepPoint(eps, max(errors), max(rel)))
     return points
-
-
-# -- per-node check: which op is wrong -----------------------------------------------
-
-
-def _engine(build: Callable[..., Value]) -> Callable[..., float]:
-    return lambda *xs: build(*[Value(x) for x in xs]).data
-
-
-def _dot(*parents: Value) -> Value:
-    """Replay a dot node: parents are (w_1..w_n, x_1..x_n), plus a bias when their number is odd."""
-    n = len(parents) // 2
-    return F.dot(parents[:n], parents[n : 2 * n], parents[-1] if len(parents) % 2 else None)
-
-
-_REPLAY: dict[str, Callable[..., float]] = {
-    "+": _engine(operator.add),
-    "-": _engine(operator.sub),
-    "*": _engine(operator.mul),
-    "/": _engine(operator.truediv),
-    "**": _engine(operator.pow),
-    "neg": _engine(operator.neg),
-    "abs": _engine(abs),
-    "exp": _engine(Value.exp),
-    "log": _engine(Value.log),
-    "sqrt": _engine(Value.sqrt),
-    "tanh": _engine(Value.tanh),
-    "sigmoid": _engine(Value.sigmoid),
-    "relu": _engine(Value.relu),
-    "sin": _engine(Value.sin),
-    "cos": _engine(Value.cos),
-    "sum": _engine(lambda *v: F.sum(v)),
-    "mean": _engine(lambda *v: F.mean(v)),
-    "logsumexp": _engine(lambda *v: F.logsumexp(v)),
-    "dot": _engine(_dot),
-}
-
-
-def _replay_for(op: str, extra: Mapping[str, Callable[..., float]]) -> Callable[..., float] | None:
-    """The forward function of an op, from its name: our own ops, ``extra``, or parametrised names."""
-    if op in extra:
-        return extra[op]
-    if op in _REPLAY:
-        return _REPLAY[op]
-    kind, number = op_parameter(op)
-    if kind == "**n":
-        return _engine(lambda v: v**number)
-    if kind == "leaky_relu":
-        return _engine(lambda v: v.leaky_relu(number))
-    return None
-
-
-@dataclass(frozen=True)
-class NodeCheck:
-    """One edge of the graph: a node's recorded d(node)/d(parent) against a finite difference of its op."""
-
-    position: int  # the node's index in topological order
-    node: Value = field(repr=False)
-    parent: int  # which operand
-    recorded: float
-    numeric: float
-    status: str  # "ok", "wrong", "kink" or "unchecked"
-    note: str = ""
-
-    @property
-    def name(self) -> str:
-        label = f" {self.node.label!r}" if self.node.label else ""
-        return f"#{self.position}{label} ({self.node.op})"
-
-    def __str__(self) -> str:
-        return (
-            f"{self.name}, operand {self.parent}: recorded {self.recorded:.8g}, numeric {self.numeric:.8g}"
-            f" -> {self.status}" + (f" ({self.note})" if self.note else "")
-        )
-
-
-@dataclass(frozen=True)
-class LocalGradReport:
-    """Every interior node's local derivatives checked; ``first_faulty`` locates a wrong op."""
-
-    checks: tuple[NodeCheck, ...]
-
-    @property
-    def ok(self) -> bool:
-        return all(c.status == "ok" for c in self.checks)
-
-    @property
-    def first_faulty(self) -> NodeCheck | None:
-        """The first wrong local derivative in topological order: the op closest to the inputs."""
-        return next((c for c in self.checks if c.status == "wrong"), None)
-
-    def __str__(self) -> str:
-        counts = {s: sum(c.status == s for c in self.checks) for s in ("ok", "wrong", "kink", "unchecked")}
-        nodes = len({c.position for c in self.checks})
-        head = f"local derivatives of {nodes} ops, {len(self.checks)} edges: " + ", ".join(
-            f"{n} {s}" for s, n in counts.items() if n
-        )
-        lines = [head]
-        if self.first_faulty is not None:
-            lines.append(f"first faulty op: {self.first_faulty}")
-        lines += [f"  {c}" for c in self.checks if c.status != "ok"]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(str(self)) + "</pre>"
-
-
-def check_local_grads(
-    root: Value,
-    *,
-    eps: float = EPS,
-    atol: float = ATOL,
-    rtol: float = RTOL,
-    ops: Mapping[str, Callable[..., float]] | None = None,
-) -> LocalGradReport:
-    """Check every node's ``local_grads`` against a central difference of that node's own op.
-
-    Each op is replayed on its parents' data, nudged one at a time, so a wrong
-    derivative is *located*: ``first_faulty`` names the op. Ops of your own (made
-    with ``Value.from_op``) are checked when ``ops`` maps their name to a
-    function of floats; otherwise they are reported as unchecked.
-
-    >>> from micrograd_plus import Value
-    >>> x = Value(0.5, "x")
-    >>> report = check_local_grads((x * 3).tanh())
-    >>> report.ok, len(report.checks)
-    (True, 3)
-    """
-    _check_eps(eps)
-    _check_tolerances(atol, rtol)
-    extra = ops or {}
-    checks = []
-    for position, node in enumerate(root.topological_order()):
-        if not node.parents:
-            continue
-        replay = _replay_for(node.op, extra)
-        xs = [p.data for p in node.parents]
-        for j, recorded in enumerate(node.local_grads):
-            checks.append(_check_edge(replay, node, position, xs, j, recorded, eps, atol, rtol))
-    return LocalGradReport(tuple(checks))
-
-
-def _check_edge(
-    replay: Callable[..., float] | None,
-    node: Value,
-    position: int,
-    xs: list[float],
-    j: int,
-    recorded: float,
-    eps: float,
-    atol: float,
-    rtol: float,
-) -> NodeCheck:
-    nan = float("nan")
-    if replay is None:
-        note = f"unknown op {node.op!r}: pass ops={{{node.op!r}: forward_function}} to check it"
-        return NodeCheck(position, node, j, recorded, nan, "unchecked", note)
-    h = eps * max(1.0, abs(xs[j]))
-    up, down = list(xs), list(xs)
-    up[j] += h
-    down[j] -= h
-    try:
-        f_x, f_up, f_down = replay(*xs), replay(*up), replay(*down)
-    except (ValueError, ZeroDivisionError, OverflowError) as error:
-        return NodeCheck(position, node, j, recorded, nan, "unchecked", f"the op fails within {h:g}: {error}")
-    numeric = (f_up - f_down) / (2 * h)
-    if abs(f_x - node.data) > 1e-12 * max(1.0, abs(f_x)):
-        note = f"the node's data {node.data!r} differs from its op replayed on its parents, {f_x!r}"
-        return NodeCheck(position, node, j, recorded, numeric, "wrong", note)
-    slopes = _kink(f_up, f_x, f_down, h, numeric)
-    if slopes:
-        note = f"operand = {xs[j]:g} may be at a kink: one-sided slopes {slopes[0]:.6g} and {slopes[1]:.6g}"
-        return NodeCheck(position, node, j, recorded, numeric, "kink", note)
-    ok = abs(recorded - numeric) <= _allowed(numeric, f_up, f_down, h, atol, rtol)
-    return NodeCheck(position, node, j, recorded, numeric, "ok" if ok else "wrong")
 
 
 # -- second derivatives and forward mode ------------------------------------------------------
@@ -686,8 +465,8 @@ def gradgradcheck(
     """
     from micrograd_plus.autodiff import gradients, hessian
 
-    _check_eps(eps)
-    _check_tolerances(atol, rtol)
+    check_eps(eps)
+    check_tolerances(atol, rtol)
     names, xs = _as_floats(inputs)
     by_name = isinstance(inputs, Mapping)
 
@@ -702,13 +481,11 @@ def gradgradcheck(
 
     rows = []
     for i in range(len(xs)):
-        up, down = list(xs), list(xs)
-        up[i] += eps
-        down[i] -= eps
+        up, down = nudged(xs, i, eps)
         g_up, g_down = first_derivatives(up), first_derivatives(down)
         for j in range(len(xs)):
             numeric = (g_up[j] - g_down[j]) / (2 * eps)
-            ok = abs(analytic[i][j] - numeric) <= _allowed(numeric, g_up[j], g_down[j], eps, atol, rtol)
+            ok = abs(analytic[i][j] - numeric) <= allowed_error(numeric, g_up[j], g_down[j], eps, atol, rtol)
             rows.append(GradcheckRow(f"d2/d{names[i]}d{names[j]}", xs[i], float(analytic[i][j]), numeric, ok))
     return GradcheckReport(tuple(rows), eps, atol, rtol, subject="second derivative")
 

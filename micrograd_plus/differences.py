@@ -1,0 +1,103 @@
+"""Finite differences and the error they may show: the numbers every derivative check is built on.
+
+The central difference (f(x + h) - f(x - h)) / 2h has a truncation error of
+about h²·f'''/6 and a rounding error of about ε·|f|/h (ε = 2.2e-16). A
+derivative computed another way is accepted when
+
+    |analytic - numeric| <= atol + rtol·|numeric| + 4ε·(|f(x+h)| + |f(x-h)|) / 2h
+
+(``allowed_error``). A point where the one-sided slopes disagree by more than
+curvature and rounding explain (``kink_slopes``) has no derivative to check.
+
+>>> up, down = nudged([1.0, 2.0], 1, 0.5)
+>>> up, down
+([1.0, 2.5], [1.0, 1.5])
+>>> round(central_difference(lambda x, y: x * y * y, [1.0, 2.0], 1), 6)
+4.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+__all__ = [
+    "ATOL",
+    "EPS",
+    "KINK_TOL",
+    "ROUNDING",
+    "RTOL",
+    "allowed_error",
+    "central_difference",
+    "check_eps",
+    "check_tolerances",
+    "kink_slopes",
+    "nudged",
+    "relative_error",
+]
+
+EPS = 1e-6
+ATOL = 1e-8
+RTOL = 1e-5
+KINK_TOL = 1e-3  # one-sided slopes further apart than this (relative) mean a kink, not curvature
+ROUNDING = 4 * 2.0**-52
+
+
+def check_eps(eps: object) -> float:
+    """``eps`` as a float, or ValueError naming it: a step must be a positive finite number."""
+    if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not 0.0 < eps < math.inf:
+        raise ValueError(f"eps must be a positive number, got {eps!r}; the default is {EPS}")
+    return float(eps)
+
+
+def check_tolerances(atol: object, rtol: object) -> None:
+    """ValueError unless both tolerances are finite numbers >= 0."""
+    for name, tol in (("atol", atol), ("rtol", rtol)):
+        if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not 0.0 <= tol < math.inf:
+            raise ValueError(f"{name} must be a number >= 0, got {tol!r}")
+
+
+def nudged(xs: Sequence[float], i: int, h: float) -> tuple[list[float], list[float]]:
+    """The two points x + h·e_i and x - h·e_i of a central difference."""
+    up, down = list(xs), list(xs)
+    up[i] += h
+    down[i] -= h
+    return up, down
+
+
+def central_difference(f: Callable[..., float], xs: Sequence[float], i: int, eps: float = EPS) -> float:
+    """∂f/∂x_i ≈ (f(x + eps·e_i) - f(x - eps·e_i)) / 2eps for a plain function of floats.
+
+    >>> round(central_difference(lambda x, y: x * x * y, [3.0, 2.0], 0), 6)
+    12.0
+    """
+    check_eps(eps)
+    if not 0 <= i < len(xs):
+        raise ValueError(f"input index {i} is out of range for {len(xs)} inputs; use 0..{len(xs) - 1}")
+    up, down = nudged(xs, i, eps)
+    return (float(f(*up)) - float(f(*down))) / (2 * eps)
+
+
+def allowed_error(numeric: float, f_up: float, f_down: float, h: float, atol: float, rtol: float) -> float:
+    """The error a correct derivative may show against a central difference: tolerance plus rounding.
+
+    >>> allowed_error(2.0, 1.0, 1.0, 1e-6, 1e-8, 1e-5) > 2e-5
+    True
+    """
+    return atol + rtol * abs(numeric) + ROUNDING * (abs(f_up) + abs(f_down)) / (2 * h)
+
+
+def kink_slopes(f_up: float, f_x: float, f_down: float, h: float, numeric: float) -> tuple[float, float] | None:
+    """The one-sided slopes (right, left) when they disagree by more than curvature and rounding explain.
+
+    >>> kink_slopes(1.0, 0.0, 0.0, 1.0, 0.5)  # |x| at 0: slope 1 from the right, 0 from the left
+    (1.0, 0.0)
+    """
+    right, left = (f_up - f_x) / h, (f_x - f_down) / h
+    rounding = 4 * allowed_error(0.0, f_up, f_down, h, 0.0, 0.0)
+    return (right, left) if abs(right - left) > KINK_TOL * (1.0 + abs(numeric)) + rounding else None
+
+
+def relative_error(error: float, reference: float) -> float:
+    """error / |reference|; 0 for no error against 0, inf for an error against 0."""
+    return error / abs(reference) if reference else (0.0 if error == 0.0 else math.inf)
