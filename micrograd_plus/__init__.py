@@ -8,7 +8,7 @@
 (15.0, 8.0)
 """
 
-from micrograd_plus import autodiff, data, functional, losses, nn, optim, viz
+from micrograd_plus import autodiff, data, functional, losses, nn, ops, optim, viz
 from micrograd_plus.autodiff import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from micrograd_plus.differences import central_difference
 from micrograd_plus.engine import Value
@@ -23,6 +23,7 @@ from micrograd_plus.gradcheck import (
     gradgradcheck,
 )
 from micrograd_plus.localcheck import LocalGradReport, check_local_grads
+from micrograd_plus.ops import define_op, fn
 
 __version__ = "0.1.0"
 
@@ -37,9 +38,11 @@ __all__ = [
     "central_difference",
     "check_local_grads",
     "data",
+    "define_op",
     "eps_sweep",
     "explain_backward",
     "explain_forward",
+    "fn",
     "functional",
     "gradcheck",
     "gradcheck_module",
@@ -51,6 +54,7 @@ __all__ = [
     "jvp",
     "losses",
     "nn",
+    "ops",
     "optim",
     "value_and_grad",
     "viz",

@@ -36,51 +36,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from micrograd_plus.engine import Value, op_parameter
+from micrograd_plus import ops
+from micrograd_plus.engine import Value
 from micrograd_plus.explain import forward_expression
 
 __all__ = ["CompiledGraph", "compile_graph"]
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-_NAMESPACE = {
-    "exp": math.exp,
-    "log": math.log,
-    "sqrt": math.sqrt,
-    "tanh": math.tanh,
-    "sin": math.sin,
-    "cos": math.cos,
-    "sigmoid": _sigmoid,
-    "max": max,
-    "abs": abs,
-}
-
-# op -> (forward expression, local derivative expressions), in terms of the operands a, b and the result o
-_UNARY = {
-    "neg": ("-{a}", ["-1.0"]),
-    "abs": ("abs({a})", ["(1.0 if {a} > 0.0 else -1.0 if {a} < 0.0 else 0.0)"]),
-    "exp": ("exp({a})", ["{o}"]),
-    "log": ("log({a})", ["1.0 / {a}"]),
-    "sqrt": ("sqrt({a})", ["0.5 / {o}"]),
-    "tanh": ("tanh({a})", ["(1.0 - {o} * {o})"]),
-    "sigmoid": ("sigmoid({a})", ["{o} * (1.0 - {o})"]),
-    "relu": ("({a} if {a} > 0.0 else 0.0)", ["(1.0 if {a} > 0.0 else 0.0)"]),
-    "sin": ("sin({a})", ["cos({a})"]),
-    "cos": ("cos({a})", ["-sin({a})"]),
-}
-_BINARY = {
-    "+": ("{a} + {b}", ["1.0", "1.0"]),
-    "-": ("{a} - {b}", ["1.0", "-1.0"]),
-    "*": ("{a} * {b}", ["{b}", "{a}"]),
-    "/": ("{a} / {b}", ["1.0 / {b}", "-{o} / {b}"]),
-    "**": ("{a} ** {b}", ["{b} * {a} ** ({b} - 1.0)", "{o} * log({a})"]),
-}
 
 
 def _safe(text: str, limit: int = 60) -> str:
@@ -94,35 +54,62 @@ def _comment(node: Value, position: int) -> str:
     return _safe(node.label, 40) if node.label else f"#{position}"
 
 
-def _templates(node: Value) -> tuple[str, list[str]]:
-    """The forward expression and local derivative expressions of one node, with {a}, {b}, {o} (and {p0}..)."""
-    op, n = node.op, len(node.parents)
-    if op in _UNARY:
-        return _UNARY[op]
-    if op in _BINARY:
-        return _BINARY[op]
-    kind, k = op_parameter(op)  # the number is read back as a float: only a number can reach the source
-    if kind == "**n":
-        return f"{{a}} ** {k!r}", ([f"{k!r} * {{a}} ** {k - 1.0!r}"] if k != 0.0 else ["0.0"])
-    if kind == "leaky_relu":
-        return f"({{a}} if {{a}} > 0.0 else {k!r} * {{a}})", [f"(1.0 if {{a}} > 0.0 else {k!r})"]
-    terms = [f"{{p{i}}}" for i in range(n)]
-    if op == "sum":
-        return " + ".join(terms), ["1.0"] * n
-    if op == "mean":
-        return f"({' + '.join(terms)}) / {float(n)!r}", [repr(1.0 / n)] * n
-    if op == "dot":
-        half = n // 2
-        products = [f"{terms[i]} * {terms[half + i]}" for i in range(half)]
-        bias = [terms[-1]] if n % 2 else []
-        return " + ".join(products + bias), terms[half : 2 * half] + terms[:half] + (["1.0"] if n % 2 else [])
-    if op == "logsumexp":  # m = max of the operands, computed on the line before
-        total = " + ".join(f"exp({t} - {{m}})" for t in terms)
-        return f"{{m}} + log({total})", [f"exp({t} - {{o}})" for t in terms]
-    raise ValueError(
-        f"op {op!r} cannot be compiled (it is not one of the engine's ops); "
-        "use backward() for graphs with ops of your own"
-    )
+def _bare(code: str) -> str:
+    """An expression without the parentheses around all of it: '(a * b)' -> 'a * b'."""
+    if not (code.startswith("(") and code.endswith(")")):
+        return code
+    depth = 0
+    for k, c in enumerate(code):
+        depth += c == "("
+        depth -= c == ")"
+        if depth == 0 and k < len(code) - 1:
+            return code  # the first parenthesis closes before the end: '(a) * (b)'
+    return code[1:-1]
+
+
+class _Namespace:
+    """The generated program's globals: every op it calls, under a name made only of the op's index."""
+
+    def __init__(self) -> None:
+        self.functions: dict[str, Any] = {}
+        self._names: dict[int, str] = {}
+
+    def name(self, function: Callable[..., Any], kind: str) -> str:
+        if id(function) not in self._names:
+            self._names[id(function)] = f"{kind}{len(self._names)}"
+            self.functions[self._names[id(function)]] = function
+        return self._names[id(function)]
+
+    def call(self, entry: ops.Op, codes: Sequence[str]) -> str:
+        """Source for ``entry`` applied to operand sources: its inline template, or a call of its forward."""
+        if isinstance(entry.emit, str):
+            return entry.emit.format(*codes)
+        if entry.emit is not None:
+            return entry.emit(codes)
+        if entry.forward is None:
+            raise ValueError(f"op {entry.name!r} has no forward function to compile")
+        name = entry.name if entry.builtin and entry.name.isidentifier() else self.name(entry.forward, "op")
+        self.functions[name] = entry.forward
+        return f"{name}({', '.join(codes)})"
+
+
+def _code(v: Value, names: list[str], out: str, namespace: _Namespace) -> tuple[str, list[str], str]:
+    """The forward expression, one expression per local derivative, and a line to run first (or '')."""
+    entry = v.entry
+    if entry is None or entry.derivatives is None:
+        raise ValueError(
+            f"op {v.op!r} cannot be compiled: the node was made with Value.from_op, which records only float "
+            "derivatives at one point; define the op with define_op(...) to compile it, or use backward()"
+        )
+    forward = namespace.call(entry, names)
+    rule = entry.derivatives
+    try:  # the rule on symbols: source code with the operands' names
+        traced = rule(*[ops.Symbol(n, namespace.call) for n in names], ops.Symbol(out, namespace.call))
+        return forward, [ops.operand_text(d, 2) for d in traced], ""  # each to be multiplied by the upstream gradient
+    except (TypeError, ValueError, ArithmeticError):  # a rule that branches on its numbers: call it instead
+        d = f"d{out[1:]}"
+        call = f"{d} = {namespace.name(rule, 'rule')}({', '.join(names)}, {out})"
+        return forward, [f"{d}[{j}]" for j in range(len(names))], call
 
 
 class CompiledGraph:
@@ -148,14 +135,15 @@ class CompiledGraph:
         start = time.perf_counter()
         self.root = root
         self.order = root.topological_order()
-        self.source = self._generate()
-        namespace: dict[str, Any] = dict(_NAMESPACE)
+        functions = _Namespace()
+        self.source = self._generate(functions)
+        namespace: dict[str, Any] = {"__builtins__": {"abs": abs, "sum": sum}, "log": math.log, **functions.functions}
         exec(compile(self.source, "<micrograd_plus.compiled>", "exec"), namespace)  # our own source, from templates
         self._value_and_grad: Callable[[list[float]], tuple[float, list[float]]] = namespace["value_and_grad"]
         self.compile_seconds = time.perf_counter() - start
         self._last: list[float] | None = None
 
-    def _generate(self) -> str:
+    def _generate(self, namespace: _Namespace) -> str:
         position = {id(v): i for i, v in enumerate(self.order)}
         input_position = {id(x): k for k, x in enumerate(self.inputs)}
         # which nodes need a gradient: those on a path from some input to the root
@@ -168,21 +156,19 @@ class CompiledGraph:
         names = ", ".join(f"v{position[id(x)]}" if id(x) in position else "_" for x in self.inputs)
         if self.inputs:
             forward.append(f"    {names}{',' if len(self.inputs) == 1 else ''} = x")
+        derivatives: dict[int, tuple[list[str], str]] = {}
         for i, v in enumerate(self.order):
             if id(v) in input_position:
                 continue
             if not v.parents:
                 forward.append(f"    v{i} = {v.data!r}  # {_comment(v, i)} (constant)")
                 continue
-            expression, _ = _templates(v)
-            fields = self._fields(v, i, position)
-            if v.op == "logsumexp":
-                terms = ", ".join(fields[f"p{k}"] for k in range(len(v.parents)))
-                forward.append(f"    m{i} = max({terms})")
+            expression, locals_, first = _code(v, [f"v{position[id(p)]}" for p in v.parents], f"v{i}", namespace)
+            derivatives[i] = (locals_, first)
             formula = _safe(
                 f"{v.label or f'#{i}'} = {forward_expression(v, lambda p: p.label or f'#{position[id(p)]}')}"
             )
-            forward.append(f"    v{i} = {expression.format(**fields)}  # {formula}")
+            forward.append(f"    v{i} = {_bare(expression)}  # {formula}")
         root = position[id(self.root)]
         backward = ["    # backward pass: d(root)/d(node) for every node on a path from an input", f"    g{root} = 1.0"]
         assigned = {root}
@@ -190,19 +176,20 @@ class CompiledGraph:
             i = position[id(v)]
             if not v.parents or id(v) not in needs:
                 continue
-            _, derivatives = _templates(v)
-            fields = self._fields(v, i, position)
+            locals_, first = derivatives[i]
             targets = [(j, position[id(parent)]) for j, parent in enumerate(v.parents) if id(parent) in needs]
             indent = "    "
-            if len(targets) > 2:  # an n-ary node: skip all its lines when its gradient is 0 (a dead relu, say)
+            if len(targets) > 2 or first:  # skip all of a node's lines when its gradient is 0 (a dead relu, say)
                 for _, p in targets:
                     if p not in assigned:
                         backward.append(f"    g{p} = 0.0")
                         assigned.add(p)
                 backward.append(f"    if g{i}:  # a zero gradient passes nothing on")
                 indent = "        "
+            if first:
+                backward.append(f"{indent}{first}  # the op's derivative rule, called")
             for j, p in targets:
-                local = derivatives[j].format(**fields)
+                local = locals_[j]
                 term = f"g{i}" if local == "1.0" else f"-g{i}" if local == "-1.0" else f"{local} * g{i}"
                 operator = "+=" if p in assigned else "="
                 assigned.add(p)
@@ -210,13 +197,6 @@ class CompiledGraph:
                 backward.append(f"{indent}g{p} {operator} {term}  # {why}")
         grads = ", ".join(f"g{position[id(x)]}" if position.get(id(x), -1) in assigned else "0.0" for x in self.inputs)
         return "\n".join([*forward, *backward, f"    return v{root}, [{grads}]", ""])
-
-    @staticmethod
-    def _fields(v: Value, i: int, position: dict[int, int]) -> dict[str, str]:
-        names = [f"v{position[id(p)]}" for p in v.parents]
-        fields = {f"p{k}": name for k, name in enumerate(names)}
-        fields.update(o=f"v{i}", m=f"m{i}", a=names[0], b=names[1] if len(names) > 1 else "")
-        return fields
 
     # -- running it ------------------------------------------------------------------------
 
@@ -274,17 +254,17 @@ class CompiledGraph:
         return value
 
     def _diagnose(self, xs: list[float]) -> None:
-        """Replay the graph eagerly with the engine's ops, so that a failure raises the engine's message."""
-        from micrograd_plus.localcheck import replay_for
-
+        """Replay the graph eagerly with each op's registry entry, so that a failure raises the engine's message."""
         data = {id(x): v for x, v in zip(self.inputs, xs)}
         for i, v in enumerate(self.order):
-            replay: Callable[..., float] | None = replay_for(v.op, {}) if v.parents else None
-            if replay is not None:
-                try:
-                    data[id(v)] = replay(*[data.get(id(p), p.data) for p in v.parents])
-                except (ValueError, ZeroDivisionError, OverflowError) as error:
-                    raise type(error)(f"{error}; at node {_comment(v, i)} ({v.op}) of the compiled graph") from None
+            if v.entry is None or v.entry.forward is None:
+                continue
+            args = [data.get(id(p), p.data) for p in v.parents]
+            try:
+                data[id(v)] = out = v.entry.evaluate(*args, where=lambda k: f"operand {k}")
+                v.entry.local_grads(args, out)
+            except (ValueError, ZeroDivisionError, OverflowError) as error:
+                raise type(error)(f"{error}; at node {_comment(v, i)} ({v.op}) of the compiled graph") from None
 
     def __repr__(self) -> str:
         lines = self.source.count("\n")

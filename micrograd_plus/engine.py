@@ -8,69 +8,114 @@ then applies the chain rule once per edge,
 
 visiting the nodes in reverse topological order (every node before the nodes it
 was made from), so each node's gradient is complete before it is passed on.
+
+Each op is defined once, in :mod:`micrograd_plus.ops`; a node keeps its op's
+registry ``entry``. The most used ops (``+ - *``, ``neg``, ``relu``, ``tanh``)
+are written out here, result and local derivatives side by side, for speed and
+for reading; a test holds each of them equal to its registry rule.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from numbers import Real
-from typing import Union
+from typing import Any, Union
 
-__all__ = ["Value", "op_parameter"]
+from micrograd_plus import ops
+
+__all__ = [
+    "Value",
+    "apply",
+    "current_scope",
+    "grad_number",
+    "gradients",
+    "lift",
+    "local_derivative_values",
+    "node",
+    "scope",
+]
 
 Operand = Union["Value", int, float]
 
 _new = object.__new__
 
-# Where new nodes are being made: None, or a Scope (tag, enclosing Scope). The nn modules set it while
-# they run, so that drawings can group a graph's nodes by the module call (or RNN time step) that made them.
+# The module call making new nodes right now: None, or (tag, enclosing Scope). The nn modules set it while they run
+# (``with scope(module):``), so that drawings can group a graph's nodes by the module call that made them. A context
+# variable, so that two threads training two models never mix their scopes.
 Scope = tuple[object, "Scope | None"]
-current_scope: Scope | None = None
+_current_scope: ContextVar[Scope | None] = ContextVar("micrograd_plus_scope", default=None)
+current_scope = _current_scope.get
 
 
-def _name(node: Value) -> str:
-    return f"node {node.label!r}" if node.label else "an unlabelled node"
+class scope:  # noqa: N801 - used like a function: ``with scope(module):``
+    """While active, new nodes record ``(tag, enclosing scope)`` as their ``scope`` (for drawings)."""
+
+    __slots__ = ("tag", "token")
+
+    def __init__(self, tag: object) -> None:
+        self.tag = tag
+
+    def __enter__(self) -> None:
+        self.token = _current_scope.set((self.tag, _current_scope.get()))
+
+    def __exit__(self, *exc: object) -> None:
+        _current_scope.reset(self.token)
 
 
-def _result(data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], op: str) -> Value:
-    """Make the output node of an op; refuse an overflow instead of carrying inf on."""
+def _name(v: Value) -> str:
+    return f"node {v.label!r}" if v.label else "an unlabelled node"
+
+
+def node(data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], entry: ops.Op) -> Value:
+    """Make the output node of an op (no checks of the operands); refuse an overflow instead of carrying inf on."""
     if data - data != 0.0:  # inf - inf is nan; a finite number minus itself is 0
         shown = ", ".join(f"{p.data!r} ({_name(p)})" for p in parents)
-        raise OverflowError(f"'{op}' overflowed to {data} for inputs {shown}; rescale the inputs")
+        raise OverflowError(f"'{entry.name}' overflowed to {data} for inputs {shown}; rescale the inputs")
     out: Value = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out.op = op
+    out.entry = entry
     out.parents = parents
     out.local_grads = local_grads
-    out.scope = current_scope
+    out.scope = _current_scope.get()
     return out
 
 
-def op_parameter(op: str) -> tuple[str, float]:
-    """An op's kind and the number written into its name: '**3' -> ('**n', 3.0), 'leaky_relu(0.2)' ->
-    ('leaky_relu', 0.2); any other name -> (name, 0.0). Replaying, explaining and compiling read it back.
-    """
-    if op.startswith("**") and len(op) > 2:
-        return "**n", float(op[2:])
-    if op.startswith("leaky_relu(") and op.endswith(")"):
-        return "leaky_relu", float(op[len("leaky_relu(") : -1])
-    return op, 0.0
+def grad_number(v: Value) -> float:
+    """``v.grad`` as a number, also after ``backward(create_graph=True)`` made it a Value."""
+    g = v.grad
+    return g.data if isinstance(g, Value) else float(g)
 
 
-def _lift(x: Operand) -> Value:
+def lift(x: Operand) -> Value:
     """A Value as it is, or a plain number as a constant leaf."""
     return x if isinstance(x, Value) else Value(x)
+
+
+def apply(entry: ops.Op, *operands: Operand) -> Value:
+    """The node of a registry op on these operands: its domain checked, forward and local derivatives computed."""
+    parents = tuple(map(lift, operands))
+    if not entry.accepts(len(parents)):
+        raise TypeError(f"op {entry.name!r} takes {entry.arity} operand(s), got {len(parents)}")
+    xs = [p.data for p in parents]
+
+    def where(i: int) -> str:
+        return _name(parents[i])
+
+    data = entry.evaluate(*xs, where=where)
+    return node(data, parents, entry.local_grads(xs, data, where), entry)
 
 
 class Value:
     """A scalar node: its ``data``, its ``grad`` d(root)/d(self), and how it was made.
 
-    ``op`` names the operation that made it (``""`` for a leaf), ``parents`` are
-    its operands in order and ``local_grads[i]`` is d(self)/d(parents[i]).
-    ``scope`` records the module call that made it (see ``current_scope``).
+    ``op`` names the operation that made it (``""`` for a leaf) and ``entry`` is
+    that op's registry entry; ``parents`` are its operands in order and
+    ``local_grads[i]`` is d(self)/d(parents[i]). ``scope`` records the module
+    call that made it (see ``scope``).
 
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b + a
@@ -79,7 +124,7 @@ class Value:
     (-4.0, -2.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "scope")
+    __slots__ = ("data", "grad", "label", "entry", "parents", "local_grads", "scope")
 
     def __init__(self, data: float, label: str = "") -> None:
         if isinstance(data, bool) or not isinstance(data, Real):
@@ -88,23 +133,45 @@ class Value:
         if not math.isfinite(data):
             raise ValueError(f"Value needs a finite number, got {data}; check the input for nan or inf")
         self.data: float = data
-        self.grad: float = 0.0
+        self.grad: Any = 0.0  # a float; a Value after backward(create_graph=True)
         self.label: str = label
-        self.op: str = ""
+        self.entry: ops.Op | None = None
         self.parents: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
-        self.scope: Scope | None = current_scope
+        self.scope: Scope | None = _current_scope.get()
+
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node: ``'+'``, ``'tanh'``, ``'**3'``; ``''`` for a leaf."""
+        return self.entry.name if self.entry is not None else ""
+
+    @property
+    def parameter(self) -> Any:
+        """The op's parameter as data (the exponent of ``x ** 3``, a leaky relu's slope), or None."""
+        return self.entry.param if self.entry is not None else None
 
     def __repr__(self) -> str:
+        grad = self.grad.data if isinstance(self.grad, Value) else self.grad
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data:.6g}, grad={float(self.grad):.6g}{label})"  # grad may be a Value
+        return f"Value(data={self.data:.6g}, grad={grad:.6g}{label})"
 
     def __float__(self) -> float:
-        return self.data
+        raise TypeError(
+            f"a Value cannot silently become a float (math.exp(v) would cut the graph at {_name(self)}); "
+            "use v.exp(), fn.exp(v), ... to stay in the graph, or v.data for the number"
+        )
+
+    @classmethod
+    def apply_op(cls, entry: ops.Op, *operands: Operand) -> Value:
+        """``fn.exp(v)`` and the other registry functions on Values: ``apply(entry, ...)``."""
+        return apply(entry, *operands)
 
     @classmethod
     def from_op(cls, data: float, parents: Sequence[Value], local_grads: Sequence[float], op: str) -> Value:
-        """A node made by your own op: its result and d(result)/d(parent) for each parent.
+        """A one-off node with its result and d(result)/d(parent) for each parent, as floats.
+
+        For an op that should also work with second derivatives, forward mode and
+        compiled replay, define it once with ``define_op``.
 
         >>> x = Value(2.0)
         >>> cube = Value.from_op(x.data**3, [x], [3 * x.data**2], "cube")
@@ -122,164 +189,118 @@ class Value:
             )
         if not all(math.isfinite(g) for g in local_grads):
             raise ValueError(f"from_op needs finite local derivatives, got {local_grads}")
-        return _result(Value(data).data, parents, local_grads, op)
+        if not isinstance(op, str):
+            raise TypeError(f"from_op needs the op's name as a string, got {type(op).__name__} {op!r}")
+        return node(Value(data).data, parents, local_grads, ops.recorded(op))
 
     def named(self, label: str) -> Value:
         """Set ``label`` and return the node itself: ``e = (a * b).named("e")``."""
         self.label = label
         return self
 
-    # -- primitive ops: result and local derivative(s) side by side -------------
+    # -- the most used ops, written out: result and local derivative(s) side by side -------------
 
     def __add__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = Value(other)
-        return _result(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        return node(self.data + other.data, (self, other), (1.0, 1.0), ops.ADD)
 
     def __sub__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = Value(other)
-        return _result(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        return node(self.data - other.data, (self, other), (1.0, -1.0), ops.SUB)
 
     def __mul__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = Value(other)
-        return _result(self.data * other.data, (self, other), (other.data, self.data), "*")
-
-    def __truediv__(self, other: Operand) -> Value:
-        if not isinstance(other, Value):
-            other = Value(other)
-        y = other.data
-        if y == 0.0:
-            raise ZeroDivisionError(f"division by zero: the divisor is 0.0 ({_name(other)})")
-        q = self.data / y
-        return _result(q, (self, other), (1.0 / y, -q / y), "/")  # d(x/y)/dy = -x/y²
-
-    def __pow__(self, other: Operand) -> Value:
-        x = self.data
-        if isinstance(other, Value):  # x ** y: d/dx = y x^(y-1), d/dy = x^y ln x
-            y = other.data
-            if x <= 0.0:
-                raise ValueError(
-                    f"x ** y with a Value exponent needs x > 0, since d/dy = x^y ln x; got x = {x} "
-                    f"({_name(self)}); for a fixed exponent use a plain number: x ** {y}"
-                )
-            p = self._power(y)
-            return _result(p, (self, other), (y * x ** (y - 1.0), p * math.log(x)), "**")
-        if isinstance(other, bool) or not isinstance(other, Real):
-            raise TypeError(f"expected a Value, int or float exponent, got {type(other).__name__} {other!r}")
-        n = float(other)
-        p = self._power(n)
-        if n == 0.0:
-            local = 0.0
-        elif x == 0.0 and n < 1.0:
-            raise ValueError(f"d(x ** {n})/dx is infinite at x = 0 ({_name(self)}); keep x away from 0")
-        else:
-            local = n * x ** (n - 1.0)  # d(x^n)/dx = n x^(n-1)
-        return _result(p, (self,), (local,), f"**{other!r}")
-
-    def _power(self, n: float) -> float:
-        x = self.data
-        if x == 0.0 and n < 0.0:
-            raise ZeroDivisionError(f"0 ** {n} is undefined ({_name(self)}); a negative power needs x != 0")
-        if x < 0.0 and not n.is_integer():
-            raise ValueError(
-                f"{x} ** {n} is not a real number ({_name(self)}); a negative base needs an integer exponent"
-            )
-        try:
-            return float(x**n)
-        except OverflowError:
-            raise OverflowError(f"{x} ** {n} overflowed ({_name(self)}); rescale the inputs") from None
-
-    def __rpow__(self, base: Operand) -> Value:  # base ** self
-        return _lift(base) ** self
+        return node(self.data * other.data, (self, other), (other.data, self.data), ops.MUL)
 
     def __neg__(self) -> Value:
-        return _result(-self.data, (self,), (-1.0,), "neg")
-
-    def __abs__(self) -> Value:
-        x = self.data  # abs'(0) is taken as 0
-        return _result(abs(x), (self,), (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,), "abs")
-
-    def exp(self) -> Value:
-        """e^x; d/dx = e^x."""
-        try:
-            e = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(
-                f"exp({self.data}) overflows a float ({_name(self)}); inputs must be below about 709.78"
-            ) from None
-        return _result(e, (self,), (e,), "exp")
-
-    def log(self) -> Value:
-        """Natural log ln x, for x > 0; d/dx = 1/x."""
-        x = self.data
-        if x <= 0.0:
-            raise ValueError(f"log is undefined for x = {x} ({_name(self)}); inputs must be > 0")
-        return _result(math.log(x), (self,), (1.0 / x,), "log")
-
-    def sqrt(self) -> Value:
-        """√x, for x > 0 (x = 0 is refused: the derivative 1/(2√x) is infinite there)."""
-        x = self.data
-        if x <= 0.0:
-            reason = "its derivative is infinite at 0" if x == 0.0 else "inputs must be >= 0"
-            raise ValueError(f"sqrt is undefined for x = {x} ({_name(self)}); {reason}")
-        r = math.sqrt(x)
-        return _result(r, (self,), (0.5 / r,), "sqrt")
+        return node(-self.data, (self,), (-1.0,), ops.NEG)
 
     def tanh(self) -> Value:
         """tanh x; d/dx = 1 - tanh² x."""
         t = math.tanh(self.data)
-        return _result(t, (self,), (1.0 - t * t,), "tanh")
-
-    def sigmoid(self) -> Value:
-        """σ(x) = 1 / (1 + e^-x); d/dx = σ(x)(1 - σ(x))."""
-        x = self.data
-        if x >= 0.0:  # two branches, so that e^(-x) and e^x never overflow
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _result(s, (self,), (s * (1.0 - s),), "sigmoid")
+        return node(t, (self,), (1.0 - t * t,), ops.TANH)
 
     def relu(self) -> Value:
         """max(0, x); relu'(0) is taken as 0."""
         x = self.data
-        return _result(x, (self,), (1.0,), "relu") if x > 0.0 else _result(0.0, (self,), (0.0,), "relu")
+        return node(x, (self,), (1.0,), ops.RELU) if x > 0.0 else node(0.0, (self,), (0.0,), ops.RELU)
+
+    # -- every other op, from its registry entry ---------------------------------------------
+
+    def __truediv__(self, other: Operand) -> Value:  # d(x/y)/dx = 1/y, d(x/y)/dy = -x/y²
+        return apply(ops.DIV, self, other)
+
+    def __pow__(self, other: Operand) -> Value:  # x ** n (a number) or x ** y (a Value)
+        return apply(ops.POW, self, other) if isinstance(other, Value) else apply(ops.power(other), self)
+
+    def __rpow__(self, base: Operand) -> Value:  # base ** self
+        return apply(ops.POW, base, self)
+
+    def __abs__(self) -> Value:  # abs'(0) is taken as 0
+        return apply(ops.ABS, self)
+
+    def exp(self) -> Value:
+        """e^x; d/dx = e^x."""
+        return apply(ops.EXP, self)
+
+    def log(self) -> Value:
+        """Natural log ln x, for x > 0; d/dx = 1/x."""
+        return apply(ops.LOG, self)
+
+    def sqrt(self) -> Value:
+        """√x, for x > 0 (x = 0 is refused: the derivative 1/(2√x) is infinite there)."""
+        return apply(ops.SQRT, self)
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1 / (1 + e^-x); d/dx = σ(x)(1 - σ(x))."""
+        return apply(ops.SIGMOID, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x > 0, slope·x otherwise; the derivative at 0 is taken as ``slope``."""
-        x = self.data
-        op = f"leaky_relu({slope!r})"  # the op names its slope, so it can be replayed and shown
-        if x > 0.0:
-            return _result(x, (self,), (1.0,), op)
-        return _result(slope * x, (self,), (float(slope),), op)
+        return apply(ops.leaky_relu(slope), self)
 
     def sin(self) -> Value:
         """sin x; d/dx = cos x."""
-        return _result(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
+        return apply(ops.SIN, self)
 
     def cos(self) -> Value:
         """cos x; d/dx = -sin x."""
-        return _result(math.cos(self.data), (self,), (-math.sin(self.data),), "cos")
+        return apply(ops.COS, self)
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients do not flow through it."""
         return Value(self.data, self.label)
 
+    # -- comparisons compare data (for rules that branch); == stays identity, so nodes can be dict keys --
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < lift(other).data
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= lift(other).data
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > lift(other).data
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= lift(other).data
+
     # -- composite ops: built from the primitives above -------------------------
 
     def __radd__(self, other: Operand) -> Value:  # other + self
-        return _lift(other) + self
+        return lift(other) + self
 
     def __rsub__(self, other: Operand) -> Value:  # other - self
-        return _lift(other) - self
+        return lift(other) - self
 
     def __rmul__(self, other: Operand) -> Value:  # other * self
-        return _lift(other) * self
+        return lift(other) * self
 
     def __rtruediv__(self, other: Operand) -> Value:  # other / self
-        return _lift(other) / self
+        return lift(other) / self
 
     # -- backpropagation --------------------------------------------------------
 
@@ -292,17 +313,17 @@ class Value:
         visited = {self}
         stack = [(self, iter(self.parents))]  # each node with the parents it has yet to visit
         while stack:
-            node, parents = stack[-1]
+            v, parents = stack[-1]
             for parent in parents:
                 if parent not in visited:
                     visited.add(parent)
                     if parent.parents:
                         stack.append((parent, iter(parent.parents)))
-                        break  # descend; come back to node's other parents later
+                        break  # descend; come back to v's other parents later
                     order.append(parent)  # a leaf is complete at once
-            else:  # every parent is in order: node is complete
+            else:  # every parent is in order: v is complete
                 stack.pop()
-                order.append(node)
+                order.append(v)
         return order
 
     def backward(self, gradient: float = 1.0, create_graph: bool = False) -> None:
@@ -312,22 +333,109 @@ class Value:
         leaves accumulate across calls until they are reset (as in PyTorch).
         With ``create_graph=True`` every gradient is itself a Value, built from
         graph operations, so it can be differentiated again (second derivatives).
+        A gradient that overflows a float raises OverflowError naming the node.
         """
         if isinstance(gradient, bool) or not isinstance(gradient, Real) or not math.isfinite(gradient):
             raise TypeError(f"backward(gradient) needs a finite int or float, got {gradient!r}")
         if create_graph:
             if gradient != 1.0:
                 raise ValueError("backward(create_graph=True) starts from d(root)/d(root) = 1; leave gradient at 1")
-            from micrograd_plus.autodiff import backward_with_graph  # the derivative rules written over Values
-
-            backward_with_graph(self)
+            _backward_with_graph(self)
             return
-        order = [node for node in self.topological_order() if node.parents]  # leaves pass nothing on
-        for node in order:
-            node.grad = 0.0
+        everything = self.topological_order()
+        order = [v for v in everything if v.parents]  # leaves pass nothing on
+        for v in order:
+            v.grad = 0.0
         self.grad += gradient
-        for node in reversed(order):
-            g = node.grad
+        for v in reversed(order):
+            g = v.grad
             if g:  # a zero gradient adds nothing to any parent (half of all relus, say)
-                for parent, local in zip(node.parents, node.local_grads):
+                if g - g:  # inf - inf and nan - nan are nan, which is true
+                    _overflowed(v, g)
+                for parent, local in zip(v.parents, v.local_grads):
                     parent.grad += local * g  # the chain rule
+        for leaf in everything:
+            if not leaf.parents and type(leaf.grad) is float and leaf.grad - leaf.grad:
+                _overflowed(leaf, leaf.grad)
+
+
+def _overflowed(v: Value, g: float) -> None:
+    raise OverflowError(
+        f"the gradient of {_name(v)} ({v.op or 'leaf'}, data {v.data!r}) overflowed to {g} in backward(); "
+        "rescale the inputs or the loss"
+    )
+
+
+# -- gradients as Values: the same chain rule, with each local derivative built by its registry rule ----------------
+
+
+def local_derivative_values(v: Value) -> list[Value]:
+    """d(v)/d(parent) for each parent, as Values built from the parents (and v): differentiable again."""
+    entry = v.entry
+    if entry is None:
+        return []
+    if entry.derivatives is None:
+        raise ValueError(
+            f"op {entry.name!r} has no derivative rule over Values, so it cannot be differentiated twice; "
+            "a node made with Value.from_op records only float derivatives: define the op with define_op instead"
+        )
+    for p in v.parents:
+        if p.data in entry.kinks:
+            raise ValueError(
+                f"{entry.name} has no derivative at x = {p.data} (a kink), so no derivative of higher order "
+                "through it exists there; move the point away from 0"
+            )
+    return [lift(d) for d in entry.derivatives(*v.parents, v)]
+
+
+def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> list[Any]:
+    """d(root)/d(w) for each w in ``wrt``, without touching any ``.grad``.
+
+    With ``create_graph=True`` each gradient is a Value built from graph operations
+    (so it can be differentiated again); otherwise a float.
+
+    >>> x = Value(3.0)
+    >>> gradients(x * x, [x]), gradients(x * x, [x], create_graph=True)[0].data
+    ([6.0], 6.0)
+    """
+    order = root.topological_order()
+    wanted = {id(w) for w in wrt}
+    needed = set()
+    for v in order:  # only nodes that depend on something in wrt carry a useful gradient
+        if id(v) in wanted or any(id(p) in needed for p in v.parents):
+            needed.add(id(v))
+    totals: dict[int, Any] = {id(root): Value(1.0) if create_graph else 1.0}
+    for v in reversed(order):
+        g = totals.get(id(v))
+        if g is None or not v.parents or id(v) not in needed:
+            continue
+        locals_ = local_derivative_values(v) if create_graph else v.local_grads
+        for parent, local in zip(v.parents, locals_):
+            if id(parent) in needed:
+                previous = totals.get(id(parent))
+                totals[id(parent)] = local * g if previous is None else previous + local * g
+    zero = Value(0.0) if create_graph else 0.0
+    return [totals.get(id(w), zero) for w in wrt]
+
+
+def _backward_with_graph(root: Value) -> None:
+    """``root.backward(create_graph=True)``: every ``.grad`` becomes a Value; leaves accumulate."""
+    order = root.topological_order()
+    totals = gradients(root, order, create_graph=True)
+    for v, total in zip(order, totals):
+        v.grad = total if v.parents or not v.grad else v.grad + total
+
+
+def _registry_method(entry: ops.Op) -> Callable[..., Value]:
+    def method(self: Value, *others: Operand) -> Value:
+        return apply(entry, self, *others)
+
+    method.__name__ = method.__qualname__ = entry.name
+    method.__doc__ = f"{entry.name}, from its registry entry (see micrograd_plus.ops)."
+    return method
+
+
+# Registry functions without a method above become methods too (x.arcsin(), y.atan2(x)): adding an op is one entry.
+for _entry in list(ops.REGISTRY.values()):
+    if _entry.kind in ("function", "activation") and _entry.name.isidentifier() and not hasattr(Value, _entry.name):
+        setattr(Value, _entry.name, _registry_method(_entry))

@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from micrograd_plus.engine import Value, op_parameter
+from micrograd_plus import ops
+from micrograd_plus.engine import Value
 from micrograd_plus.tables import html_table, markdown_table, text_table
 
 __all__ = ["BackwardStep", "BackwardTrace", "Contribution", "ForwardTrace", "explain_backward", "explain_forward"]
@@ -46,10 +47,13 @@ class _Names:
 
 
 def local_formula(node: Value, j: int, name: Callable[[Value], str], fmt: str = ".4g") -> str:
-    """d(node)/d(parent j) as the op's formula, then with numbers: '1 − tanh(x)² = 1 − 0.7616² = 0.42'."""
-    op, parents, local = node.op, node.parents, node.local_grads[j]
-    kind, n = op_parameter(op)
-    x = parents[j].data
+    """d(node)/d(parent j) as the op's formula, then with numbers: '1 − tanh(x)² = 1 − 0.7616² = 0.42'.
+
+    Built-in ops carry their formula in the registry; an op of your own shows its derivative rule
+    traced with the operands' names (``3 * x * x = 12``).
+    """
+    entry, parents, local = node.entry, node.parents, node.local_grads[j]
+    xs = [p.data for p in parents]
 
     def f(v: float) -> str:
         return format(v, fmt)
@@ -58,72 +62,47 @@ def local_formula(node: Value, j: int, name: Callable[[Value], str], fmt: str = 
         return f"({f(v)})" if v < 0 else f(v)
 
     value = f(local)
-    if op == "+" or op == "sum":
-        return "1"
-    if op == "-":
-        return "1" if j == 0 else "-1"
-    if op == "neg":
-        return "-1"
-    if op == "*":
-        other = parents[1 - j]
-        return f"{name(other)} = {value}"
-    if op == "/":
-        a, b = parents[0].data, parents[1].data
-        return f"1/b = 1/{f(b)} = {value}" if j == 0 else f"-a/b² = -{base(a)}/{base(b)}² = {value}"
-    if op == "**":
-        if j == 0:
-            y = parents[1].data
-            return f"y·x^(y-1) = {f(y)}·{base(x)}^{f(y - 1)} = {value}"
-        return f"x^y·ln x = {f(node.data)}·ln {f(parents[0].data)} = {value}"
-    if kind == "**n":
-        return f"{f(n)}·x^{f(n - 1)} = {f(n)}·{base(x)}^{f(n - 1)} = {value}"
-    if op == "abs":
-        return f"sign(x) = sign({f(x)}) = {value}"
-    if op == "exp":
-        return f"e^x = e^{f(x)} = {value}"
-    if op == "log":
-        return f"1/x = 1/{f(x)} = {value}"
-    if op == "sqrt":
-        return f"1/(2√x) = 1/(2·{f(node.data)}) = {value}"
-    if op == "tanh":
-        return f"1 − tanh(x)² = 1 − {base(node.data)}² = {value}"
-    if op == "sigmoid":
-        return f"σ(x)·(1 − σ(x)) = {f(node.data)}·(1 − {f(node.data)}) = {value}"
-    if op == "relu":
-        return f"x = {f(x)} > 0, so 1" if x > 0 else f"x = {f(x)} ≤ 0, so 0"
-    if kind == "leaky_relu":
-        return f"x = {f(x)} > 0, so 1" if x > 0 else f"x = {f(x)} ≤ 0, so the slope {value}"
-    if op == "sin":
-        return f"cos x = cos({f(x)}) = {value}"
-    if op == "cos":
-        return f"−sin x = −sin({f(x)}) = {value}"
-    if op == "mean":
-        return f"1/n = 1/{len(parents)} = {value}"
-    if op == "dot":
-        n = len(parents) // 2
-        if j >= 2 * n:
-            return "1 (the bias)"
-        partner = parents[j + n] if j < n else parents[j - n]
-        return f"{name(partner)} = {value}"
-    if op == "logsumexp":
-        return f"softmax_{j} = e^({f(x)} − {f(node.data)}) = {value}"
-    return f"{value} (recorded by op {op!r})"
+    names = [name(p) for p in parents]
+    formula = entry.formula if entry is not None else None
+    if callable(formula):
+        return formula(xs, node.data, j, names, f)
+    if formula is not None:
+        fields = {"value": value, "out": f(node.data), "bout": base(node.data), "x": f(xs[j]), "j": str(j)}
+        for k, (x, n) in enumerate(zip(xs[:2], names[:2])):
+            fields.update({f"x{k}": f(x), f"b{k}": base(x), f"n{k}": n})
+        if len(xs) > 1:
+            fields["y1m"] = f(xs[1] - 1)
+        if isinstance(entry.param, float):  # type: ignore[union-attr]
+            fields.update(p=f(entry.param), p1=f(entry.param - 1))  # type: ignore[union-attr]
+        return formula[j].format(**fields)
+    traced = _traced_rule(node, j, names)
+    if traced:
+        return f"{traced} = {value}"
+    recorded = entry is None or entry.derivatives is None
+    return f"{value} (recorded by op {node.op!r})" if recorded else f"by the derivative rule of {node.op!r}: {value}"
+
+
+def _traced_rule(node: Value, j: int, names: list[str]) -> str:
+    """An op's own derivative rule written out with its operands' names, or '' when it cannot be traced."""
+    entry = node.entry
+    if entry is None or entry.derivatives is None:
+        return ""
+    try:
+        found = entry.derivatives(*[ops.Symbol(n) for n in names], ops.Symbol("out"))
+        return ops.text(list(found)[j])
+    except (TypeError, ValueError, ArithmeticError, IndexError):  # a rule that branches on its numbers
+        return ""
 
 
 def forward_expression(node: Value, name: Callable[[Value], str]) -> str:
     """How ``node`` was computed from its parents' names: 'a * b', 'tanh(n)', 'w·x + b'."""
-    op, ps = node.op, [name(p) for p in node.parents]
-    if op in ("+", "-", "*", "/", "**") and len(ps) == 2:
-        return f"{ps[0]} {op} {ps[1]}"
-    if op_parameter(op)[0] == "**n":
-        return f"{ps[0]} ** {op[2:]}"
-    if op == "neg":
-        return f"-{ps[0]}"
-    if op == "dot":
-        n = len(ps) // 2
-        terms = " + ".join(f"{w}·{x}" for w, x in zip(ps[:n], ps[n : 2 * n]))
-        return terms + (f" + {ps[-1]}" if len(ps) % 2 else "")
-    return f"{op}({', '.join(ps)})"
+    names = [name(p) for p in node.parents]
+    expression = node.entry.expression if node.entry is not None else None
+    if callable(expression):
+        return expression(names)
+    if expression is not None and node.entry is not None and node.entry.accepts(len(names)):
+        return expression.format(*names)
+    return f"{node.op}({', '.join(names)})"
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,17 @@ has one dot product.
 from __future__ import annotations
 
 import builtins
-import math
 from collections.abc import Iterable, Sequence
 from operator import mul
 
-from micrograd_plus.engine import Operand, Value, _lift, _result
+from micrograd_plus import ops
+from micrograd_plus.engine import Operand, Value, apply, lift, node
 
 __all__ = ["sum", "mean", "dot", "affine", "logsumexp", "softmax", "log_softmax"]
 
 
 def _nonempty(values: Iterable[Operand], what: str) -> tuple[Value, ...]:
-    nodes = tuple(map(_lift, values))
+    nodes = tuple(map(lift, values))
     if not nodes:
         raise ValueError(f"{what} of an empty sequence is undefined; pass at least one value")
     return nodes
@@ -38,10 +38,10 @@ def sum(values: Iterable[Operand]) -> Value:
     >>> sum([Value(1.0), 2, Value(3.5)]).data
     6.5
     """
-    nodes = tuple(map(_lift, values))
+    nodes = tuple(map(lift, values))
     if not nodes:
         return Value(0.0)
-    return _result(builtins.sum([v.data for v in nodes]), nodes, (1.0,) * len(nodes), "sum")
+    return node(builtins.sum([v.data for v in nodes]), nodes, (1.0,) * len(nodes), ops.SUM)
 
 
 def mean(values: Iterable[Operand]) -> Value:
@@ -52,7 +52,7 @@ def mean(values: Iterable[Operand]) -> Value:
     """
     nodes = _nonempty(values, "mean")
     n = len(nodes)
-    return _result(builtins.sum([v.data for v in nodes]) / n, nodes, (1.0 / n,) * n, "mean")
+    return node(builtins.sum([v.data for v in nodes]) / n, nodes, (1.0 / n,) * n, ops.MEAN)
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
@@ -67,10 +67,10 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     if len(w_nodes) != len(x_nodes):
         raise ValueError(f"dot needs two sequences of equal length, got {len(w_nodes)} and {len(x_nodes)}")
     if bias is not None:
-        return affine(w_nodes, x_nodes, _lift(bias))
+        return affine(w_nodes, x_nodes, lift(bias))
     w_data = [w.data for w in w_nodes]
     x_data = [x.data for x in x_nodes]
-    return _result(builtins.sum(map(mul, w_data, x_data)), w_nodes + x_nodes, (*x_data, *w_data), "dot")
+    return node(builtins.sum(map(mul, w_data, x_data)), w_nodes + x_nodes, (*x_data, *w_data), ops.DOT)
 
 
 def affine(ws: Sequence[Value], xs: Sequence[Value], bias: Value, x_data: Sequence[float] | None = None) -> Value:
@@ -81,7 +81,7 @@ def affine(ws: Sequence[Value], xs: Sequence[Value], bias: Value, x_data: Sequen
     if x_data is None:
         x_data = [x.data for x in xs]
     total = builtins.sum(map(mul, w_data, x_data)) + bias.data
-    return _result(total, (*ws, *xs, bias), (*x_data, *w_data, 1.0), "dot")
+    return node(total, (*ws, *xs, bias), (*x_data, *w_data, 1.0), ops.DOT)
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:
@@ -90,11 +90,7 @@ def logsumexp(values: Iterable[Operand]) -> Value:
     >>> round(logsumexp([1000, 1000]).data, 6)
     1000.693147
     """
-    nodes = _nonempty(values, "logsumexp")
-    m = max([v.data for v in nodes])
-    exps = [math.exp(v.data - m) for v in nodes]  # each in (0, 1]: no overflow
-    total = builtins.sum(exps)
-    return _result(m + math.log(total), nodes, tuple([e / total for e in exps]), "logsumexp")
+    return apply(ops.LOGSUMEXP, *_nonempty(values, "logsumexp"))
 
 
 def log_softmax(values: Iterable[Operand]) -> list[Value]:

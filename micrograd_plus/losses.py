@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 
 from micrograd_plus import functional as F
-from micrograd_plus.engine import Operand, Value, _lift
+from micrograd_plus.engine import Operand, Value, lift
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "mse"]
 
@@ -37,7 +37,7 @@ def _pairs(
     for p, t in zip(preds, targets):
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
             raise TypeError(f"{name} targets must be finite numbers, got {type(t).__name__} {t!r}")
-        pairs.append((_lift(p), float(t)))
+        pairs.append((lift(p), float(t)))
     return pairs
 
 
@@ -97,7 +97,7 @@ def binary_cross_entropy_with_logits(
 def _one_cross_entropy(logits: Sequence[Operand], target: int) -> Value:
     if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
         raise ValueError(f"cross_entropy target_index must be a class index in 0..{len(logits) - 1}, got {target!r}")
-    nodes = [_lift(z) for z in logits]
+    nodes = [lift(z) for z in logits]
     return F.logsumexp(nodes) - nodes[target]  # -log softmax(z)_t = logsumexp(z) - z_t
 
 

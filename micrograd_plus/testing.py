@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from micrograd_plus import functional as F
 from micrograd_plus.engine import Value
+from micrograd_plus.ops import define_op, fn
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -59,6 +60,7 @@ class OpSpec:
     build: Callable[..., Value]
     reference: Callable[..., float]
     domains: tuple[Domain, ...]
+    second_order: bool = True  # False where a second derivative is not defined (documented per row)
 
     @property
     def arity(self) -> int:
@@ -69,13 +71,31 @@ def _sigmoid(x: float) -> float:
     return 0.5 * (1.0 + math.tanh(0.5 * x))  # σ(x) = (1 + tanh(x/2)) / 2, independent of the engine's form
 
 
+def _huber(x: float) -> float:
+    return x * x / 2 if abs(x) <= 1 else abs(x) - 0.5
+
+
 def _logsumexp(*xs: float) -> float:
     return math.log(math.fsum(math.exp(x) for x in xs))
+
+
+# Ops of your own, defined once with define_op, are tested by the same rows as the engine's.
+CUBE = define_op("cube", lambda x: x * x * x, lambda x, out: (3 * x * x,), replace=True)
+SQUARES = define_op("sum_of_squares", lambda *xs: sum(x * x for x in xs), lambda *a: tuple(2 * x for x in a[:-1]),
+                    replace=True)  # fmt: skip
+HUBER = define_op(  # a rule that branches on its input: compiled replay calls it instead of inlining it
+    "huber",
+    lambda x: 0.5 * x * x if abs(x) <= 1.0 else abs(x) - 0.5,
+    lambda x, out: (x if abs(x) <= 1.0 else (1.0 if x > 0 else -1.0),),
+    replace=True,
+)
 
 
 def _rows() -> list[OpSpec]:
     def row(name: str, covers: str, build: Callable[..., Value], ref: Callable[..., float], *doms: Domain) -> OpSpec:
         return OpSpec(name, covers, build, ref, doms)
+
+    unit = Domain(-0.95, 0.95)
 
     return [
         row("a + b", "__add__", lambda a, b: a + b, lambda a, b: a + b, REAL, REAL),
@@ -109,6 +129,21 @@ def _rows() -> list[OpSpec]:
         ),
         row("sin", "sin", lambda a: a.sin(), math.sin, REAL),
         row("cos", "cos", lambda a: a.cos(), math.cos, REAL),
+        row("tan", "tan", lambda a: a.tan(), lambda a: math.sin(a) / math.cos(a), Domain(-1.4, 1.4)),
+        row("arcsin", "arcsin", lambda a: a.arcsin(), lambda a: math.atan2(a, math.sqrt(1 - a * a)), unit),
+        row("arccos", "arccos", lambda a: a.arccos(), lambda a: math.atan2(math.sqrt(1 - a * a), a), unit),
+        row("arctan", "arctan", lambda a: a.arctan(), lambda a: math.asin(a / math.sqrt(1 + a * a)), REAL),
+        row("sinh", "sinh", lambda a: a.sinh(), lambda a: (math.exp(a) - math.exp(-a)) / 2, REAL),
+        row("cosh", "cosh", lambda a: a.cosh(), lambda a: (math.exp(a) + math.exp(-a)) / 2, REAL),
+        row("log1p", "log1p", lambda a: a.log1p(), lambda a: math.log(1 + a), Domain(-0.9, 3.0)),
+        row("expm1", "expm1", lambda a: a.expm1(), lambda a: math.exp(a) - 1, REAL),
+        row("softplus", "softplus", lambda a: a.softplus(), lambda a: math.log(1 + math.exp(a)), Domain(-10, 10)),
+        row("atan2", "atan2", lambda a, b: a.atan2(b), lambda a, b: math.atan(a / b), REAL, POSITIVE),
+        row("a.abs()", "abs", lambda a: a.abs(), lambda a: math.copysign(a, 1.0), AWAY_FROM_ZERO),
+        row("fn.tanh", "fn", lambda a: fn.tanh(a), lambda a: math.tanh(a), REAL),
+        row("cube", "define_op", CUBE, lambda a: a**3, REAL),
+        row("sum_of_squares", "define_op", SQUARES, lambda *v: math.fsum(x * x for x in v), REAL, REAL, REAL),
+        row("huber", "define_op", HUBER, _huber, Domain(-3.0, 3.0, avoid=(-1.0, 1.0))),
         row("sum", "sum", lambda *v: F.sum(v), lambda *v: math.fsum(v), REAL, REAL, REAL),
         row("mean", "mean", lambda *v: F.mean(v), lambda *v: math.fsum(v) / 3, REAL, REAL, REAL),
         row(

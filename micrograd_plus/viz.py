@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from micrograd_plus.engine import Scope, Value
+from micrograd_plus.engine import Scope, Value, grad_number
 
 __all__ = ["draw_dot", "render", "to_dot", "write_player"]
 
@@ -172,7 +172,7 @@ def _dot_lines(
         raise ValueError(f"number_format must be a format spec such as '.4g' or '.3f', got {number_format!r}") from None
     graph = _inspect(root, module, params, inputs)
     on_path = _on_paths(graph, highlight)
-    grad_of = {id(v): g for v, g in zip(graph.order, grads)} if grads else {id(v): float(v.grad) for v in graph.order}
+    grad_of = {id(v): g for v, g in zip(graph.order, grads)} if grads else {id(v): grad_number(v) for v in graph.order}
 
     # which nodes disappear into a collapsed box, and which box stands for them
     box_of: dict[int, Scope] = {}

@@ -13,9 +13,8 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from micrograd_plus import engine
 from micrograd_plus import functional as F
-from micrograd_plus.engine import Operand, Value, _lift
+from micrograd_plus.engine import Operand, Value, lift
 from micrograd_plus.nn.module import Module, _check_count, make_rng, scoped
 
 __all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]
@@ -43,7 +42,7 @@ def check_inputs(owner: str, expected: int, x: Sequence[Operand]) -> tuple[Value
         raise TypeError(f"{owner} expects a list of {expected} inputs, got {type(x).__name__} {x!r}")
     if len(x) != expected:
         raise ValueError(f"{owner} expects {expected} inputs, got {len(x)}")
-    return tuple(map(_lift, x))
+    return tuple(map(lift, x))
 
 
 def init_bound(n_in: int, activation: str) -> float:
@@ -93,15 +92,11 @@ class Layer(Module):
     def forward(self, xs: Sequence[Value]) -> list[Value]:
         """``__call__`` without the input check, for n_in Values (used by ``MLP``)."""
         x_data = [x.data for x in xs]  # read once, shared by every neuron
-        outer = engine.current_scope
-        layer = (self, outer)
         out = []
-        try:  # the scope is set inline here: this loop runs once per neuron per sample
+        with scoped(self):
             for neuron in self.neurons:
-                engine.current_scope = (neuron, layer)
-                out.append(neuron.forward(xs, x_data))
-        finally:
-            engine.current_scope = outer
+                with scoped(neuron):
+                    out.append(neuron.forward(xs, x_data))
         return out
 
 
@@ -118,7 +113,7 @@ class Dropout(Module):
         return {"p": self.p}
 
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
-        xs = [_lift(v) for v in x]
+        xs = [lift(v) for v in x]
         if not self.training or self.p == 0.0:
             return xs
         keep = 1.0 / (1.0 - self.p)

@@ -29,21 +29,7 @@ def make_rng(seed: int | random.Random | None) -> random.Random:
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__} {seed!r}")
 
 
-class scoped:  # noqa: N801 - used like a function: ``with scoped(self):``
-    """While active, new nodes record ``(tag, enclosing scope)`` as their ``scope`` (for drawings)."""
-
-    __slots__ = ("outer", "tag")
-
-    def __init__(self, tag: object) -> None:
-        self.tag = tag
-        self.outer: engine.Scope | None = None
-
-    def __enter__(self) -> None:
-        self.outer = engine.current_scope
-        engine.current_scope = (self.tag, self.outer)
-
-    def __exit__(self, *exc: object) -> None:
-        engine.current_scope = self.outer
+scoped = engine.scope  # ``with scoped(self):`` records the module call on every node made inside it
 
 
 def _check_count(name: str, n: object) -> int:
