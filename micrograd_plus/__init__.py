@@ -22,6 +22,7 @@ from micrograd_plus.gradcheck import (
     gradcheck_module,
     gradgradcheck,
 )
+from micrograd_plus.layerwise import explain_layers
 from micrograd_plus.localcheck import LocalGradReport, check_local_grads
 from micrograd_plus.ops import define_op, fn
 
@@ -42,6 +43,7 @@ __all__ = [
     "eps_sweep",
     "explain_backward",
     "explain_forward",
+    "explain_layers",
     "fn",
     "functional",
     "gradcheck",
