@@ -12,11 +12,17 @@ ratios are of medians.
 
 W2: RNN(1, 16, 1) on next-step sine prediction, MSE over the sequence, one BPTT
 step, for sequence lengths 25..400 (the cost should grow linearly).
+
+--checks: the cost of the optimizer's update checks (every gradient a finite
+number, every new value finite, nothing written until all are): W1 with the
+checked SGD against an unchecked copy of the update as it was before, and the
+SGD step alone, in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 from operator import mul
@@ -138,6 +144,59 @@ def w1(repeats: int) -> None:
     print(f"   graph nodes: {nodes_ours:,} vs micrograd {nodes_theirs:,} ({nodes_theirs / nodes_ours:.1f}x smaller)\n")
 
 
+# -- the optimizer checks ------------------------------------------------------------
+
+
+class UncheckedSGD(optim.SGD):
+    """SGD's step as it was before the update checks: a finiteness test per gradient, then writes in place."""
+
+    def step(self) -> None:
+        for p in self.params:
+            if not math.isfinite(p.grad):
+                raise ValueError(f"gradient of {p!r} is {p.grad}")
+        self.steps += 1
+        mu, decay, lr, first = self.momentum, self.weight_decay, self.lr, self.steps == 1
+        for i, p in enumerate(self.params):
+            g = p.grad + decay * p.data if decay else p.grad
+            if mu:
+                b = g if first else mu * self.buffers[i] + g
+                self.buffers[i] = b
+                g = g + mu * b if self.nesterov else b
+            p.data -= lr * g
+
+
+def checks(repeats: int) -> None:
+    reference = micrograd_model()
+    checked_model, unchecked_model = our_model(reference), our_model(reference)
+    checked = optim.SGD(checked_model.parameters(), lr=0.1)
+    unchecked = UncheckedSGD(unchecked_model.parameters(), lr=0.1)
+    for _ in range(3):
+        a, b = our_step(checked_model, checked), our_step(unchecked_model, unchecked)
+        assert a.data == b.data, (a.data, b.data)  # the same numbers, step after step
+    momentum = optim.SGD(checked_model.parameters(), lr=1e-9, momentum=0.9)
+    momentum_unchecked = UncheckedSGD(unchecked_model.parameters(), lr=1e-9, momentum=0.9)
+    t = medians(
+        {
+            "W1 checked": lambda: timed(lambda: our_step(checked_model, checked)),
+            "W1 unchecked": lambda: timed(lambda: our_step(unchecked_model, unchecked)),
+            # a step alone is short: time 100 in a row
+            "step checked": lambda: timed(lambda: [checked.step() for _ in range(100)]) / 100,
+            "step unchecked": lambda: timed(lambda: [unchecked.step() for _ in range(100)]) / 100,
+            "momentum checked": lambda: timed(lambda: [momentum.step() for _ in range(100)]) / 100,
+            "momentum unchecked": lambda: timed(lambda: [momentum_unchecked.step() for _ in range(100)]) / 100,
+        },
+        repeats,
+    )
+    n = len(checked.params)
+    print(f"optimizer update checks: W1 ({n} parameters), SGD lr=0.1; medians of {repeats} alternating runs")
+    print(f"   {'contender':<34}{'checked':>12}{'unchecked':>12}{'ratio':>9}")
+    for name, label in (("W1", "W1 step (forward, backward, SGD)"), ("step", "SGD step alone"),
+                        ("momentum", "SGD step alone, momentum 0.9")):  # fmt: skip
+        on, off = t[f"{name} checked"], t[f"{name} unchecked"]
+        print(f"   {label:<34}{on * 1e6:>9.1f} µs{off * 1e6:>9.1f} µs{on / off:>8.3f}x")
+    print()
+
+
 # -- W2 ----------------------------------------------------------------------------
 
 
@@ -168,9 +227,13 @@ def w2(repeats: int, lengths: list[int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--checks", action="store_true", help="only the cost of the optimizer's update checks")
     args = parser.parse_args()
     repeats = 5 if args.quick else 15
     print(f"Python {sys.version.split()[0]}; medians of {repeats} alternating runs\n")
+    if args.checks:
+        checks(repeats * 2)
+        return
     w1(repeats)
     w2(max(3, repeats // 3), [25, 50, 100, 200, 400])
 

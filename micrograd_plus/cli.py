@@ -8,11 +8,15 @@ micrograd-plus gradcheck "EXPR" --at a=2   finite differences against backward (
 from __future__ import annotations
 
 import argparse
+import difflib
+import math
+import re
 import shutil
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from micrograd_plus import __version__, losses, optim, viz
 from micrograd_plus.data import make_moons
@@ -155,45 +159,140 @@ def _expression(args: argparse.Namespace) -> tuple[Expression, dict[str, float]]
     return expr, values
 
 
+GRAPH_SUFFIXES = (".svg", ".png", ".pdf")
+FLOAT_FORMAT = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(?P<width>\d*)[,_]?(?:\.(?P<precision>\d+))?[eEfFgGn%]?")
+
+
+def check_format(spec: str) -> str:
+    """A format spec for floats (as in format(x, '.4g')) with a sane width and precision; else UsageError."""
+    match = FLOAT_FORMAT.fullmatch(spec)
+    if match is None:
+        raise UsageError(f"--format {spec!r} is not a number format; use one such as .4g, .6f or 10.3e")
+    width, precision = int(match["width"] or 0), int(match["precision"] or 0)
+    if width > 40 or precision > 30:
+        raise UsageError(f"--format {spec!r} asks for width {width}, precision {precision}; the limits are 40 and 30")
+    try:
+        format(-1.5, spec)
+    except ValueError as error:
+        raise UsageError(f"--format {spec!r} is not a number format ({error}); use one such as .4g") from None
+    return spec
+
+
+def check_output_file(option: str, path: Path, suffixes: tuple[str, ...]) -> None:
+    """Refuse, before any work, an output file that cannot be written: wrong suffix, a directory, no parent."""
+    if path.is_dir():
+        raise UsageError(
+            f"{option} {path} is a directory; give a file name inside it, e.g. {path / ('out' + suffixes[0])}"
+        )
+    if path.suffix.lower() not in suffixes:
+        names = ", ".join(suffixes[:-1]) + " or " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
+        raise UsageError(f"{option} {path}: end the file name in {names}")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {path}: the directory {str(path.parent)!r} does not exist; create it first")
+
+
+def check_output_directory(option: str, path: Path) -> None:
+    """Refuse, before any work, a directory that is a file or lies under a file."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                raise UsageError(f"{option} {path}: {str(candidate)!r} exists and is not a directory")
+            return
+
+
+def check_finite(root: Value) -> None:
+    """Refuse to print numbers that left float range (inf or nan) anywhere in the graph."""
+    for node in root.topological_order():  # inputs first: name the earliest node that overflowed
+        for what, x in (("value", node.data), ("gradient", node.grad)):
+            if not isinstance(x, (int, float)) or not math.isfinite(x):
+                name = f"{node.label!r}" if node.label else f"a {node.op or 'leaf'} node"
+                raise UsageError(f"the {what} of {name} is {x}: the numbers leave float range at these inputs")
+
+
 def explain_command(args: argparse.Namespace) -> int:
+    fmt = check_format(args.format)
+    for option, path, suffixes in (("--graph", args.graph, GRAPH_SUFFIXES), ("--player", args.player, (".html",))):
+        if path is not None:
+            check_output_file(option, path, suffixes)
     expr, values = _expression(args)
     root, leaves = expr.build(values)
     root.label = root.label or "out"
+    forward, backward = explain_forward(root, fmt), explain_backward(root, fmt)
+    root.backward()
+    check_finite(root)
     print(f"{expr.text} at " + ", ".join(f"{k} = {v:g}" for k, v in values.items()) + "\n")
     print("forward pass:")
-    print(explain_forward(root, args.format))
+    print(forward)
     print()
-    print(explain_backward(root, args.format))
-    root.backward()
+    print(backward)
     print("\ngradients:")
     for name, leaf in leaves.items():
-        print(f"  d({root.label})/d{name} = {format(leaf.grad, args.format)}")
+        print(f"  d({root.label})/d{name} = {format(leaf.grad, fmt)}")
     try:
         if args.graph:
             print(f"\nwrote {viz.render(root, args.graph, inputs=list(leaves.values()))}")
         if args.player:
             print(f"wrote {viz.write_player(root, args.player, inputs=list(leaves.values()))}")
-    except (ImportError, RuntimeError, ValueError) as error:
+    except (ImportError, RuntimeError) as error:
         raise UsageError(str(error)) from None
     return 0
 
 
 def gradcheck_command(args: argparse.Namespace) -> int:
     expr, values = _expression(args)
-    try:
-        report = gradcheck(expr, values, eps=args.eps)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    report = gradcheck(expr, values, eps=args.eps)
     print(report)
     return 0 if report.ok else 1
 
 
+COMMANDS = ("demo", "explain", "gradcheck")
+VALUE_OPTIONS = ("--at", "--graph", "--player", "--format", "--eps", "--steps", "--out")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors as one line (and the nearest command for a misspelt one)."""
+
+    def error(self, message: str) -> NoReturn:
+        wrong = re.search(r"invalid choice: '([^']*)'", message)
+        if wrong:
+            close = difflib.get_close_matches(wrong[1], COMMANDS, n=1)
+            message = f"unknown command {wrong[1]!r}; " + (f"did you mean {close[0]!r}?" if close else
+                                                           f"choose from {', '.join(COMMANDS)}")  # fmt: skip
+        elif "required: expression" in message:
+            message += " (an expression that starts with '-' goes after --, e.g. -- '-a*b')"
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def protect_expression(argv: list[str]) -> list[str]:
+    """Mark an expression that starts with '-' ("-a*b") as positional: argparse would take it for an option.
+
+    Such a token (not an option, not an option's value) gets a leading space, which
+    argparse reads as positional and ``Expression`` strips; ``--`` before it works too.
+    """
+    if not argv or argv[0] not in ("explain", "gradcheck"):
+        return argv
+    out, takes_value, positional = argv[:1], False, False
+    for token in argv[1:]:
+        head = token.split("=", 1)[0]
+        if takes_value or (positional and not token.startswith("-")):
+            takes_value = positional = False
+        elif token == "--":
+            positional = True
+            continue
+        elif head in ("-h", "--help") and not positional:
+            pass
+        elif not positional and len(head) > 2 and any(option.startswith(head) for option in VALUE_OPTIONS):
+            takes_value = "=" not in token
+        elif token.startswith("-") and len(token) > 1:
+            token, positional = " " + token, False  # argparse reads a leading space as a positional argument
+        out.append(token)
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="micrograd-plus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = Parser(prog="micrograd-plus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     demo_parser = commands.add_parser("demo", help="train the moons MLP (the main demo)", description=demo.__doc__)
     demo_parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
     demo_parser.add_argument("--out", type=Path, help="also write the plot, a neuron's graph and the player here")
@@ -213,13 +312,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LIBRARY_ERRORS = (ValueError, OverflowError, ZeroDivisionError, TypeError, RecursionError, MemoryError, OSError)
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one line of text for stderr."""
+    if isinstance(error, RecursionError):
+        return "the expression is nested too deeply to evaluate"
+    if isinstance(error, MemoryError):
+        return "out of memory; try a smaller expression"
+    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    return text or type(error).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(protect_expression(list(sys.argv[1:] if argv is None else argv)))
     try:
         if args.command == "demo":
             if args.steps < 1:
                 raise UsageError(f"--steps must be at least 1, got {args.steps}")
+            if args.out is not None:
+                check_output_directory("--out", args.out)
             demo(args.steps, args.out)
             return 0
         if args.command == "explain":
@@ -228,6 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return gradcheck_command(args)
     except UsageError as error:
         print(f"micrograd-plus {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except LIBRARY_ERRORS as error:
+        print(f"micrograd-plus {args.command}: error: {one_line(error)}", file=sys.stderr)
         return 2
     parser.print_help()
     return 0

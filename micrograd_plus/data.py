@@ -17,6 +17,8 @@ import random
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from micrograd_plus.arguments import check_count, check_real, make_rng
+
 __all__ = [
     "GLYPHS",
     "CharSequence",
@@ -34,16 +36,8 @@ __all__ = [
 Dataset = tuple[list[list[float]], list[int]]
 
 
-def _count(name: str, n: object, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {n!r}")
-    return n
-
-
 def _noise(noise: object) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0.0 <= noise < math.inf:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
-    return float(noise)
+    return check_real("noise", noise, low=0.0)
 
 
 def _shuffled(rng: random.Random, X: list[list[float]], y: list[int]) -> Dataset:
@@ -58,8 +52,8 @@ def _linspace(start: float, stop: float, n: int) -> list[float]:
 
 def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
     """Two interleaving half circles: the upper (label 0) centred at (0, 0), the lower (label 1) at (1, 0.5)."""
-    _count("n_samples", n_samples, 2)
-    sigma, rng = _noise(noise), random.Random(seed)
+    n_samples = check_count("n_samples", n_samples, 2)
+    sigma, rng = _noise(noise), make_rng(seed)
     n_upper = n_samples // 2
     n_lower = n_samples - n_upper
     X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, n_upper)]
@@ -71,10 +65,9 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None
 
 def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int | None = None) -> Dataset:
     """A circle of radius 1 (label 0) around a circle of radius ``factor`` (label 1)."""
-    _count("n_samples", n_samples, 2)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0.0 < factor < 1.0:
-        raise ValueError(f"factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
-    sigma, rng = _noise(noise), random.Random(seed)
+    n_samples = check_count("n_samples", n_samples, 2)
+    factor = check_real("factor (inner radius / outer radius)", factor, low=0.0, high=1.0, low_open=True)
+    sigma, rng = _noise(noise), make_rng(seed)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
     X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, 2 * math.pi, n_outer + 1)[:-1]]
@@ -86,8 +79,8 @@ def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5,
 
 def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
     """Points around the four corners (±1, ±1); label 1 where exactly one coordinate is positive."""
-    _count("n_samples", n_samples)
-    sigma, rng = _noise(noise), random.Random(seed)
+    n_samples = check_count("n_samples", n_samples)
+    sigma, rng = _noise(noise), make_rng(seed)
     X, y = [], []
     for i in range(n_samples):
         sx, sy = (1.0 if i % 2 else -1.0), (1.0 if (i // 2) % 2 else -1.0)
@@ -97,15 +90,21 @@ def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) 
 
 
 def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int | None = None) -> Dataset:
-    """``n_classes`` interleaved spiral arms from the origin, one class per arm (labels 0..n_classes-1)."""
-    _count("n_classes", n_classes, 2)
-    _count("n_samples", n_samples, n_classes)
-    sigma, rng = _noise(noise), random.Random(seed)
+    """``n_classes`` interleaved spiral arms around the origin, one class per arm (labels 0..n_classes-1).
+
+    Arm k starts at angle 2πk/n_classes and winds 4 radians outwards; point i of
+    an arm of n points has radius (i + 1)/n, so no two arms share a starting point.
+    """
+    n_classes = check_count("n_classes", n_classes, 2)
+    n_samples = check_count("n_samples", n_samples, n_classes)
+    sigma, rng = _noise(noise), make_rng(seed)
     X, y = [], []
     for k in range(n_classes):
         n = n_samples // n_classes + (1 if k < n_samples % n_classes else 0)
-        for r in _linspace(0.0, 1.0, n):
-            t = 4.0 * k + 4.0 * r + rng.gauss(0.0, sigma)  # angle grows with the radius along each arm
+        start = 2.0 * math.pi * k / n_classes
+        for i in range(n):
+            r = (i + 1) / n
+            t = start + 4.0 * r + rng.gauss(0.0, sigma)  # angle grows with the radius along each arm
             X.append([r * math.sin(t), r * math.cos(t)])
             y.append(k)
     return _shuffled(rng, X, y)
@@ -123,10 +122,10 @@ def make_blobs(
     >>> len(X), len(X[0]), sorted(y)
     (6, 2, [0, 0, 1, 1, 2, 2])
     """
-    _count("n_classes", n_classes, 2)
-    _count("n_samples", n_samples, n_classes)
-    _count("n_features", n_features)
-    sigma, rng = _noise(noise), random.Random(seed)
+    check_count("n_classes", n_classes, 2)
+    check_count("n_samples", n_samples, n_classes)
+    check_count("n_features", n_features)
+    sigma, rng = _noise(noise), make_rng(seed)
     centres = []
     for k in range(n_classes):
         if n_features == 1:
@@ -178,9 +177,9 @@ def make_glyphs(
     >>> [int(v) for v in images[labels.index(1)][0][1]]  # row 1 of the vertical bar (row 0 is margin)
     [0, 0, 0, 1, 0, 0, 0, 0]
     """
-    _count("n_samples", n_samples)
-    _count("size", size, 5)
-    sigma, rng = _noise(noise), random.Random(seed)
+    check_count("n_samples", n_samples)
+    check_count("size", size, 5)
+    sigma, rng = _noise(noise), make_rng(seed)
     if isinstance(max_shift, bool) or not isinstance(max_shift, int) or not 0 <= max_shift <= size // 4:
         raise ValueError(f"max_shift must be a whole number in 0..{size // 4} for size {size}, got {max_shift!r}")
     shapes = [_glyph(kind, size - 2) for kind in range(len(GLYPHS))]
@@ -204,11 +203,10 @@ def make_linearly_separable(
     n_samples: int = 100, n_features: int = 2, margin: float = 0.1, seed: int | None = None
 ) -> Dataset:
     """Points in [-1, 1]^d on either side of a random hyperplane, none closer to it than ``margin``."""
-    _count("n_samples", n_samples)
-    _count("n_features", n_features)
-    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0.0 <= margin < 0.5:
-        raise ValueError(f"margin must be in [0, 0.5), got {margin!r}")
-    rng = random.Random(seed)
+    n_samples = check_count("n_samples", n_samples)
+    n_features = check_count("n_features", n_features)
+    margin = check_real("margin", margin, low=0.0, high=0.5)
+    rng = make_rng(seed)
     normal = [rng.gauss(0.0, 1.0) for _ in range(n_features)]
     length = math.sqrt(sum(c * c for c in normal))
     normal = [c / length for c in normal]
@@ -233,8 +231,9 @@ def make_sine_sequence(
     >>> [round(x[0], 3) for x in xs], [round(t, 3) for t in ys]
     ([0.0, 1.0, 0.0], [1.0, 0.0, -1.0])
     """
-    _count("n_steps", n_steps)
-    sigma, rng = _noise(noise), random.Random(seed)
+    n_steps = check_count("n_steps", n_steps)
+    step, phase = check_real("step", step), check_real("phase", phase)
+    sigma, rng = _noise(noise), make_rng(seed)
     wave = [math.sin(phase + t * step) + rng.gauss(0.0, sigma) for t in range(n_steps + 1)]
     return [[v] for v in wave[:-1]], wave[1:]
 

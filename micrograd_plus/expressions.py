@@ -15,7 +15,10 @@ positional arguments. Anything else is refused with a one-line ``ValueError``.
 from __future__ import annotations
 
 import ast
+import difflib
+import keyword
 import math
+import re
 from collections.abc import Callable, Mapping
 
 from micrograd_plus.engine import Value
@@ -56,57 +59,79 @@ _REFUSED = {
 }
 
 
+MAX_LENGTH = 10_000  # characters; longer expressions are refused before parsing
+
+
 class Expression:
-    """A parsed expression: its variables (in order of first use) and a builder of its Value graph."""
+    """A parsed expression: its variables (in order of first use) and a builder of its Value graph.
+
+    Parsing is bounded (at most ``MAX_LENGTH`` characters; nesting that Python's
+    parser cannot take is a ValueError), and checking and building walk the tree
+    with an explicit stack, so a flat sum of 1,000 terms or a chain of 1,000
+    powers builds without recursion.
+    """
 
     def __init__(self, text: str) -> None:
         if not isinstance(text, str) or not text.strip():
             raise ValueError("the expression is empty; write one such as 'tanh(a*b + c)'")
-        self.text = text
-        try:
-            self.tree = ast.parse(text.strip(), mode="eval").body
-        except SyntaxError as error:
-            raise ValueError(f"syntax error in {text!r} at column {error.offset}: {error.msg}") from None
+        self.text = text.strip()
+        if len(self.text) > MAX_LENGTH:
+            raise ValueError(
+                f"the expression is {len(self.text):,} characters long; the limit is {MAX_LENGTH:,} "
+                "(for big graphs build Values in Python instead)"
+            )
+        self.tree = _parse(self.text)
         self.variables: list[str] = []
-        self._check(self.tree)
+        stack: list[ast.AST] = [self.tree]
+        while stack:  # depth first, left to right: variables come out in order of first use
+            node = stack.pop()
+            stack.extend(reversed(self._check(node)))
 
-    def _check(self, node: ast.AST) -> None:
+    def _check(self, node: ast.AST) -> list[ast.AST]:
+        """Refuse what ``node`` may not be; return its operands (to be checked next)."""
         where = f" at column {getattr(node, 'col_offset', 0) + 1}"
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise ValueError(f"only numbers may appear as constants, got {node.value!r}{where}")
-        elif isinstance(node, ast.Name):
+            return []
+        if isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise ValueError(f"{node.id!r} is a function; call it, as in {node.id}(x){where}")
             if node.id.startswith("_"):
                 raise ValueError(f"names may not start with '_', got {node.id!r}{where}")
             if node.id not in self.variables:
                 self.variables.append(node.id)
-        elif isinstance(node, ast.BinOp):
+            return []
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.BitXor):
+                raise ValueError(f"'^' is bitwise xor in Python, not a power{where}; write x ** 2 for x squared")
             if type(node.op) not in _BINARY and not isinstance(node.op, ast.Pow):
                 raise ValueError(f"unsupported operator {type(node.op).__name__}{where}; use + - * / **")
-            self._check(node.left)
-            self._check(node.right)
-        elif isinstance(node, ast.UnaryOp):
+            return [node.left, node.right]
+        if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
                 raise ValueError(f"unsupported operator {type(node.op).__name__}{where}; use + - * / **")
-            self._check(node.operand)
-        elif isinstance(node, ast.Call):
-            name = node.func.id if isinstance(node.func, ast.Name) else None
-            if name is None or name not in FUNCTIONS:
-                shown = name or ast.unparse(node.func)
-                raise ValueError(f"unknown function {shown!r}{where}; known: {', '.join(sorted(FUNCTIONS))}")
-            low, high = _ARITY[name]
-            if node.keywords or not low <= len(node.args) <= high:
-                raise ValueError(f"{name}() takes {low if low == high else f'{low} or {high}'} positional "
-                                 f"argument{'s' if high > 1 else ''}{where}")  # fmt: skip
-            if name == "leaky_relu" and len(node.args) == 2 and _number(node.args[1]) is None:
-                raise ValueError(f"leaky_relu's slope must be a number{where}")
-            for arg in node.args:
-                self._check(arg)
-        else:
-            kind = _REFUSED.get(type(node), type(node).__name__)
-            raise ValueError(f"unsupported syntax: {kind}{where}; only numbers, names, + - * / ** and calls")
+            return [node.operand]
+        if isinstance(node, ast.Call):
+            self._check_call(node, where)
+            return list(node.args)
+        kind = _REFUSED.get(type(node), type(node).__name__)
+        raise ValueError(f"unsupported syntax: {kind}{where}; only numbers, names, + - * / ** and calls")
+
+    def _check_call(self, node: ast.Call, where: str) -> None:
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name is None or name not in FUNCTIONS:
+            shown = name or ast.get_source_segment(self.text, node.func) or "?"
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            close = difflib.get_close_matches(shown, FUNCTIONS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(f"unknown function {shown!r}{where}; {hint}known: {', '.join(sorted(FUNCTIONS))}")
+        low, high = _ARITY[name]
+        if node.keywords or not low <= len(node.args) <= high:
+            raise ValueError(f"{name}() takes {low if low == high else f'{low} or {high}'} positional "
+                             f"argument{'s' if high > 1 else ''}{where}")  # fmt: skip
+        if name == "leaky_relu" and len(node.args) == 2 and _number(node.args[1]) is None:
+            raise ValueError(f"leaky_relu's slope must be a number{where}")
 
     def build(self, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
         """The Value graph at these variable values, and the leaf Value of each variable."""
@@ -119,31 +144,71 @@ class Expression:
         leaves = {name: Value(values[name], label=name) for name in self.variables}
         return self._build(self.tree, leaves), leaves
 
-    def __call__(self, **leaves: Value) -> Value:
-        """The graph built from the given Values (one per variable, by name): for gradcheck."""
+    def __call__(self, /, **leaves: Value) -> Value:
+        """The graph built from the given Values (one per variable, by name, even one called ``self``)."""
         return self._build(self.tree, leaves)
 
-    def _build(self, node: ast.AST, leaves: Mapping[str, Value]) -> Value:
-        constant = _number(node)
-        if constant is not None:
-            return Value(constant)
-        if isinstance(node, ast.Name):
-            return leaves[node.id]
-        if isinstance(node, ast.UnaryOp):
-            operand = self._build(node.operand, leaves)
-            return -operand if isinstance(node.op, ast.USub) else operand
-        if isinstance(node, ast.BinOp):
-            left = self._build(node.left, leaves)
+    def _build(self, root: ast.AST, leaves: Mapping[str, Value]) -> Value:
+        """Post-order over an explicit stack: operands first (left to right), then the op on their Values."""
+        results: list[Value] = []
+        stack: list[tuple[ast.AST, bool]] = [(root, False)]
+        while stack:
+            node, operands_done = stack.pop()
+            constant = _number(node)
+            if constant is not None:
+                results.append(Value(constant))
+            elif isinstance(node, ast.Name):
+                results.append(leaves[node.id])
+            elif not operands_done:
+                stack.append((node, True))
+                stack.extend((operand, False) for operand in reversed(_operands(node)))
+            else:
+                n = len(_operands(node))
+                args = results[len(results) - n :]
+                del results[len(results) - n :]
+                results.append(_apply(node, args))
+        return results[0]
+
+
+def _parse(text: str) -> ast.expr:
+    """The expression's syntax tree; a readable ValueError for syntax errors and for nesting Python cannot parse."""
+    try:
+        return ast.parse(text, mode="eval").body
+    except SyntaxError as error:
+        product = re.search(r"(?<![\w.])(\d+\.?\d*)([A-Za-z_]\w*)", text)
+        hint = f"; for a product write {product[1]}*{product[2]}" if product and "decimal" in str(error.msg) else ""
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise ValueError(f"syntax error in {shown!r} at column {error.offset}: {error.msg}{hint}") from None
+    except (RecursionError, MemoryError):
+        raise ValueError(
+            "the expression is nested too deeply for Python's parser; write it with fewer levels"
+        ) from None
+
+
+def _operands(node: ast.AST) -> list[ast.AST]:
+    """The sub-expressions that become Values before ``node`` is applied (a number exponent or slope is a parameter)."""
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.BinOp):
+        return (
+            [node.left] if isinstance(node.op, ast.Pow) and _number(node.right) is not None else [node.left, node.right]
+        )
+    assert isinstance(node, ast.Call)  # checked in Expression._check
+    return [node.args[0]]
+
+
+def _apply(node: ast.AST, args: list[Value]) -> Value:
+    if isinstance(node, ast.UnaryOp):
+        return -args[0] if isinstance(node.op, ast.USub) else args[0]
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Pow):
             exponent = _number(node.right)
-            if isinstance(node.op, ast.Pow) and exponent is not None:
-                return left**exponent  # a number exponent (x ** 2, x ** -1) is one node
-            right = self._build(node.right, leaves)
-            return left**right if isinstance(node.op, ast.Pow) else _BINARY[type(node.op)](left, right)
-        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)  # checked in _check
-        args = [self._build(node.args[0], leaves)]
-        if len(node.args) == 2:
-            return FUNCTIONS[node.func.id](args[0], _number(node.args[1]))
-        return FUNCTIONS[node.func.id](args[0])
+            return args[0] ** (exponent if exponent is not None else args[1])  # a number exponent is one node
+        return _BINARY[type(node.op)](args[0], args[1])
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)  # checked in Expression._check
+    if len(node.args) == 2:
+        return FUNCTIONS[node.func.id](args[0], _number(node.args[1]))
+    return FUNCTIONS[node.func.id](args[0])
 
 
 def _number(node: ast.AST) -> float | None:
@@ -169,6 +234,8 @@ def parse_assignments(text: str) -> dict[str, float]:
         name, number = name.strip(), number.strip()
         if not sep or not name.isidentifier():
             raise ValueError(f"cannot read {part!r}; write values as name=number, e.g. --at a=2,b=-3")
+        if keyword.iskeyword(name) or name.startswith("_"):
+            raise ValueError(f"{name!r} cannot be a variable name (a Python keyword or a private name); choose another")
         if name in values:
             raise ValueError(f"{name} is given twice in {text!r}")
         try:

@@ -11,33 +11,44 @@ Every loss takes predictions (Values or numbers) and targets (numbers), and a
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Mapping
 
 from micrograd_plus import functional as F
+from micrograd_plus.arguments import shown
 from micrograd_plus.engine import Operand, Value, lift
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "mse"]
 
 LOG_FLOOR = -100.0  # PyTorch clamps log(p) at -100 in binary_cross_entropy, so p = 0 or 1 stays finite
+# PyTorch's binary_cross_entropy backward divides by max(p·(1 - p), EPSILON), EPSILON = 1e-12 as a float32
+GRAD_FLOOR = 9.999999960041972e-13
+
+
+def _as_list(name: str, what: str, xs: object) -> list[object]:
+    """A list from any iterable of items (a generator is read once); TypeError naming the argument otherwise."""
+    if isinstance(xs, (list, tuple)):
+        return list(xs)
+    if isinstance(xs, (str, bytes, Mapping)) or not isinstance(xs, Iterable):
+        raise TypeError(f"{name} {what} must be a number or a list of them, got {shown(xs)}")
+    return list(xs)
 
 
 def _pairs(
-    name: str, preds: Sequence[Operand] | Operand, targets: Sequence[float] | float
+    name: str, preds: Iterable[Operand] | Operand, targets: Iterable[float] | float
 ) -> list[tuple[Value, float]]:
     """Predictions and targets as aligned lists; a single prediction and target are a batch of one."""
-    if isinstance(preds, (Value, int, float)):
-        preds = [preds]
-    if isinstance(targets, (int, float)):
-        targets = [targets]
-    if len(preds) != len(targets) or not preds:
+    pred_list = [preds] if isinstance(preds, (Value, numbers.Real)) else _as_list(name, "predictions", preds)
+    target_list = [targets] if isinstance(targets, numbers.Real) else _as_list(name, "targets", targets)
+    if len(pred_list) != len(target_list) or not pred_list:
         raise ValueError(
-            f"{name} needs as many targets as predictions (at least one), got {len(preds)} and {len(targets)}"
+            f"{name} needs as many targets as predictions (at least one), got {len(pred_list)} and {len(target_list)}"
         )
     pairs = []
-    for p, t in zip(preds, targets):
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
-            raise TypeError(f"{name} targets must be finite numbers, got {type(t).__name__} {t!r}")
-        pairs.append((lift(p), float(t)))
+    for p, t in zip(pred_list, target_list):
+        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
+            raise TypeError(f"{name} targets must be finite numbers, got {shown(t)}")
+        pairs.append((lift(p), float(t)))  # type: ignore[arg-type]
     return pairs
 
 
@@ -49,19 +60,39 @@ def _reduce(name: str, losses: list[Value], reduction: str) -> Value:
     raise ValueError(f"{name}: unknown reduction {reduction!r}; use 'mean' or 'sum' (or call it per sample)")
 
 
-def mse(preds: Sequence[Operand] | Operand, targets: Sequence[float] | float, reduction: str = "mean") -> Value:
+def mse(preds: Iterable[Operand] | Operand, targets: Iterable[float] | float, reduction: str = "mean") -> Value:
     """Mean squared error: mean((p - t)²)."""
     return _reduce("mse", [(p - t) ** 2 for p, t in _pairs("mse", preds, targets)], reduction)
 
 
-def _clamped_log(p: Value) -> Value:
-    return p.log() if p.data > math.exp(LOG_FLOOR) else Value(LOG_FLOOR)
+def _one_binary_cross_entropy(p: Value, t: float) -> Value:
+    """One sample's loss, with PyTorch's value and PyTorch's gradient (p - t) / max(p·(1 - p), 1e-12)."""
+    x = p.data
+    if x * (1.0 - x) >= GRAD_FLOOR:  # both logs are above -28: no clamp is active, the graph is the formula
+        return -(t * p.log() + (1.0 - t) * (1.0 - p).log())
+    # next to 0 or 1 PyTorch clamps each log at -100 and the gradient's divisor at 1e-12: the loss is that
+    # clamped value, and its derivative the clamped one, as value + k·(p - p0) (p0 = p detached, so the term is 0)
+    log_p = max(math.log(x), LOG_FLOOR) if x > 0.0 else LOG_FLOOR
+    log_q = max(math.log1p(-x), LOG_FLOOR) if x < 1.0 else LOG_FLOOR
+    value = -(t * log_p + (1.0 - t) * log_q)
+    slope = (x - t) / GRAD_FLOOR
+    return Value(value) + slope * (p - p.detach())
 
 
 def binary_cross_entropy(
-    probs: Sequence[Operand] | Operand, targets: Sequence[float] | float, reduction: str = "mean"
+    probs: Iterable[Operand] | Operand, targets: Iterable[float] | float, reduction: str = "mean"
 ) -> Value:
-    """-[t·log p + (1 - t)·log(1 - p)] for probabilities p in [0, 1]; each log is clamped at -100 (as PyTorch)."""
+    """-[t·log p + (1 - t)·log(1 - p)] for probabilities p in [0, 1]; each log is clamped at -100 (as PyTorch).
+
+    The gradient is PyTorch's too, (p - t) / max(p·(1 - p), 1e-12): a confident
+    wrong prediction (p = 0 for t = 1) still gets a learning signal, -1e12.
+
+    >>> p = Value(0.0)
+    >>> loss = binary_cross_entropy(p, 1.0)
+    >>> loss.backward()
+    >>> loss.data, f"{p.grad:.6g}"
+    (100.0, '-1e+12')
+    """
     losses = []
     for p, t in _pairs("binary_cross_entropy", probs, targets):
         if not 0.0 <= p.data <= 1.0:
@@ -71,7 +102,7 @@ def binary_cross_entropy(
             )
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"binary_cross_entropy targets must be in [0, 1], got {t}")
-        losses.append(-(t * _clamped_log(p) + (1.0 - t) * _clamped_log(1.0 - p)))
+        losses.append(_one_binary_cross_entropy(p, t))
     return _reduce("binary_cross_entropy", losses, reduction)
 
 
@@ -83,7 +114,7 @@ def _softplus(z: Value) -> Value:
 
 
 def binary_cross_entropy_with_logits(
-    logits: Sequence[Operand] | Operand, targets: Sequence[float] | float, reduction: str = "mean"
+    logits: Iterable[Operand] | Operand, targets: Iterable[float] | float, reduction: str = "mean"
 ) -> Value:
     """-[t·log σ(z) + (1 - t)·log(1 - σ(z))] = softplus(z) - t·z, stable for logits of ±1000."""
     losses = []
@@ -94,16 +125,25 @@ def binary_cross_entropy_with_logits(
     return _reduce("binary_cross_entropy_with_logits", losses, reduction)
 
 
-def _one_cross_entropy(logits: Sequence[Operand], target: int) -> Value:
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
-        raise ValueError(f"cross_entropy target_index must be a class index in 0..{len(logits) - 1}, got {target!r}")
+def _one_cross_entropy(logits: object, target: object) -> Value:
+    if isinstance(logits, (Value, numbers.Real, str, bytes)) or not isinstance(logits, Iterable):
+        raise TypeError(
+            f"cross_entropy: a sample's logits must be a list of numbers, got {shown(logits)}; for one sample "
+            "pass its logits and one class index, for a batch a list of logit lists and a list of class indices"
+        )
     nodes = [lift(z) for z in logits]
-    return F.logsumexp(nodes) - nodes[target]  # -log softmax(z)_t = logsumexp(z) - z_t
+    index = int(target) if isinstance(target, numbers.Integral) and not isinstance(target, bool) else -1
+    if not 0 <= index < len(nodes):
+        raise ValueError(
+            f"cross_entropy target_index must be a class index (a whole number) in 0..{len(nodes) - 1}, "
+            f"got {shown(target)}"
+        )
+    return F.logsumexp(nodes) - nodes[index]  # -log softmax(z)_t = logsumexp(z) - z_t
 
 
 def cross_entropy(
-    logits: Sequence[Operand] | Sequence[Sequence[Operand]],
-    target_index: int | Sequence[int],
+    logits: Iterable[Operand] | Iterable[Iterable[Operand]],
+    target_index: int | Iterable[int],
     reduction: str = "mean",
 ) -> Value:
     """-log softmax(z)[t], via logsumexp (stable). One sample: a list of logits and an int;
@@ -112,18 +152,20 @@ def cross_entropy(
     >>> round(cross_entropy([2.0, 0.0, -1.0], 0).data, 4)
     0.1698
     """
-    if isinstance(target_index, int):
-        return _one_cross_entropy(logits, target_index)  # type: ignore[arg-type]
-    if len(logits) != len(target_index) or not logits:
+    if isinstance(target_index, numbers.Integral) and not isinstance(target_index, bool):
+        return _one_cross_entropy(logits, target_index)
+    targets = _as_list("cross_entropy", "target_index", target_index)
+    batch = _as_list("cross_entropy", "logits", logits)
+    if len(batch) != len(targets) or not batch:
         raise ValueError(
-            f"cross_entropy needs one target per sample (at least one), got {len(logits)} and {len(target_index)}"
+            f"cross_entropy needs one target per sample (at least one), got {len(batch)} logit lists and "
+            f"{len(targets)} class indices"
         )
-    batch: Sequence[Sequence[Operand]] = logits  # type: ignore[assignment]
-    losses = [_one_cross_entropy(z, t) for z, t in zip(batch, target_index)]
+    losses = [_one_cross_entropy(z, t) for z, t in zip(batch, targets)]
     return _reduce("cross_entropy", losses, reduction)
 
 
-def hinge(scores: Sequence[Operand] | Operand, labels_pm1: Sequence[float] | float, reduction: str = "mean") -> Value:
+def hinge(scores: Iterable[Operand] | Operand, labels_pm1: Iterable[float] | float, reduction: str = "mean") -> Value:
     """The max-margin loss max(0, 1 - y·s) for labels y = ±1."""
     losses = []
     for s, y in _pairs("hinge", scores, labels_pm1):
@@ -133,9 +175,9 @@ def hinge(scores: Sequence[Operand] | Operand, labels_pm1: Sequence[float] | flo
     return _reduce("hinge", losses, reduction)
 
 
-def l2(parameters: Sequence[Value]) -> Value:
+def l2(parameters: Iterable[Value]) -> Value:
     """Σ p² as one ``dot`` node (p·p). SGD's weight_decay=λ matches adding (λ/2)·l2 to the loss."""
-    params = list(parameters)
+    params: list[Value] = _as_list("l2", "parameters", parameters)  # type: ignore[assignment]
     if not params:
         raise ValueError("l2 needs at least one parameter")
     return F.dot(params, params)

@@ -1,5 +1,11 @@
 """Optimizers that read ``.grad`` and update ``.data``, with ``torch.optim``'s update rules.
 
+Every step is checked before anything is written: the gradients must be finite
+floats, and every new parameter value and every new optimizer state (momentum
+buffer, Adam's moments) must be finite. Otherwise the step raises, naming the
+parameter and the setting to change, and leaves every parameter and all state
+as it was.
+
 >>> from micrograd_plus import Value
 >>> w = Value(1.0)
 >>> opt = SGD([w], lr=0.1)
@@ -12,32 +18,50 @@
 from __future__ import annotations
 
 import math
+import numbers
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from micrograd_plus.arguments import check_real
 from micrograd_plus.engine import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
+STATE_NAMES = {"buffers": "momentum buffer", "m": "first moment m", "v": "second moment v"}
+Proposal = tuple[list[float], dict[str, list[float]]]  # new parameter values, new state lists by attribute name
 
-def _number(name: str, x: object, low: float, high: float = math.inf, low_open: bool = False) -> float:
-    ok = isinstance(x, (int, float)) and not isinstance(x, bool) and (low < x if low_open else low <= x) and x < high
-    if not ok:
-        bound = f"> {low}" if low_open else f">= {low}"
-        raise ValueError(f"{name} must be a number {bound}{f' and < {high}' if high < math.inf else ''}, got {x!r}")
-    return float(x)  # type: ignore[arg-type]
+
+def _all_finite(xs: list[float]) -> bool:
+    """True if every number is finite: one sum (nan and inf propagate), the per-item scan only if it overflows."""
+    total = sum(xs)
+    return math.isfinite(total) or all(math.isfinite(x) for x in xs)
 
 
 class Optimizer(ABC):
-    """Holds the parameters and a learning rate that may be changed between steps."""
+    """Holds the parameters (Values, or (name, Value) pairs as from ``named_parameters()``) and a learning rate.
 
-    def __init__(self, params: Iterable[Value], lr: float) -> None:
-        self.params = list(params)
-        if not self.params:
-            raise ValueError("the optimizer got no parameters; pass model.parameters()")
-        for p in self.params:
+    Each Value may be listed once: a repeated Value would be stepped twice
+    (PyTorch warns about this and announces it as a future error; here it is one now).
+    """
+
+    def __init__(self, params: Iterable[Value] | Iterable[tuple[str, Value]], lr: float) -> None:
+        self.params: list[Value] = []
+        self.names: list[str] = []
+        first_index: dict[int, int] = {}
+        for i, item in enumerate(params):
+            name, p = item if isinstance(item, tuple) and len(item) == 2 else (f"parameter {i}", item)
             if not isinstance(p, Value):
                 raise TypeError(f"parameters must be Values, got {type(p).__name__} {p!r}")
+            if id(p) in first_index:
+                raise ValueError(
+                    f"{name} is the same Value as {self.names[first_index[id(p)]]}; list each parameter once "
+                    "(Module.parameters() lists tied weights once)"
+                )
+            first_index[id(p)] = i
+            self.params.append(p)
+            self.names.append(name if isinstance(item, tuple) else f"parameter {i}{_label(p)}")
+        if not self.params:
+            raise ValueError("the optimizer got no parameters; pass model.parameters()")
         self.lr = lr
         self.steps = 0
 
@@ -47,22 +71,67 @@ class Optimizer(ABC):
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _number("learning rate", value, 0.0, low_open=True)
+        self._lr = check_real("learning rate", value, low=0.0, low_open=True)
 
     def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0."""
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
-        for p in self.params:
-            if not math.isfinite(p.grad):
-                raise ValueError(f"gradient of {p!r} is {p.grad}; lower the learning rate or check the loss")
+        """One update of every parameter; on a bad gradient or a non-finite result raise and change nothing."""
+        grads = [p.grad for p in self.params]
+        try:
+            total = sum(grads)  # a Value among them makes this a Value; nan or inf make it non-finite
+        except (TypeError, ValueError, ArithmeticError):
+            total = None
+        if not (type(total) in (float, int) and math.isfinite(total)):
+            self._refuse_gradients(grads)  # raises on the first bad gradient, naming its parameter
+        new_data, state = self._propose(grads, self.steps + 1)
+        if not (_all_finite(new_data) and all(_all_finite(xs) for xs in state.values())):
+            self._refuse_update(grads, new_data, state)
+        for p, x in zip(self.params, new_data):  # every check passed: now write
+            p.data = x
+        for attribute, xs in state.items():
+            setattr(self, attribute, xs)
         self.steps += 1
-        self._update()
+
+    def _refuse_gradients(self, grads: Sequence[object]) -> None:
+        for name, g in zip(self.names, grads):
+            if isinstance(g, Value):
+                raise TypeError(
+                    f"the gradient of {name} is a Value (from backward(create_graph=True)); an optimizer steps "
+                    "with numbers: call backward() without create_graph, or set p.grad = p.grad.data first"
+                )
+            if isinstance(g, bool) or not isinstance(g, numbers.Real):
+                raise TypeError(f"the gradient of {name} is {type(g).__name__} {g!r}, not a number")
+            if not math.isfinite(g):
+                raise ValueError(f"gradient of {name} is {g}; lower the learning rate or check the loss")
+
+    def _refuse_update(self, grads: list[float], new_data: list[float], state: dict[str, list[float]]) -> None:
+        for i, name in enumerate(self.names):
+            bad = [k for k, xs in state.items() if not math.isfinite(xs[i])]
+            if bad or not math.isfinite(new_data[i]):
+                advice, error_type = self._blame(i, grads[i], bad)
+                what = (
+                    f"its {STATE_NAMES.get(bad[0], bad[0])} {state[bad[0]][i]}" if bad else f"the value {new_data[i]}"
+                )
+                raise error_type(
+                    f"{type(self).__name__} step {self.steps + 1} would give {name} {what} (data "
+                    f"{self.params[i].data!r}, grad {grads[i]!r}); {advice}. No parameter was changed"
+                )
 
     @abstractmethod
-    def _update(self) -> None:
-        """Apply one update to every parameter's data (``self.steps`` is already the new step number)."""
+    def _propose(self, grads: list[float], t: int) -> Proposal:
+        """The new value of every parameter and the new state lists, for step ``t``; nothing is written."""
+
+    @abstractmethod
+    def _blame(self, i: int, grad: float, bad_state: list[str]) -> tuple[str, type[Exception]]:
+        """Which setting to change (as advice) and the error type, when parameter i's update is not finite."""
+
+
+def _label(p: Value) -> str:
+    return f" ({p.label!r})" if p.label else ""
 
 
 class SGD(Optimizer):
@@ -70,29 +139,36 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Value],
+        params: Iterable[Value] | Iterable[tuple[str, Value]],
         lr: float,
         momentum: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _number("momentum", momentum, 0.0)
-        self.weight_decay = _number("weight_decay", weight_decay, 0.0)
+        self.momentum = check_real("momentum", momentum, low=0.0)
+        self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
         if nesterov and self.momentum == 0.0:
             raise ValueError("nesterov=True needs a momentum > 0")
         self.nesterov = nesterov
         self.buffers = [0.0] * len(self.params)
 
-    def _update(self) -> None:
-        mu, decay, lr, first = self.momentum, self.weight_decay, self.lr, self.steps == 1
-        for i, p in enumerate(self.params):
-            g = p.grad + decay * p.data if decay else p.grad
-            if mu:
-                b = g if first else mu * self.buffers[i] + g
-                self.buffers[i] = b
-                g = g + mu * b if self.nesterov else b
-            p.data -= lr * g
+    def _propose(self, grads: list[float], t: int) -> Proposal:
+        mu, decay, lr, params = self.momentum, self.weight_decay, self.lr, self.params
+        if decay:
+            grads = [g + decay * p.data for g, p in zip(grads, params)]
+        if not mu:
+            return [p.data - lr * g for p, g in zip(params, grads)], {}
+        buffers = grads if t == 1 else [mu * b + g for b, g in zip(self.buffers, grads)]
+        steps = [g + mu * b for g, b in zip(grads, buffers)] if self.nesterov else buffers
+        return [p.data - lr * g for p, g in zip(params, steps)], {"buffers": buffers}
+
+    def _blame(self, i: int, grad: float, bad_state: list[str]) -> tuple[str, type[Exception]]:
+        if self.weight_decay and not math.isfinite(grad + self.weight_decay * self.params[i].data):
+            return f"lower weight_decay = {self.weight_decay:g}", OverflowError
+        if bad_state:
+            return f"lower momentum = {self.momentum:g} (the momentum buffer overflows)", OverflowError
+        return f"lower the learning rate lr = {self.lr:g}", OverflowError
 
 
 class Adam(Optimizer):
@@ -100,7 +176,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Value],
+        params: Iterable[Value] | Iterable[tuple[str, Value]],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -109,18 +185,38 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (_number("beta1", betas[0], 0.0, 1.0), _number("beta2", betas[1], 0.0, 1.0))
-        self.eps = _number("eps", eps, 0.0)
-        self.weight_decay = _number("weight_decay", weight_decay, 0.0)
+        self.betas = (check_real("beta1", betas[0], 0.0, 1.0), check_real("beta2", betas[1], 0.0, 1.0))
+        self.eps = check_real("eps", eps, low=0.0)
+        self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def _update(self) -> None:
-        (beta1, beta2), t = self.betas, self.steps
+    def _propose(self, grads: list[float], t: int) -> Proposal:
+        (beta1, beta2), eps, decay = self.betas, self.eps, self.weight_decay
         step_size = self.lr / (1.0 - beta1**t)  # lr / bias correction 1, as torch computes it
         root_correction = math.sqrt(1.0 - beta2**t)
-        for i, p in enumerate(self.params):
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
-            m = self.m[i] = self.m[i] + (1.0 - beta1) * (g - self.m[i])  # = β1·m + (1-β1)·g, as torch's lerp
-            v = self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
-            p.data -= step_size * m / (math.sqrt(v) / root_correction + self.eps)
+        new_data, ms, vs = [], [], []
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            if decay:
+                g = g + decay * p.data
+            m = m + (1.0 - beta1) * (g - m)  # = β1·m + (1-β1)·g, as torch's lerp
+            v = beta2 * v + (1.0 - beta2) * g * g
+            denominator = math.sqrt(v) / root_correction + eps
+            new_data.append(p.data - step_size * m / denominator if denominator else math.nan)
+            ms.append(m)
+            vs.append(v)
+        return new_data, {"m": ms, "v": vs}
+
+    def _blame(self, i: int, grad: float, bad_state: list[str]) -> tuple[str, type[Exception]]:
+        if self.weight_decay and not math.isfinite(grad + self.weight_decay * self.params[i].data):
+            return f"lower weight_decay = {self.weight_decay:g}", OverflowError
+        if "v" in bad_state:
+            return "the squared gradient overflows Adam's second moment: scale the loss down or clip gradients", (
+                OverflowError
+            )
+        if bad_state:
+            return "the gradient overflows Adam's first moment: scale the loss down", OverflowError
+        g = grad + self.weight_decay * self.params[i].data
+        if self.eps == 0.0 and self.betas[1] * self.v[i] + (1.0 - self.betas[1]) * g * g == 0.0:
+            return "eps = 0 divides by a zero second moment: use eps > 0 (the default is 1e-8)", ValueError
+        return f"lower the learning rate lr = {self.lr:g}", OverflowError

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,105 @@ def test_help_and_version() -> None:
         done = run(*args)
         assert done.returncode == 0 and "usage: micrograd-plus" in done.stdout
     assert run("--version").stdout.startswith("micrograd-plus 0.")
+
+
+# -- refused before any work, in one line ---------------------------------------------------
+
+
+def main_result(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from micrograd_plus.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exit:  # argparse's own errors
+        code = int(exit.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["explain", "x", "--at", "x=1", "--format", "zz"], "--format 'zz' is not a number format"),
+        (["explain", "x", "--at", "x=1", "--format", "d"], "--format 'd' is not a number format"),
+        (["explain", "x", "--at", "x=1", "--format", "2000000000"], "width 2000000000, precision 0; the limits"),
+        (["explain", "x", "--at", "x=1", "--format", ".500f"], "precision 500"),
+        (["explain", "x", "--at", "x=1", "--graph", "x.jpg"], "--graph x.jpg: end the file name in .svg, .png or .pdf"),
+        (["explain", "x", "--at", "x=1", "--player", "x.txt"], "--player x.txt: end the file name in .html"),
+        (["explain", "x^2", "--at", "x=1"], "'^' is bitwise xor in Python, not a power at column 1; write x ** 2"),
+        (["explain", "2x + 1", "--at", "x=1"], "invalid decimal literal; for a product write 2*x"),
+        (["explain", "3.5y", "--at", "y=1"], "for a product write 3.5*y"),
+        (["explain", "tanhh(x)", "--at", "x=1"], "unknown function 'tanhh' at column 1; did you mean 'tanh'?"),
+        (["gradcheck", "sigmod(x)", "--at", "x=1"], "did you mean 'sigmoid'?"),
+        (["explian", "x"], "micrograd-plus: error: unknown command 'explian'; did you mean 'explain'?"),
+        (["zzz"], "unknown command 'zzz'; choose from demo, explain, gradcheck"),
+        (["explain", "x", "--at", "if=1"], "'if' cannot be a variable name"),
+        (["explain", "x", "--at", "_x=1"], "'_x' cannot be a variable name"),
+        (["explain", "x*1e300*1e300", "--at", "x=1e-300"], "overflowed to inf in backward"),
+        (["explain", "-" * 5000 + "x", "--at", "x=1"], "nested too deeply for Python's parser"),
+        (["explain", "x" + "+x" * 49_999, "--at", "x=1"], "99,999 characters long; the limit is 10,000"),
+        (["explain", "x", "--at", "x=1", "--eps", "1"], "unrecognized arguments: --eps 1"),
+        (["explain"], "required: expression (an expression that starts with '-' goes after --"),
+    ],
+)
+def test_refused_in_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    code, out, err = main_result(capsys, *args)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in err
+
+
+def test_output_paths_are_checked_before_the_work(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep")
+    cases = [
+        (["explain", "x", "--at", "x=1", "--graph", str(tmp_path)], "is a directory; give a file name inside it"),
+        (["explain", "x", "--at", "x=1", "--graph", str(tmp_path / "no" / "g.svg")], "does not exist; create it"),
+        (["explain", "x", "--at", "x=1", "--player", str(tmp_path / "no" / "p.html")], "does not exist"),
+        (["explain", "x", "--at", "x=1", "--graph", str(a_file / "g.svg")], "does not exist"),
+        (["demo", "--steps", "1", "--out", str(a_file)], "exists and is not a directory"),
+        (["demo", "--steps", "1", "--out", str(a_file / "sub")], "exists and is not a directory"),
+    ]
+    for args, message in cases:
+        code, out, err = main_result(capsys, *args)
+        assert (code, out) == (2, ""), args  # no training, no printing: the path was checked first
+        assert len(err.splitlines()) == 1 and message in err, err
+    assert a_file.read_text() == "keep" and sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+@pytest.mark.parametrize(
+    ("args", "gradient"),
+    [
+        (["explain", "-a*b", "--at", "a=1,b=2"], "d(out)/da = -2"),
+        (["explain", "--at", "a=1,b=2", "-a*b"], "d(out)/db = -1"),
+        (["explain", "--", "-a*b", "--at", "a=1,b=2"], "d(out)/da = -2"),
+        (["explain", "self * 2", "--at", "self=3"], "d(out)/dself = 2"),
+        (["explain", "x" + "+x" * 999, "--at", "x=1"], "d(out)/dx = 1000"),
+        (["explain", "x" + "**x" * 999, "--at", "x=1"], "d(out)/dx = 1"),
+        (["explain", "-" * 900 + "x", "--at", "x=1"], "d(out)/dx = 1"),
+        (["explain", "x", "--at", "x=1.5", "--format=+.3e"], "d(x)/dx = +1.000e+00"),
+    ],
+)
+def test_accepted(capsys: pytest.CaptureFixture[str], args: list[str], gradient: str) -> None:
+    code, out, err = main_result(capsys, *args)
+    assert code == 0 and err == "" and gradient in out
+
+
+def test_gradcheck_of_names_that_clash_with_python(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = main_result(capsys, "gradcheck", "self * cls + x1", "--at", "self=2,cls=3,x1=1")
+    assert code == 0 and out.startswith("gradcheck passed: 3 inputs")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["x" + "+x" * 49_999, "-" * 100_000 + "x", "x" + "**x" * 20_000, "(" * 300 + "x" + ")" * 300],
+    ids=["50000-term sum", "100000 minus", "20000 powers", "300 parentheses"],
+)
+def test_huge_expressions_fail_fast_as_a_user_sees_it(expression: str) -> None:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "micrograd_plus", "explain", expression, "--at", "x=1"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert time.perf_counter() - start < 20
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("micrograd-plus explain: error: ")

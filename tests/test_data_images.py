@@ -56,7 +56,7 @@ def test_blobs_are_seeded_balanced_and_separated() -> None:
     [
         (lambda: make_glyphs(0), "n_samples must be a whole number >= 1"),
         (lambda: make_glyphs(10, size=4), "size must be a whole number >= 5"),
-        (lambda: make_glyphs(10, noise=-0.1), "noise must be a number >= 0"),
+        (lambda: make_glyphs(10, noise=-0.1), "noise must be a finite number >= 0"),
         (lambda: make_glyphs(10, max_shift=3), r"max_shift must be a whole number in 0\.\.2 for size 8"),
         (lambda: make_blobs(10, n_classes=1), "n_classes must be a whole number >= 2"),
         (lambda: make_blobs(2, n_classes=3), "n_samples must be a whole number >= 3"),

@@ -73,3 +73,19 @@ def test_optimizer_steps_match_torch(ours: object, theirs: object) -> None:
         opt.step()
         topt.step()
         assert [p.data for p in params] == pytest.approx(tensor.detach().tolist(), rel=1e-14, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("p", "t"),
+    [(0.0, 1.0), (1e-20, 1.0), (1e-13, 1.0), (1e-12, 1.0), (1e-11, 1.0), (1e-45, 1.0), (1e-50, 0.0), (1e-17, 0.0),
+     (1.0, 0.0), (1.0 - 1e-13, 0.0), (0.0, 0.0), (1.0, 1.0), (0.0, 0.5), (0.5, 0.3), (0.999, 0.2)],
+)  # fmt: skip
+def test_binary_cross_entropy_matches_torch_where_its_clamps_are_active(p: float, t: float) -> None:
+    x = Value(p)
+    loss = losses.binary_cross_entropy(x, t)
+    loss.backward()
+    theirs_x = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+    theirs = torch.nn.functional.binary_cross_entropy(theirs_x, torch.tensor(t, dtype=torch.float64))
+    theirs.backward()
+    assert loss.data == pytest.approx(theirs.item(), rel=1e-12, abs=1e-15)
+    assert x.grad == pytest.approx(theirs_x.grad.item(), rel=1e-12, abs=1e-15)

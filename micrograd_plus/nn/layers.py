@@ -219,9 +219,10 @@ class Perceptron(Module):
         nothing). With ``seed`` the samples are visited in a fresh shuffled order
         each epoch; without it, in the order given.
         """
+        from micrograd_plus.arguments import check_real, make_rng
+
         _check_count("epochs", epochs)
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0.0 < lr < math.inf:
-            raise ValueError(f"learning rate must be a positive number, got {lr!r}")
+        lr = check_real("learning rate", lr, low=0.0, low_open=True)
         if len(X) != len(y) or not X:
             raise ValueError(f"fit needs as many labels as samples (at least one), got {len(X)} and {len(y)}")
         bad = [label for label in y if label not in (0, 1)]
@@ -229,9 +230,11 @@ class Perceptron(Module):
             raise ValueError(f"perceptron labels must be 0 or 1, got {bad[0]!r}")
         rows = [[v.data for v in check_inputs("Perceptron", self.n_in, x_i)] for x_i in X]
         order = list(range(len(rows)))
-        rng = random.Random(seed)
+        rng = make_rng(seed)
+        params = [*self.w, self.b]
+        start = [p.data for p in params]  # restored if an update overflows
         mistakes = []
-        for _ in range(epochs):
+        for epoch in range(epochs):
             if seed is not None:
                 rng.shuffle(order)
             count = 0
@@ -239,9 +242,18 @@ class Perceptron(Module):
                 error = y[i] - self.predict(rows[i])  # +1, 0 or -1
                 if error:
                     count += 1
-                    for w, x in zip(self.w, rows[i]):
-                        w.data += lr * error * x
-                    self.b.data += lr * error
+                    new = [w.data + lr * error * x for w, x in zip(self.w, rows[i])] + [self.b.data + lr * error]
+                    if not math.isfinite(sum(new)) and not all(map(math.isfinite, new)):
+                        for p, x in zip(params, start):
+                            p.data = x
+                        j = next(j for j, v in enumerate(new) if not math.isfinite(v))
+                        raise OverflowError(
+                            f"Perceptron.fit: the update for sample {i} in epoch {epoch + 1} makes "
+                            f"{f'w.{j}' if j < self.n_in else 'b'} {new[j]}; lower lr = {lr:g} or scale the inputs "
+                            "down (the weights are as they were before fit)"
+                        )
+                    for p, v in zip(params, new):
+                        p.data = v
             mistakes.append(count)
             if count == 0:
                 break

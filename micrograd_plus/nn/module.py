@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
-import random
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from micrograd_plus import engine
+from micrograd_plus.arguments import check_count, make_rng
 from micrograd_plus.engine import Value
 
 __all__ = ["Module", "make_rng", "scoped"]
@@ -20,22 +21,12 @@ FORMAT = "micrograd_plus.state"
 FORMAT_VERSION = 1
 
 
-def make_rng(seed: int | random.Random | None) -> random.Random:
-    """A ``random.Random`` from a seed (reproducible), an existing generator (shared), or None (fresh)."""
-    if isinstance(seed, random.Random):
-        return seed
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
-        return random.Random(seed)
-    raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__} {seed!r}")
-
-
 scoped = engine.scope  # ``with scoped(self):`` records the module call on every node made inside it
 
 
 def _check_count(name: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {n!r}")
-    return n
+    """``n`` as an int if it is a whole number >= 1 (numpy integers too); else ValueError naming it."""
+    return check_count(name, n)
 
 
 class Module:
@@ -77,25 +68,38 @@ class Module:
                 yield f"{name}.{path}", grandchild
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(name, Value) for every parameter, in a stable order."""
+        """(name, Value) for every parameter, in a stable order; a Value reachable twice is listed once, first name.
+
+        Tied weights (one Value under two attributes) are one parameter, as in
+        PyTorch: an optimizer steps them once and ``l2`` counts them once. The
+        walk is an explicit stack (no recursion, no closure): it leaves nothing
+        for the cyclic garbage collector.
+        """
         found: list[tuple[str, Value]] = []
-
-        def visit(prefix: str, attr: object) -> None:
+        seen: set[int] = set()  # ids of the Values and Modules already visited
+        stack: list[tuple[str, object]] = [("", self)]
+        while stack:
+            prefix, attr = stack.pop()
             if isinstance(attr, Value):
-                found.append((prefix, attr))
-            elif isinstance(attr, Module):
-                for name, value in attr.named_parameters():
-                    found.append((f"{prefix}.{name}", value))
+                if id(attr) not in seen:
+                    seen.add(id(attr))
+                    found.append((prefix, attr))
+                continue
+            if isinstance(attr, Module):
+                if id(attr) in seen:
+                    continue
+                seen.add(id(attr))
+                items = [(name, a) for name, a in vars(attr).items() if not name.startswith("_")]
             elif isinstance(attr, (list, tuple)):
-                for i, item in enumerate(attr):
-                    visit(f"{prefix}.{i}", item)
-
-        for name, attr in vars(self).items():
-            if not name.startswith("_"):
-                visit(name, attr)
+                items = [(str(i), a) for i, a in enumerate(attr)]
+            else:
+                continue
+            dot = "." if prefix else ""
+            stack.extend((f"{prefix}{dot}{name}", a) for name, a in reversed(items))
         return found
 
     def parameters(self) -> list[Value]:
+        """Every parameter once, in the order of ``named_parameters()``."""
         return [value for _, value in self.named_parameters()]
 
     def named_buffers(self) -> list[tuple[str, float]]:
@@ -151,7 +155,7 @@ class Module:
         return {"type": type(self).__name__, **self.config()}
 
     def state_dict(self) -> dict[str, float]:
-        """Every parameter's data and every buffer's number, by name."""
+        """Every parameter's data and every buffer's number, by name, in the order of ``named_parameters()``."""
         return {**{name: p.data for name, p in self.named_parameters()}, **dict(self.named_buffers())}
 
     def load_state_dict(self, state: Mapping[str, float]) -> None:
@@ -167,26 +171,36 @@ class Module:
                 f"state does not fit {type(self).__name__}: missing {missing[:5]}{'...' if len(missing) > 5 else ''}"
                 f", unexpected {extra[:5]}{'...' if len(extra) > 5 else ''}; was it saved from another architecture?"
             )
-        values = {}
-        for name, x in state.items():
-            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-                raise ValueError(f"state entry {name!r} must be a finite number, got {x!r}")
-            values[name] = float(x)
+        values = {name: _finite_entry(name, x) for name, x in state.items()}
         for name, p in params.items():  # every check passed: now change the model
             p.data = values[name]
-        for name, (numbers, i) in buffers.items():
-            numbers[i] = values[name]
+        for name, (buffer, i) in buffers.items():
+            buffer[i] = values[name]
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write architecture and parameters as JSON, atomically: a failed save leaves any old file intact."""
+        """Write architecture and parameters as JSON, atomically: a failed save leaves any old file intact.
+
+        Non-finite parameters are refused (ValueError naming the first) before the
+        file is touched, so ``save`` never writes what ``load`` would refuse.
+        """
         path = Path(path)
+        state = self.state_dict()
+        for name, x in state.items():
+            if type(x) is not float or not math.isfinite(x):
+                raise ValueError(
+                    f"cannot save {type(self).__name__}: parameter {name!r} is {_short(x)}, not a finite number; "
+                    f"nothing was written (find where training diverged, or load an earlier checkpoint)"
+                )
         document = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "architecture": self.architecture(),
-            "parameters": self.state_dict(),
+            "parameters": state,
         }
-        text = json.dumps(document, indent=1)
+        try:
+            text = json.dumps(document, indent=1, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"cannot save {type(self).__name__}: its config() is not plain JSON ({error})") from None
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:
@@ -199,22 +213,109 @@ class Module:
             raise
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Read a file written by ``save``; on any problem raise and leave the model unchanged."""
+        """Read a file written by ``save``; on any problem raise ValueError and leave the model unchanged.
+
+        The parse is bounded: a file larger than any state of this model, nesting
+        deeper than a state file, integers of more than 20 digits, and numbers that
+        are not finite (``NaN``, ``Infinity``, ``1e999``) are refused.
+        """
         path = Path(path)
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path} is not a JSON state file ({error}); was it written by save()?") from None
-        except UnicodeDecodeError:
-            raise ValueError(f"{path} is not a text file; was it written by save()?") from None
+        document = _read_state_document(path, self._max_state_bytes())
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError(f'{path} is not a micrograd_plus state file (no "format": "{FORMAT}")')
         if document.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{path} has format version {document.get('version')!r}; this reads {FORMAT_VERSION}")
+            raise ValueError(
+                f"{path} has format version {_short(document.get('version'))}; this reads {FORMAT_VERSION}"
+            )
         saved, ours = document.get("architecture"), self.architecture()
         if saved != ours:
-            raise ValueError(f"{path} holds a {saved}, not this {ours}; build the matching model to load it into")
+            raise ValueError(
+                f"{path} holds a {_short(saved)}, not this {ours}; build the matching model to load it into"
+            )
         parameters = document.get("parameters")
         if not isinstance(parameters, dict):
             raise ValueError(f'{path} has no "parameters" mapping')
         self.load_state_dict(parameters)
+
+    def _max_state_bytes(self) -> int:
+        """A bound on the size of any file ``save`` writes for this model (names may be escaped 12x)."""
+        names = sum(len(name) + 40 for name, _ in self.named_parameters())
+        return 65536 + 12 * (names + len(json.dumps(self.architecture())))
+
+
+MAX_DEPTH = 32  # arrays/objects nested deeper than this are refused; a state file nests 3 deep
+MAX_INT_DIGITS = 20
+
+
+class _RefusedTokenError(ValueError):
+    """A JSON token that a state file never holds (NaN, Infinity, a huge integer)."""
+
+
+def _refuse_constant(token: str) -> float:
+    raise _RefusedTokenError(f"the non-standard number {token}")
+
+
+def _bounded_int(token: str) -> int:
+    if len(token.lstrip("-")) > MAX_INT_DIGITS:
+        raise _RefusedTokenError(f"an integer of {len(token.lstrip('-'))} digits")
+    return int(token)
+
+
+def _finite_float(token: str) -> float:
+    x = float(token)
+    if not math.isfinite(x):
+        raise _RefusedTokenError(f"the number {_short(token)}, which overflows a float")
+    return x
+
+
+def _read_state_document(path: Path, limit: int) -> object:
+    """The parsed JSON of a state file, read and parsed within bounds; ValueError for anything else."""
+    with open(path, "rb") as file:  # a missing file raises FileNotFoundError, as open() does
+        raw = file.read(limit + 1)
+    if len(raw) > limit:
+        raise ValueError(
+            f"{path} is larger ({limit:,}+ bytes) than any state file of this model; was it written by save()?"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a text file; was it written by save()?") from None
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant, parse_int=_bounded_int, parse_float=_finite_float)
+    except _RefusedTokenError as error:
+        raise ValueError(f"{path} holds {error}; a state file holds finite numbers only") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not a JSON state file ({error}); was it written by save()?") from None
+    except RecursionError:
+        raise ValueError(f"{path} nests arrays or objects too deeply for a state file") from None
+    _check_depth(path, document)
+    return document
+
+
+def _check_depth(path: Path, document: object) -> None:
+    """Refuse nesting deeper than MAX_DEPTH (an explicit stack: no recursion)."""
+    stack = [(document, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        if children and depth > MAX_DEPTH:
+            raise ValueError(f"{path} nests arrays or objects deeper than {MAX_DEPTH} levels; a state file nests 3")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _finite_entry(name: str, x: object) -> float:
+    """A state entry as a float, if it is a finite real number; else ValueError naming it."""
+    if not isinstance(x, bool) and isinstance(x, numbers.Real):
+        try:
+            value = float(x)
+        except OverflowError:
+            value = math.inf
+        if math.isfinite(value):
+            return value
+    raise ValueError(f"state entry {name!r} must be a finite number, got {_short(x)}")
+
+
+def _short(x: object) -> str:
+    """repr cut to 200 characters, for messages about untrusted content."""
+    text = repr(x)
+    return text if len(text) <= 200 else text[:197] + "..."
