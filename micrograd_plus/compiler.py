@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -52,6 +53,11 @@ def _safe(text: str, limit: int = 60) -> str:
 def _comment(node: Value, position: int) -> str:
     """A node's name for a comment: its (escaped) label, or '#position'."""
     return _safe(node.label, 40) if node.label else f"#{position}"
+
+
+def _where(v: Value, position: int) -> Callable[[int], str]:
+    """How a message names operand k of node v: by its label, or as an operand of the node."""
+    return lambda k: f"node {v.parents[k].label!r}" if v.parents[k].label else f"operand {k} of node #{position}"
 
 
 def _bare(code: str) -> str:
@@ -206,6 +212,10 @@ class CompiledGraph:
                 f"the graph was compiled for {len(self.inputs)} input values, got {len(values)}; "
                 "pass one value per input, in the order given to compile_graph"
             )
+        for k, v in enumerate(values):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                name = _safe(self.inputs[k].label, 40) or "unlabelled"
+                raise TypeError(f"input {k} ({name}) must be a real number, got {type(v).__name__} {v!r}")
         xs = [float(v) for v in values]
         bad = next((k for k, v in enumerate(xs) if not math.isfinite(v)), None)
         if bad is not None:
@@ -214,18 +224,34 @@ class CompiledGraph:
         return xs
 
     def value_and_grad(self, values: Sequence[float]) -> tuple[float, list[float]]:
-        """The root's value and its gradient with respect to each input, at these input values."""
+        """The root's value and its gradient with respect to each input, at these input values.
+
+        The same checks as eager mode: an op outside its domain raises the engine's message
+        (naming the node), and a value or gradient that is not a finite float is refused.
+        """
         xs = self._check(values)
         try:
             value, grads = self._value_and_grad(xs)
-        except (ValueError, ZeroDivisionError, OverflowError):
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
             self._diagnose(xs)  # names the op and node, as the engine would
             raise
-        if not math.isfinite(value):
+        total = value + sum(grads)
+        if type(total) is not float or total - total != 0.0:  # complex, inf or nan somewhere
             self._diagnose(xs)
-            raise OverflowError(f"the compiled graph's result is {value} at these inputs; rescale them")
+            self._refuse(value, grads)
         self._last = xs
         return value, grads
+
+    def _refuse(self, value: Any, grads: list[Any]) -> None:
+        if type(value) is not float or not math.isfinite(value):
+            raise OverflowError(f"the compiled graph's result is {value} at these inputs; rescale them")
+        for k, g in enumerate(grads):
+            if type(g) is not float or not math.isfinite(g):
+                name = _safe(self.inputs[k].label, 40) or "unlabelled"
+                raise OverflowError(
+                    f"the gradient with respect to input {k} ({name}) overflowed to {g} in the compiled backward "
+                    "pass; rescale the inputs or the loss"
+                )
 
     def forward(self, values: Sequence[float]) -> float:
         """The root's value at these input values (``backward()`` then gives the gradients)."""
@@ -261,8 +287,9 @@ class CompiledGraph:
                 continue
             args = [data.get(id(p), p.data) for p in v.parents]
             try:
-                data[id(v)] = out = v.entry.evaluate(*args, where=lambda k: f"operand {k}")
-                v.entry.local_grads(args, out)
+                where = _where(v, i)
+                data[id(v)] = out = v.entry.evaluate(*args, where=where)
+                v.entry.local_grads(args, out, where)
             except (ValueError, ZeroDivisionError, OverflowError) as error:
                 raise type(error)(f"{error}; at node {_comment(v, i)} ({v.op}) of the compiled graph") from None
 
