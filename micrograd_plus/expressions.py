@@ -21,23 +21,17 @@ import math
 import re
 from collections.abc import Callable, Mapping
 
+from micrograd_plus import ops
 from micrograd_plus.engine import Value
 
 __all__ = ["FUNCTIONS", "Expression", "parse_assignments"]
 
-FUNCTIONS: dict[str, Callable[..., Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "sqrt": Value.sqrt,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "abs": abs,
-    "leaky_relu": Value.leaky_relu,  # leaky_relu(x) or leaky_relu(x, slope)
-}
-_ARITY = {name: (1, 1) for name in FUNCTIONS} | {"leaky_relu": (1, 2)}
+# The functions an expression may call: every function and activation op of the registry (micrograd_plus.ops),
+# applied by its Value method; leaky_relu takes an optional slope, a number: leaky_relu(x) or leaky_relu(x, 0.2).
+_CALLABLE = [op for op in ops.REGISTRY.values() if op.kind in ("function", "activation") and op.name.isidentifier()]
+FUNCTIONS: dict[str, Callable[..., Value]] = {op.name: getattr(Value, op.name) for op in _CALLABLE}
+_ARITY = {op.name: (op.arity or 1, op.arity or 1) for op in _CALLABLE} | {"leaky_relu": (1, 2)}
+_PARAMETERS = {"leaky_relu"}  # functions whose second argument is a number (a parameter), not an operand
 _BINARY: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -193,8 +187,8 @@ def _operands(node: ast.AST) -> list[ast.AST]:
         return (
             [node.left] if isinstance(node.op, ast.Pow) and _number(node.right) is not None else [node.left, node.right]
         )
-    assert isinstance(node, ast.Call)  # checked in Expression._check
-    return [node.args[0]]
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)  # checked in Expression._check
+    return [node.args[0]] if node.func.id in _PARAMETERS else list(node.args)
 
 
 def _apply(node: ast.AST, args: list[Value]) -> Value:
@@ -206,9 +200,9 @@ def _apply(node: ast.AST, args: list[Value]) -> Value:
             return args[0] ** (exponent if exponent is not None else args[1])  # a number exponent is one node
         return _BINARY[type(node.op)](args[0], args[1])
     assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)  # checked in Expression._check
-    if len(node.args) == 2:
+    if node.func.id in _PARAMETERS and len(node.args) == 2:
         return FUNCTIONS[node.func.id](args[0], _number(node.args[1]))
-    return FUNCTIONS[node.func.id](args[0])
+    return FUNCTIONS[node.func.id](*args)
 
 
 def _number(node: ast.AST) -> float | None:

@@ -28,7 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from micrograd_plus import losses
+from micrograd_plus import losses, ops
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.layers import MLP, Layer, Neuron
 from micrograd_plus.tables import html_table, markdown_table, text_table
@@ -39,7 +39,6 @@ Vector = list[float]
 Matrix = list[list[float]]
 LOSSES = ("mse", "half_sse", "cross_entropy")
 LayerData = tuple[Matrix, Vector, str, list[Value], list[Value]]  # W, b, activation, weight Values, bias Values
-LEAKY_SLOPE = 0.01  # Value.leaky_relu's default slope, which the nn modules use
 _OUTPUT_RULES = {
     "mse": "2(a{0} − y)/n",
     "half_sse": "a{0} − y",
@@ -51,24 +50,15 @@ _STEP_FACTOR = {"half_sse": 1.0, "mse": 0.5}
 
 
 def derivative(activation: str, z: float) -> float:
-    """σ′(z) for an activation by name: relu 1/0, leaky_relu 1/slope, tanh 1 − tanh², sigmoid σ(1 − σ), linear 1."""
-    if activation == "relu":
-        return 1.0 if z > 0.0 else 0.0
-    if activation == "leaky_relu":
-        return 1.0 if z > 0.0 else LEAKY_SLOPE
-    if activation == "tanh":
-        return 1.0 - math.tanh(z) ** 2
-    if activation == "sigmoid":
-        s = Value(z).sigmoid().data
-        return s * (1.0 - s)
-    if activation == "linear":
-        return 1.0
-    raise ValueError(f"no derivative known for activation {activation!r}")
+    """σ′(z) for an activation by name, by its registry rule (relu 1/0, tanh 1 − tanh², ...); 1 for linear."""
+    op = ops.activation(activation)
+    return 1.0 if op is None else op.local_grads((z,), op.evaluate(z))[0]
 
 
 def activate(activation: str, z: float) -> float:
     """σ(z) as a plain number, by name."""
-    return z if activation == "linear" else float(getattr(Value(z), activation)().data)
+    op = ops.activation(activation)
+    return z if op is None else op.evaluate(z)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from typing import Any
 __all__ = [
     "REGISTRY",
     "Op",
+    "activation",
     "Symbol",
     "define_op",
     "fn",
@@ -110,6 +111,11 @@ class Op:
         where = where or (lambda i: f"operand {i}")
         try:
             found = tuple(self.derivatives(*xs, out))
+        except OverflowError:
+            raise OverflowError(
+                f"the derivative of {self.name!r} overflows a float at inputs {_shown(xs, where)}; "
+                "keep the inputs inside the op's domain, or rescale them"
+            ) from None
         except (ArithmeticError, ValueError, TypeError) as error:
             raise ValueError(
                 f"the derivatives of {self.name!r} failed at inputs {_shown(xs, where)}: {error}"
@@ -119,10 +125,9 @@ class Op:
                 f"the derivatives of {self.name!r} must return one number per input: got {len(found)} "
                 f"for {len(xs)} inputs {_shown(xs, where)}"
             )
-        try:
-            grads = tuple(map(float, found))
-        except (TypeError, ValueError):
-            raise TypeError(f"the derivatives of {self.name!r} must be numbers, got {found!r}") from None
+        if not all(isinstance(g, (int, float)) and not isinstance(g, bool) for g in found):
+            raise TypeError(f"the derivatives of {self.name!r} must be numbers, got {found!r}")
+        grads = tuple(map(float, found))
         for g in grads:
             if g - g != 0.0:  # inf or nan
                 raise OverflowError(
@@ -313,11 +318,6 @@ def _xlogy_check(where: Where, a: float, b: float) -> None:
         )
 
 
-def _tan_check(where: Where, x: float) -> None:
-    if abs(math.cos(x)) < 1e-150:
-        raise ValueError(f"tan is undefined at x = {x} ({where(0)}), a pole; keep x away from π/2 + kπ")
-
-
 # -- forward functions that need more than one expression ----------------------------------
 
 
@@ -443,7 +443,7 @@ SIGMOID = Op("sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),),
              formula=("σ(x)·(1 − σ(x)) = {out}·(1 − {out}) = {value}",), kind="activation")  # fmt: skip
 SIN = Op("sin", math.sin, lambda x, out: (fn.cos(x),), formula=("cos x = cos({x0}) = {value}",))
 COS = Op("cos", math.cos, lambda x, out: (-fn.sin(x),), formula=("−sin x = −sin({x0}) = {value}",))
-TAN = Op("tan", math.tan, lambda x, out: (1.0 + out * out,), check=_tan_check,
+TAN = Op("tan", math.tan, lambda x, out: (1.0 + out * out,),
          formula=("1 + tan(x)² = 1 + {bout}² = {value}",))  # fmt: skip
 ARCSIN = Op("arcsin", math.asin, lambda x, out: (1.0 / fn.sqrt(1.0 - x * x),), check=_open_interval("arcsin", -1, 1),
             formula=("1/√(1 − x²) = 1/√(1 − {b0}²) = {value}",))  # fmt: skip
@@ -587,6 +587,17 @@ def register(op: Op, replace: bool = False) -> Op:
     return op
 
 
+def activation(name: str) -> Op | None:
+    """The registry op of an activation by name (``'relu'``, ``'tanh'``, ...), None for ``'linear'``."""
+    if name == "linear":
+        return None
+    op = REGISTRY.get(name)
+    if op is None or op.kind != "activation":
+        names = [n for n, o in REGISTRY.items() if o.kind == "activation"] + ["linear"]
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, names))}")
+    return op
+
+
 def lookup(name: str) -> Op:
     """The registered op of this name, or ValueError listing the names there are."""
     if name not in REGISTRY:
@@ -594,11 +605,11 @@ def lookup(name: str) -> Op:
     return REGISTRY[name]
 
 
-for _op in (ADD, SUB, MUL, DIV, POW, NEG, SIGN, ABS, EXP, LOG, SQRT, TANH, SIGMOID, SIN, COS, TAN, ARCSIN, ARCCOS,
-            ARCTAN, SINH, COSH, LOG1P, EXPM1, SOFTPLUS, RELU, ATAN2, SUM, MEAN, DOT, LOGSUMEXP, XLOGY):  # fmt: skip
-    register(_op)
-register(leaky_relu(0.01))
-REGISTRY["leaky_relu"] = REGISTRY.pop("leaky_relu(0.01)")  # the family, under its plain name
+for _op in (ADD, SUB, MUL, DIV, POW, NEG, SIGN, ABS, EXP, LOG, SQRT, RELU, leaky_relu(0.01), TANH, SIGMOID, SOFTPLUS,
+            SIN, COS, TAN, ARCSIN, ARCCOS, ARCTAN, SINH, COSH, LOG1P, EXPM1, ATAN2, SUM, MEAN, DOT, LOGSUMEXP,
+            XLOGY):  # fmt: skip
+    REGISTRY[_op.name.partition("(")[0]] = register(_op)  # a family (leaky_relu) under its plain name
+REGISTRY.pop("leaky_relu(0.01)")
 
 
 # -- ops of your own -------------------------------------------------------------------------

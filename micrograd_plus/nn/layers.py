@@ -16,17 +16,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd_plus import functional as F
+from micrograd_plus import ops
+from micrograd_plus.arguments import check_count
 from micrograd_plus.engine import Operand, Value, lift
 from micrograd_plus.nn.init import check_init, draw_weights, init_scale
-from micrograd_plus.nn.module import Module, _check_count, make_rng, scoped
+from micrograd_plus.nn.module import Module, make_rng, scoped
 
 __all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]
 
+# every activation op of the registry (micrograd_plus.ops), as the Value method that applies it, and "linear"
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
+    **{name: getattr(Value, name) for name, op in ops.REGISTRY.items() if op.kind == "activation"},
     "linear": None,
 }
 
@@ -34,8 +34,8 @@ Seed = int | random.Random | None
 
 
 def check_activation(name: str) -> Callable[[Value], Value] | None:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
+    """The Value method of an activation by name, None for "linear"; ValueError listing the choices."""
+    ops.activation(name)  # refuses unknown names
     return ACTIVATIONS[name]
 
 
@@ -59,11 +59,11 @@ class Neuron(Module):
     def __init__(
         self, n_in: int, activation: str = "relu", seed: Seed = None, init: str = "auto", fan_out: int = 1
     ) -> None:
-        self.n_in = _check_count("n_in", n_in)
+        self.n_in = check_count("n_in", n_in)
         self.activation = activation
         self._act = check_activation(activation)
         rng = make_rng(seed)
-        weights = draw_weights(rng, n_in, check_init(init), n_in, _check_count("fan_out", fan_out), activation)
+        weights = draw_weights(rng, n_in, check_init(init), n_in, check_count("fan_out", fan_out), activation)
         self.w = [Value(w) for w in weights]
         self.b = Value(0.0)
 
@@ -84,7 +84,7 @@ class Layer(Module):
     """``n_out`` neurons on the same inputs; always returns a list, even of one Value."""
 
     def __init__(self, n_in: int, n_out: int, activation: str = "relu", seed: Seed = None, init: str = "auto") -> None:
-        self.n_in, self.n_out, self.activation = _check_count("n_in", n_in), _check_count("n_out", n_out), activation
+        self.n_in, self.n_out, self.activation = check_count("n_in", n_in), check_count("n_out", n_out), activation
         check_activation(activation)
         rng = make_rng(seed)
         self.neurons = [Neuron(n_in, activation, rng, init, n_out) for _ in range(n_out)]
@@ -147,7 +147,7 @@ class MLP(Module):
     ) -> None:
         if isinstance(sizes, int) or not sizes:
             raise ValueError(f"sizes must be a non-empty list of layer widths, e.g. [16, 16, 1]; got {sizes!r}")
-        self.n_in, self.sizes = _check_count("n_in", n_in), [_check_count("layer size", s) for s in sizes]
+        self.n_in, self.sizes = check_count("n_in", n_in), [check_count("layer size", s) for s in sizes]
         self.activation, self.output_activation = activation, output_activation
         check_activation(output_activation)
         rng = make_rng(seed)
@@ -189,7 +189,7 @@ class Perceptron(Module):
     """
 
     def __init__(self, n_in: int) -> None:
-        self.n_in = _check_count("n_in", n_in)
+        self.n_in = check_count("n_in", n_in)
         self.w = [Value(0.0) for _ in range(n_in)]
         self.b = Value(0.0)
 
@@ -221,7 +221,7 @@ class Perceptron(Module):
         """
         from micrograd_plus.arguments import check_real, make_rng
 
-        _check_count("epochs", epochs)
+        check_count("epochs", epochs)
         lr = check_real("learning rate", lr, low=0.0, low_open=True)
         if len(X) != len(y) or not X:
             raise ValueError(f"fit needs as many labels as samples (at least one), got {len(X)} and {len(y)}")

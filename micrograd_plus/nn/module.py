@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_plus import engine
-from micrograd_plus.arguments import check_count, make_rng
+from micrograd_plus.arguments import make_rng
 from micrograd_plus.engine import Value
 
 __all__ = ["Module", "make_rng", "scoped"]
@@ -22,11 +22,6 @@ FORMAT_VERSION = 1
 
 
 scoped = engine.scope  # ``with scoped(self):`` records the module call on every node made inside it
-
-
-def _check_count(name: str, n: object) -> int:
-    """``n`` as an int if it is a whole number >= 1 (numpy integers too); else ValueError naming it."""
-    return check_count(name, n)
 
 
 class Module:

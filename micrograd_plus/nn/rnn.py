@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from micrograd_plus import functional as F
+from micrograd_plus.arguments import check_count
 from micrograd_plus.engine import Operand, Value
 from micrograd_plus.nn.init import check_init, draw_weights
 from micrograd_plus.nn.layers import Seed, check_activation, check_inputs
-from micrograd_plus.nn.module import Module, _check_count, make_rng, scoped
+from micrograd_plus.nn.module import Module, make_rng, scoped
 
 __all__ = ["RNN", "RNNCell", "RNNOutput"]
 
@@ -44,7 +45,7 @@ class RNNCell(Module):
     def __init__(
         self, n_in: int, n_hidden: int, activation: str = "tanh", seed: Seed = None, init: str = "auto"
     ) -> None:
-        self.n_in, self.n_hidden = _check_count("n_in", n_in), _check_count("n_hidden", n_hidden)
+        self.n_in, self.n_hidden = check_count("n_in", n_in), check_count("n_hidden", n_hidden)
         self.activation = activation
         self._act = check_activation(activation)
         rng = make_rng(seed)
@@ -90,7 +91,7 @@ class RNN(Module):
     ) -> None:
         rng = make_rng(seed)
         self.cell = RNNCell(n_in, n_hidden, activation, rng, init)
-        self.n_out = _check_count("n_out", n_out)
+        self.n_out = check_count("n_out", n_out)
         # "auto" keeps U(±1/√n_hidden) here too; the named schemes see fan_in = n_hidden, fan_out = n_out
         self.w_hy = [_output_row(rng, n_hidden, init, n_out) for _ in range(n_out)]
         self.b_y = [Value(0.0) for _ in range(n_out)]
@@ -108,7 +109,7 @@ class RNN(Module):
         if isinstance(xs, (Value, int, float)) or not xs:
             raise ValueError(f"RNN expects a non-empty sequence of input vectors, got {xs!r}")
         if truncate is not None:
-            _check_count("truncate", truncate)
+            check_count("truncate", truncate)
         h: Sequence[Operand] = [0.0] * self.cell.n_hidden if h0 is None else h0
         outputs, hidden = [], []
         with scoped(self):
