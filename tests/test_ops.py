@@ -232,10 +232,6 @@ def test_zero_to_a_value_power() -> None:
         (lambda: Value(10.0) ** Value(308.0), OverflowError, r"derivative of '\*\*' is inf"),
         (lambda: 0.0 / Value(5e-324), OverflowError, r"derivative of '/' is inf"),
         (lambda: Value(1e-308, "s") ** -1, OverflowError, r"derivative of '\*\*-1' overflows a float at inputs 1e-308"),
-            lambda: Value(1e-308, "s") ** -1,
-            OverflowError,
-            r"derivative of '\*\*-1' overflows a float at inputs 1e-308 \(node 's'\)",
-        ),
         (lambda: Value(2.0) ** math.inf, ValueError, r"exponent must be a finite number, got inf"),
         (lambda: Value(2.0) ** math.nan, ValueError, r"exponent must be a finite number, got nan"),
         (lambda: Value(2.0).leaky_relu("0.1"), TypeError, r"leaky_relu needs a finite number as its slope"),  # type: ignore[arg-type]
