@@ -43,3 +43,45 @@ def test_public_names_are_listed() -> None:
     for name in micrograd_plus.__all__:
         assert hasattr(micrograd_plus, name)
     assert (ROOT / "micrograd_plus" / "py.typed").exists()
+
+
+def _imports() -> dict[str, set[str]]:
+    """Each package module and the package modules it imports (at the top or inside functions)."""
+    import ast
+
+    package = ROOT / "micrograd_plus"
+    graph: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("micrograd_plus"):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    is_module = (ROOT / (full.replace(".", "/") + ".py")).exists()
+                    found.add(full if is_module else node.module)
+        graph[module] = found - {module}
+    return graph
+
+
+def test_no_import_cycles() -> None:
+    graph = _imports()
+    aggregators = {"micrograd_plus", "micrograd_plus.nn"}  # packages that only re-export
+
+    def visit(module: str, path: list[str]) -> None:
+        for dependency in graph.get(module, set()) - aggregators:
+            assert dependency not in path, f"import cycle: {' -> '.join([*path, dependency])}"
+            visit(dependency, [*path, dependency])
+
+    for module in graph:
+        visit(module, [module])
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    import ast
+
+    for path in (ROOT / "micrograd_plus").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("micrograd_plus"):
+                private = [a.name for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+                assert not private, f"{path.name} imports private names {private} from {node.module}"
