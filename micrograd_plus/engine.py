@@ -20,10 +20,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from itertools import filterfalse
 from numbers import Real
+from operator import attrgetter
 from typing import Any, Union
 
 from micrograd_plus import ops
+from micrograd_plus.ops import ADD, MUL, NEG, RELU, SUB, TANH
 
 __all__ = [
     "Value",
@@ -80,7 +83,7 @@ def node(data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...]
     out.entry = entry
     out.parents = parents
     out.local_grads = local_grads
-    out.scope = _current_scope.get()
+    out.scope = current_scope()
     return out
 
 
@@ -203,30 +206,30 @@ class Value:
     def __add__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = Value(other)
-        return node(self.data + other.data, (self, other), (1.0, 1.0), ops.ADD)
+        return node(self.data + other.data, (self, other), (1.0, 1.0), ADD)
 
     def __sub__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = Value(other)
-        return node(self.data - other.data, (self, other), (1.0, -1.0), ops.SUB)
+        return node(self.data - other.data, (self, other), (1.0, -1.0), SUB)
 
     def __mul__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = Value(other)
-        return node(self.data * other.data, (self, other), (other.data, self.data), ops.MUL)
+        return node(self.data * other.data, (self, other), (other.data, self.data), MUL)
 
     def __neg__(self) -> Value:
-        return node(-self.data, (self,), (-1.0,), ops.NEG)
+        return node(-self.data, (self,), (-1.0,), NEG)
 
     def tanh(self) -> Value:
         """tanh x; d/dx = 1 - tanh² x."""
         t = math.tanh(self.data)
-        return node(t, (self,), (1.0 - t * t,), ops.TANH)
+        return node(t, (self,), (1.0 - t * t,), TANH)
 
     def relu(self) -> Value:
         """max(0, x); relu'(0) is taken as 0."""
         x = self.data
-        return node(x, (self,), (1.0,), ops.RELU) if x > 0.0 else node(0.0, (self,), (0.0,), ops.RELU)
+        return node(x, (self,), (1.0,), RELU) if x > 0.0 else node(0.0, (self,), (0.0,), RELU)
 
     # -- every other op, from its registry entry ---------------------------------------------
 
@@ -343,7 +346,7 @@ class Value:
             _backward_with_graph(self)
             return
         everything = self.topological_order()
-        order = [v for v in everything if v.parents]  # leaves pass nothing on
+        order = list(filter(_has_parents, everything))  # leaves pass nothing on
         for v in order:
             v.grad = 0.0
         self.grad += gradient
@@ -354,9 +357,15 @@ class Value:
                     _overflowed(v, g)
                 for parent, local in zip(v.parents, v.local_grads):
                     parent.grad += local * g  # the chain rule
-        for leaf in everything:
-            if not leaf.parents and type(leaf.grad) is float and leaf.grad - leaf.grad:
-                _overflowed(leaf, leaf.grad)
+        total = sum(map(_grad, filterfalse(_has_parents, everything)))
+        if type(total) is float and total - total:  # a leaf's gradient is inf or nan (or finite ones summed past it)
+            for leaf in filterfalse(_has_parents, everything):
+                if leaf.grad - leaf.grad:
+                    _overflowed(leaf, leaf.grad)
+
+
+_has_parents = attrgetter("parents")
+_grad = attrgetter("grad")
 
 
 def _overflowed(v: Value, g: float) -> None:

@@ -21,6 +21,7 @@ from operator import mul
 
 from micrograd_plus import ops
 from micrograd_plus.engine import Operand, Value, apply, lift, node
+from micrograd_plus.ops import DOT, MEAN, SUM
 
 __all__ = ["sum", "mean", "dot", "affine", "logsumexp", "softmax", "log_softmax"]
 
@@ -41,7 +42,7 @@ def sum(values: Iterable[Operand]) -> Value:
     nodes = tuple(map(lift, values))
     if not nodes:
         return Value(0.0)
-    return node(builtins.sum([v.data for v in nodes]), nodes, (1.0,) * len(nodes), ops.SUM)
+    return node(builtins.sum([v.data for v in nodes]), nodes, (1.0,) * len(nodes), SUM)
 
 
 def mean(values: Iterable[Operand]) -> Value:
@@ -52,7 +53,7 @@ def mean(values: Iterable[Operand]) -> Value:
     """
     nodes = _nonempty(values, "mean")
     n = len(nodes)
-    return node(builtins.sum([v.data for v in nodes]) / n, nodes, (1.0 / n,) * n, ops.MEAN)
+    return node(builtins.sum([v.data for v in nodes]) / n, nodes, (1.0 / n,) * n, MEAN)
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
@@ -70,7 +71,7 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
         return affine(w_nodes, x_nodes, lift(bias))
     w_data = [w.data for w in w_nodes]
     x_data = [x.data for x in x_nodes]
-    return node(builtins.sum(map(mul, w_data, x_data)), w_nodes + x_nodes, (*x_data, *w_data), ops.DOT)
+    return node(builtins.sum(map(mul, w_data, x_data)), w_nodes + x_nodes, (*x_data, *w_data), DOT)
 
 
 def affine(ws: Sequence[Value], xs: Sequence[Value], bias: Value, x_data: Sequence[float] | None = None) -> Value:
@@ -81,7 +82,7 @@ def affine(ws: Sequence[Value], xs: Sequence[Value], bias: Value, x_data: Sequen
     if x_data is None:
         x_data = [x.data for x in xs]
     total = builtins.sum(map(mul, w_data, x_data)) + bias.data
-    return node(total, (*ws, *xs, bias), (*x_data, *w_data, 1.0), ops.DOT)
+    return node(total, (*ws, *xs, bias), (*x_data, *w_data, 1.0), DOT)
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:

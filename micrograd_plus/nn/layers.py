@@ -18,7 +18,7 @@ from typing import Any
 from micrograd_plus import functional as F
 from micrograd_plus import ops
 from micrograd_plus.arguments import check_count
-from micrograd_plus.engine import Operand, Value, lift
+from micrograd_plus.engine import Operand, Scope, Value, current_scope, lift
 from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, make_rng, scoped
 
@@ -74,10 +74,14 @@ class Neuron(Module):
         with scoped(self):
             return self.forward(check_inputs("Neuron", self.n_in, x))
 
-    def forward(self, xs: Sequence[Value], x_data: Sequence[float] | None = None) -> Value:
-        """``__call__`` without the input check, for n_in Values (used by ``Layer``)."""
-        out = F.affine(self.w, xs, self.b, x_data)
-        return out if self._act is None else self._act(out)
+    def forward(self, xs: Sequence[Value], x_data: Sequence[float] | None = None, scope: Scope | None = None) -> Value:
+        """``__call__`` without the input check, for n_in Values (used by ``Layer``, which passes the scope
+        its two nodes record: cheaper, per neuron per sample, than entering a scope)."""
+        z = F.affine(self.w, xs, self.b, x_data)
+        out = z if self._act is None else self._act(z)
+        if scope is not None:
+            z.scope = out.scope = scope
+        return out
 
 
 class Layer(Module):
@@ -100,9 +104,9 @@ class Layer(Module):
         x_data = [x.data for x in xs]  # read once, shared by every neuron
         out = []
         with scoped(self):
+            layer = current_scope()
             for neuron in self.neurons:
-                with scoped(neuron):
-                    out.append(neuron.forward(xs, x_data))
+                out.append(neuron.forward(xs, x_data, (neuron, layer)))
         return out
 
 
