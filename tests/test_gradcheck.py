@@ -59,7 +59,7 @@ def test_a_wrong_local_derivative_fails_gradcheck(factor: float) -> None:
     report = gradcheck(lambda x, y: wrong_tanh(x * y, factor) + x, [0.5, 2.0])
     assert not report.ok
     assert [r.name for r in report.failures] == ["x0", "x1"]
-    assert all(r.note == "" for r in report.failures)  # wrong, not a kink
+    assert all(r.status == "wrong" for r in report.failures)  # wrong, not a kink
     with pytest.raises(AssertionError, match=r"FAILED: 2 of 2 inputs wrong[\s\S]*x0[\s\S]*FAIL"):
         assert_gradients_match(lambda x, y: wrong_tanh(x * y, factor) + x, [0.5, 2.0])
 
@@ -169,6 +169,8 @@ def test_report_renders_as_text_and_html() -> None:
         "value",
         "analytic",
         "numeric",
+        "±",
+        "numeric",
         "abs",
         "error",
         "rel",
@@ -223,6 +225,25 @@ def test_gradcheck_module_checks_and_restores_parameters() -> None:
 # -- bad input ------------------------------------------------------------------------
 
 
+def right_half_line(x: Value) -> Value:
+    """x² + x, defined for x >= 0 only: every step to the left of 0 fails."""
+    if x.data < 0:
+        raise ValueError(f"right_half_line is defined for x >= 0, got {x.data}")
+    return x * x + x
+
+
+def test_one_sided_differences_at_the_edge_of_the_domain() -> None:
+    report = gradcheck(right_half_line, [0.0], method="forward")
+    assert report.ok and report.rows[0].numeric == pytest.approx(1.0, rel=1e-12)
+    def wrong(x: Value) -> Value:
+        exact = right_half_line(x)
+        return Value.from_op(exact.data, [x], [(2 * x.data + 1) * 1.0005], "edge")
+
+    assert gradcheck(wrong, [0.0], method="forward").failures[0].status == "wrong"
+    with pytest.raises(ValueError, match=r"f failed at x0 = 0 \+ \(-0.000977\).*got -0.0009765625"):
+        gradcheck(wrong, [0.0], method="backward")
+
+
 @pytest.mark.parametrize(
     ("call", "error", "pattern"),
     [
@@ -233,11 +254,13 @@ def test_gradcheck_module_checks_and_restores_parameters() -> None:
         (lambda: gradcheck(lambda x: x, 1.0), TypeError, r"inputs must be a list of numbers"),
         (lambda: gradcheck(lambda x: x, [math.nan]), ValueError, r"input x0 must be finite"),
         (lambda: gradcheck(lambda x: x, []), ValueError, r"at least one input"),
-        (lambda: gradcheck(lambda x: x, [1.0], eps=0.0), ValueError, r"eps must be a positive number, got 0\.0"),
+        (lambda: gradcheck(lambda x: x, [1.0], eps=0.0), ValueError, r"eps must be a positive number .*got 0\.0"),
         (lambda: gradcheck(lambda x: x, [1.0], eps=-1e-6), ValueError, r"got -1e-06"),
         (lambda: gradcheck(lambda x: x, [1.0], rtol=-1), ValueError, r"rtol must be a number >= 0, got -1"),
         (lambda: gradcheck(lambda x: x, [1.0], directions=0), ValueError, r"directions must be .*got 0"),
-        (lambda: gradcheck(lambda x: x.log(), [1e-7]), ValueError, r"f failed at \{'x0': .*within eps"),
+        (lambda: gradcheck(right_half_line, [0.0]), ValueError, r"f failed at x0 = 0 \+ \(-.*method='forward'"),
+        (lambda: gradcheck(lambda x: x, [1.0], method="complex"), ValueError, r"Values hold real numbers"),
+        (lambda: gradcheck(lambda x: x, [1.0], method="fast"), ValueError, r"method must be one of .*got 'fast'"),
         (lambda: gradcheck_module(Pair(), lambda m: 1.0), TypeError, r"loss_fn must return a Value, got float"),
         (lambda: eps_sweep(lambda x: x, [1.0], [1e-3, 0.0]), ValueError, r"eps must be a positive number"),
     ],
