@@ -48,7 +48,8 @@ def main() -> None:
         times.append(time.perf_counter() - start)
     assert report is not None
     print(f"gradcheck_module, {len(report.rows)} parameters, options {options}: ok={report.ok}")
-    print(f"  median {statistics.median(times):.2f} s over {args.repeats} runs ({', '.join(f'{t:.2f}' for t in times)})")
+    runs = ", ".join(f"{t:.2f}" for t in times)
+    print(f"  median {statistics.median(times):.2f} s over {args.repeats} runs ({runs})")
     if not report.ok:
         print(report.summary())
 

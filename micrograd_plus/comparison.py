@@ -25,7 +25,15 @@ from micrograd_plus.diagnosis import explain, transposed
 from micrograd_plus.estimates import DEFAULT_STEP, METHODS, Estimate, EvaluationError, estimate
 from micrograd_plus.reports import GradcheckReport, GradcheckRow, JacobianReport, judge
 
-__all__ = ["NudgedPointError", "Settings", "compare", "compare_directions", "make_report", "random_unit_vector"]
+__all__ = [
+    "NudgedPointError",
+    "Settings",
+    "compare",
+    "compare_directions",
+    "make_jacobian_report",
+    "make_report",
+    "random_unit_vector",
+]
 
 Evaluate = Callable[[list[float]], Sequence[float]]
 ComplexEvaluate = Callable[[list[complex]], Sequence[complex]]
@@ -54,10 +62,12 @@ class Settings:
             eps = DEFAULT_STEP[chosen]
         if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not 0.0 < eps < math.inf:
             raise ValueError(f"eps must be a positive number (the step relative to max(1, |x|)), got {eps!r}")
+        tolerances = []
         for name, tol in (("atol", atol), ("rtol", rtol)):
             if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not 0.0 <= tol < math.inf:
                 raise ValueError(f"{name} must be a number >= 0, got {tol!r}")
-        return Settings(chosen, float(eps), float(atol), float(rtol))
+            tolerances.append(float(tol))
+        return Settings(chosen, float(eps), *tolerances)
 
     @property
     def step_rule(self) -> str:
@@ -177,14 +187,26 @@ def make_report(
     *,
     subject: str = "input",
     directions: Sequence[GradcheckRow] = (),
-    shape: tuple[int, int] | None = None,
     title: str = "gradcheck",
 ) -> GradcheckReport:
     """The report of these rows, each wrong row explained (:mod:`micrograd_plus.diagnosis`)."""
     explained, findings = explain(rows)
-    if shape is not None and shape[0] == shape[1] > 1:
-        n = shape[0]
-        grid = [[explained[i * n + j] for j in range(n)] for i in range(n)]
+    s = settings
+    return GradcheckReport(
+        tuple(explained), s.method, s.step_rule, s.atol, s.rtol, tuple(directions), subject, tuple(findings), title
+    )
+
+
+def make_jacobian_report(
+    rows: Sequence[GradcheckRow], settings: Settings, shape: tuple[int, int], *, title: str, limit: int = 10
+) -> JacobianReport:
+    """The report of an m×n Jacobian's entries (row-major), explained, with a transposed matrix recognised."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a whole number >= 1 (entries shown), got {limit!r}")
+    explained, findings = explain(rows)
+    m, n = shape
+    if m == n > 1:
+        grid = [explained[i * n : (i + 1) * n] for i in range(n)]
         slack = max(2 * r.bound + settings.atol + settings.rtol * abs(r.numeric) for r in explained)
         numeric = [[r.numeric for r in line] for line in grid]
         if transposed([[r.analytic for r in line] for line in grid], numeric, slack):
@@ -192,7 +214,5 @@ def make_report(
                 0, "the Jacobian is transposed: rows must be outputs and columns inputs, J[i][j] = df_i/dx_j"
             )
     s = settings
-    common = (tuple(explained), s.method, s.step_rule, s.atol, s.rtol, tuple(directions), subject, tuple(findings))
-    if shape is not None:
-        return JacobianReport(*common, title, shape)
-    return GradcheckReport(*common, title)
+    common = (tuple(explained), s.method, s.step_rule, s.atol, s.rtol, (), "entry", tuple(findings), title)
+    return JacobianReport(*common, shape, limit)

@@ -50,7 +50,18 @@ def describe(row: GradcheckRow) -> str:
     for ratio, words in RATIOS:
         if _close(a, ratio * n, _slack(row)):
             return f"{words} {both}"
-    return f"off by {a - n:+.3g}, {(a - n) / abs(n):+.3%} of the numeric value {both}"
+    return f"off by {(a - n) / n:+.3%} (analytic/numeric = {a / n:.6g}) {both}"
+
+
+def _common(rows: Sequence[GradcheckRow], wrong: Sequence[int]) -> str:
+    """One finding for several wrong components: the same kind of error in all, or the first few."""
+    kinds = {rows[i].note.split(" (")[0] for i in wrong}
+    ratios = [rows[i].analytic / rows[i].numeric for i in wrong if rows[i].numeric]
+    if len(kinds) == 1 and not next(iter(kinds)).startswith(("off by", "f does not")):
+        return f"all {len(wrong)} wrong components: {next(iter(kinds))}"
+    if len(ratios) == len(wrong) and max(ratios) - min(ratios) <= 1e-3 * abs(ratios[0] - 1):
+        return f"all {len(wrong)} wrong components are off by the same factor {ratios[0]:.6g} ({ratios[0] - 1:+.3%})"
+    return "; ".join(f"{rows[i].name}: {rows[i].note}" for i in wrong[:3])
 
 
 def explain(rows: Sequence[GradcheckRow]) -> tuple[list[GradcheckRow], list[str]]:
@@ -71,17 +82,12 @@ def explain(rows: Sequence[GradcheckRow]) -> tuple[list[GradcheckRow], list[str]
         if i not in swapped:
             out[i] = replace(rows[i], note=describe(rows[i]))
     rest = [i for i in wrong if i not in swapped]
-    if len(wrong) == 1 and len(rows) > 1 and rest:
-        others = sum(r.status == "ok" for r in rows)
-        findings.append(f"only {rows[rest[0]].name} is wrong (the other {others} agree): {out[rest[0]].note}")
-    elif (
-        len(rest) > 1
-        and len({out[i].note.split(" (")[0] for i in rest}) == 1
-        and not out[rest[0]].note.startswith(("off by", "f does not"))
-    ):
-        findings.append(f"all {len(rest)} wrong components: {out[rest[0]].note.split(' (')[0]}")
-    else:
-        findings += [f"{out[i].name}: {out[i].note}" for i in rest[:3]]
+    if len(wrong) == 1 and len(rows) > 1 and rest and all(r.ok for k, r in enumerate(rows) if k != rest[0]):
+        findings.append(f"only {rows[rest[0]].name} is wrong (the other {len(rows) - 1} agree): {out[rest[0]].note}")
+    elif len(rest) > 1:
+        findings.append(_common(out, rest))
+    elif rest:
+        findings.append(f"{out[rest[0]].name}: {out[rest[0]].note}")
     for r in rows:
         if r.status in ("kink", "unresolved") and len(findings) < 4:
             findings.append(f"{r.name}: {r.note}")

@@ -260,6 +260,16 @@ def _shrinking(g: Offsets, h: float, method: str, f0: list[float]) -> Estimate:
     raise first
 
 
+def _confirmed(g: Offsets, found: Estimate, method: str, f0: list[float]) -> bool:
+    """Whether the estimate at a quarter of the step agrees with ``found`` within both error bounds."""
+    try:
+        check = _at_step(g, found.step / 4, method, f0)
+    except EvaluationError:
+        return False
+    pairs = zip(found.values, check.values, found.errors, check.errors)
+    return not any(check.kinks) and all(math.isfinite(eb) and abs(a - b) <= ea + eb for a, b, ea, eb in pairs)
+
+
 def estimate(
     g: Offsets,
     x: float,
@@ -274,7 +284,8 @@ def estimate(
     """The derivative of g at 0 by ``method``, with the step rule of this module for an input of size |x|.
 
     When some output's error bound exceeds atol + rtol·|value|, the estimator tries
-    the base steps 16h, h/16, h/256, ... (down to 16 units in the last place of x) and keeps the most accurate estimate.
+    the base steps 16h, h/16, h/256, ... (down to 16 units in the last place of x) and keeps the most accurate
+    estimate that the estimate at a quarter of its step confirms.
 
     >>> round(estimate(lambda t: [math.log(1e-8 + t)], 1e-8).values[0] / 1e8, 9)  # steps shrink to stay in x > 0
     1.0
@@ -302,8 +313,11 @@ def estimate(
             candidate = _at_step(g, start * factor, method, base)
         except EvaluationError:
             continue
-        if badness(candidate) < badness(best) and not any(candidate.kinks):
-            best = candidate
+        if any(candidate.kinks) or badness(candidate) >= badness(best):
+            continue
+        if badness(candidate) <= 1.0 and not _confirmed(g, candidate, method, base):
+            continue  # one step that happens to look settled, out of many tried, is not evidence
+        best = candidate
         if badness(best) <= 1.0:
             break
     return best

@@ -33,7 +33,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from micrograd_plus.comparison import NudgedPointError, Settings, compare, compare_directions, make_report
+from micrograd_plus.comparison import (
+    NudgedPointError,
+    Settings,
+    compare,
+    compare_directions,
+    make_jacobian_report,
+    make_report,
+)
 from micrograd_plus.differences import ATOL, RTOL, central_difference, check_eps, relative_error
 from micrograd_plus.engine import Value
 from micrograd_plus.higherorder import check_forward_reverse, gradgradcheck
@@ -100,7 +107,7 @@ def _finish(
         return make_report(rows, settings, subject=subject, directions=checked)
     outputs = [f"y{i}" for i in range(len(f0))]
     rows = compare(evaluate, xs, names, jacobian, f0, settings, output_names=outputs)
-    return make_report(rows, settings, subject="entry", shape=(len(f0), len(xs)))
+    return make_jacobian_report(rows, settings, (len(f0), len(xs)), title="gradcheck")
 
 
 def gradcheck(

@@ -221,9 +221,9 @@ class JacobianReport(GradcheckReport):
         """The analytic and the numeric Jacobian as two aligned grids; wrong entries are starred."""
         m, n = self.shape
         lines = []
-        for title, pick in (("analytic", lambda r: r.analytic), ("numeric", lambda r: r.numeric)):
+        for title in ("analytic", "numeric"):
             grid = [
-                [number(pick(self.rows[i * n + j])) + ("" if self.rows[i * n + j].ok else "*") for j in range(n)]
+                [number(getattr(r, title)) + ("" if r.ok else "*") for r in self.rows[i * n : (i + 1) * n]]
                 for i in range(m)
             ]
             lines.append(f"{title} ({m}×{n}, * = not ok):\n" + text_table([f"x{j}" for j in range(n)], grid))

@@ -51,7 +51,7 @@ def bind(f: Callable[..., Any], names: list[str], by_name: bool) -> None:
 
 def outputs_of(out: object, what: str = "f") -> list[Value]:
     """f's result as a list of Values: one Value, or a list/tuple of them (vector outputs)."""
-    items = list(out) if isinstance(out, (list, tuple)) else [out]
+    items: list[object] = list(out) if isinstance(out, (list, tuple)) else [out]
     if not items:
         raise ValueError(f"{what} returned an empty {type(out).__name__}; return a Value or a list of Values")
     for y in items:
@@ -60,7 +60,7 @@ def outputs_of(out: object, what: str = "f") -> list[Value]:
                 f"{what} must return a Value (or a list of Values) built from the Values it is given, "
                 f"got {type(y).__name__} {y!r}; for plain functions of floats use check_grad or check_jacobian"
             )
-    return items
+    return [y for y in items if isinstance(y, Value)]
 
 
 def call_values(f: Callable[..., Any], names: list[str], values: Sequence[Value], by_name: bool) -> object:

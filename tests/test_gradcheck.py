@@ -235,6 +235,7 @@ def right_half_line(x: Value) -> Value:
 def test_one_sided_differences_at_the_edge_of_the_domain() -> None:
     report = gradcheck(right_half_line, [0.0], method="forward")
     assert report.ok and report.rows[0].numeric == pytest.approx(1.0, rel=1e-12)
+
     def wrong(x: Value) -> Value:
         exact = right_half_line(x)
         return Value.from_op(exact.data, [x], [(2 * x.data + 1) * 1.0005], "edge")
