@@ -210,7 +210,7 @@ def check_jacobian(
 
 def _raise_unless_ok(report: GradcheckReport, hint: str) -> None:
     if not report.ok:
-        raise AssertionError(f"{report.summary()}\n{hint}\n{report}")
+        raise AssertionError(f"{report.headline()}\n{hint}\n{report}")
 
 
 def assert_grad(f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x: Any, **options: Any) -> None:

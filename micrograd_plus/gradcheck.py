@@ -170,7 +170,7 @@ def assert_gradients_match(
     report = gradcheck(f, inputs, **options)
     if not report.ok:
         hint = "check_local_grads(f(...)) names the op whose local derivative is wrong"
-        raise AssertionError(f"{report.summary()}\n{hint}\n{report}")
+        raise AssertionError(f"{report.headline()}\n{hint}\n{report}")
 
 
 class _HasParameters(Protocol):

@@ -123,9 +123,18 @@ class GradcheckReport:
     def _plural(self, n: int) -> str:
         return f"{n} {self.subject}{'s' if n != 1 else ''}"
 
+    @property
+    def settings(self) -> str:
+        """How the numbers were made: method, step rule and tolerances."""
+        return f"{self.method}, {self.step}, atol={self.atol:g}, rtol={self.rtol:g}"
+
+    def headline(self) -> str:
+        """One sentence for a test failure: the verdict and the first finding, without the settings."""
+        return self.summary().replace(f" ({self.settings})", "", 1)
+
     def summary(self) -> str:
         """One line: the verdict, the method and tolerances, and the first finding of a failure."""
-        settings = f"{self.method}, {self.step}, atol={self.atol:g}, rtol={self.rtol:g}"
+        settings = self.settings
         if not self.rows:
             return f"{self.title} passed along {len(self.directions)} random directions ({settings})"
         bad = self.failures

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 from micrograd_plus import (
+    JacobianReport,
     Value,
     assert_gradients_match,
     central_difference,
@@ -278,3 +279,70 @@ def test_module_without_parameters() -> None:
 
     with pytest.raises(ValueError, match="Empty has no parameters"):
         gradcheck_module(Empty(), lambda m: Value(1.0))
+
+
+# -- large inputs: a step relative to |x| ---------------------------------------------------------
+
+
+def wrong_triple(x: Value, factor: float = 1.0005) -> Value:
+    """3x with its derivative 0.05% wrong."""
+    return Value.from_op(3 * x.data, [x], [3 * factor], "triple")
+
+
+@pytest.mark.parametrize("x", [1e10, 1e12, 1e20, -1e20, 1e-8])
+def test_a_derivative_wrong_by_0_05_percent_fails_at_any_magnitude(x: float) -> None:
+    report = gradcheck(wrong_triple, [x])
+    assert not report.ok and report.rows[0].status == "wrong", str(report)
+    assert "+0.050%" in report.summary()
+    assert gradcheck(lambda v: v * 3, [x]).ok
+    many = [x * (1 + 0.1 * k) for k in range(6)]
+    directional = gradcheck(lambda *v: F.sum([wrong_triple(t) for t in v]), many, directions=2)
+    assert not directional.ok and len(directional.failures) == 6
+    assert gradcheck(lambda *v: F.sum([t * 3 for t in v]), many, directions=2).ok
+    with pytest.raises(AssertionError, match=r"^gradcheck FAILED: 1 of 1 input wrong: x0: off by \+0\.050%"):
+        assert_gradients_match(wrong_triple, [x])
+
+
+@pytest.mark.parametrize("method", ["richardson", "central", "forward", "backward"])
+def test_every_method_passes_right_and_fails_wrong_derivatives(method: str) -> None:
+    for x in (0.3, 1e12):
+        assert gradcheck(lambda v: (v * 1e-12).tanh() * v, [x], method=method).ok
+        assert not gradcheck(lambda v: wrong_triple(v) * v, [x], method=method).ok
+
+
+def test_reports_show_bounded_numbers_and_render_as_markdown() -> None:
+    report = gradcheck(lambda v: wrong_triple(v * 1e150) * 1e150, [1e5])
+    text = str(report)
+    assert max(len(cell) for line in text.splitlines()[1:] for cell in line.split()[:5]) <= 15
+    markdown = report.to_markdown()
+    assert markdown.startswith("**gradcheck FAILED") and "| input | value | analytic |" in markdown
+
+
+def test_list_outputs_give_a_jacobian_report() -> None:
+    report = gradcheck(lambda a, b: [a * b, (a - b).exp(), a.sin()], [0.4, 1.1])
+    assert isinstance(report, JacobianReport) and report.ok and report.shape == (3, 2)
+    assert "analytic (3×2" in report.matrix() and len(report.full().splitlines()) == 2 + 6
+    with pytest.raises(ValueError, match="directions=k checks a function with one output"):
+        gradcheck(lambda a, b: [a * b, a + b], [0.4, 1.1], directions=2)
+    with pytest.raises(ValueError, match="returned an empty list"):
+        gradcheck(lambda a: [], [0.4])
+
+
+def test_gradcheck_module_replays_the_compiled_graph_and_agrees_with_rebuilding() -> None:
+    model = Pair()
+    replayed, rebuilt = gradcheck_module(model, Pair.loss), gradcheck_module(model, Pair.loss, replay=False)
+    assert replayed.ok and rebuilt.ok
+    assert [r.numeric for r in replayed.rows] == pytest.approx([r.numeric for r in rebuilt.rows], rel=1e-12)
+    assert not gradcheck_module(Pair(bug=1.0005), Pair.loss).ok  # an op of our own: rebuilt, still caught
+
+
+def test_tied_parameters_are_checked_once() -> None:
+    class Tied:
+        def __init__(self) -> None:
+            self.w = Value(0.7, "w")
+
+        def parameters(self) -> list[Value]:
+            return [self.w, self.w]
+
+    report = gradcheck_module(Tied(), lambda m: (m.w * m.w).tanh())
+    assert report.ok and [r.name for r in report.rows] == ["p0"]
