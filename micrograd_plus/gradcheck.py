@@ -1,7 +1,7 @@
 """Checking ``backward()`` against numeric derivatives: functions of Values, modules, the step-size sweep.
 
 Each input's derivative is estimated by Richardson extrapolation of central
-differences at steps h, h/2, h/4, h/8 with h ≈ 1e-3·max(1, |x|) (the step rule
+differences at steps h, h/2, h/4 with h ≈ 1e-3·max(1, |x|) (the step rule
 and the estimators are in :mod:`micrograd_plus.estimates`), and the estimate
 carries a bound on its own error. A row passes when |analytic - numeric| is
 within atol + rtol·|numeric| plus that bound and the bound itself is below the
