@@ -31,7 +31,7 @@ def _close(a: float, b: float, slack: float) -> bool:
 
 
 def _slack(row: GradcheckRow) -> float:
-    return 2 * row.bound + 1e-8 + 1e-5 * abs(row.numeric)
+    return 2 * row.bound + row.tolerance
 
 
 def describe(row: GradcheckRow) -> str:

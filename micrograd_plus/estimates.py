@@ -15,7 +15,7 @@ the truncation error, so a large step keeps rounding small) and 1e-6 for the
 plain central difference (near the ε^(1/3) optimum of its error). When ``f``
 fails or gives inf/nan at a nudged point (the edge of its domain), the step is
 shrunk 16-fold at a time; when the bound is larger than the tolerance, other
-base steps are tried and the most accurate estimate kept.
+base steps are tried and the first accurate, confirmed estimate kept.
 
 >>> import math
 >>> e = richardson(lambda t: [math.exp(1.0 + t)], step_size(1.0, 1e-3))
@@ -98,8 +98,9 @@ def _settled(column: list[float], rounding: list[float], base: float) -> bool:
     """Whether the differences D(h) - D(h/2) shrink level after level as truncation error does
     (by ``base``: 4 for central, 2 for one-sided); steps far larger than f's own scale do not."""
     gaps = [abs(a - b) for a, b in itertools.pairwise(column)]
+    floor = 1e-9 * max(abs(c) for c in column)  # rounding inside f can exceed the estimate made from |f|
     for k in range(len(gaps) - 1):
-        if gaps[k] > 10 * (rounding[k] + rounding[k + 1]) and gaps[k + 1] > (2.4 / base) * gaps[k]:
+        if gaps[k] > 10 * (rounding[k] + rounding[k + 1]) + floor and gaps[k + 1] > (2.4 / base) * gaps[k]:
             return False
     return True
 
@@ -284,8 +285,10 @@ def estimate(
     """The derivative of g at 0 by ``method``, with the step rule of this module for an input of size |x|.
 
     When some output's error bound exceeds atol + rtol·|value|, the estimator tries
-    the base steps 16h, h/16, h/256, ... (down to 16 units in the last place of x) and keeps the most accurate
-    estimate that the estimate at a quarter of its step confirms.
+    the base steps 16h, h/16, h/256, ... (down to 16 units in the last place of x)
+    and takes the first that is accurate enough and confirmed by the estimate at a
+    quarter of its step; when none is, the estimate at h stands with its bound, so
+    that a check fails as unresolved rather than guess.
 
     >>> round(estimate(lambda t: [math.log(1e-8 + t)], 1e-8).values[0] / 1e8, 6)  # steps shrink to stay in x > 0
     1.0
@@ -300,24 +303,28 @@ def estimate(
     base = _evaluate(g, 0.0) if f0 is None else list(f0)
 
     def badness(e: Estimate) -> float:
-        return max(err / (atol + rtol * abs(v)) if atol or rtol else 0.0 for v, err in zip(e.values, e.errors))
+        if not (atol or rtol):
+            return 0.0
+        worst = 0.0
+        for v, err in zip(e.values, e.errors):
+            tolerance = atol + rtol * abs(v)
+            worst = max(worst, err / tolerance if tolerance else (math.inf if err else 0.0))
+        return worst
 
     best = _shrinking(g, h, method, base)
     start = best.step
-    if badness(best) <= 1.0 or any(best.kinks):
+    if badness(best) <= 1.0 and not any(best.kinks):
         return best
-    for factor in (16.0, *(16.0**-k for k in range(1, SEARCH + 1))):
+    # a kink that is real stays at every step; one the step merely straddles (a pole or kink near x) goes away
+    larger = () if any(best.kinks) else (16.0,)
+    for factor in (*larger, *(16.0**-k for k in range(1, SEARCH + 1))):
         if start * factor < 16 * math.ulp(max(1.0, abs(x))):
             break
         try:
             candidate = _at_step(g, start * factor, method, base)
         except EvaluationError:
             continue
-        if any(candidate.kinks) or badness(candidate) >= badness(best):
-            continue
-        if badness(candidate) <= 1.0 and not _confirmed(g, candidate, method, base):
-            continue  # one step that happens to look settled, out of many tried, is not evidence
-        best = candidate
-        if badness(best) <= 1.0:
-            break
+        # one step out of many that happens to look settled is not evidence: its quarter step must agree
+        if badness(candidate) <= 1.0 and not any(candidate.kinks) and _confirmed(g, candidate, method, base):
+            return candidate
     return best

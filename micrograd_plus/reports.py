@@ -48,6 +48,7 @@ class GradcheckRow:
     note: str = ""
     bound: float = 0.0
     status: str = "ok"  # "ok", "wrong", "unresolved" or "kink"
+    tolerance: float = 0.0  # atol + rtol·|numeric|
 
     @property
     def abs_error(self) -> float:
@@ -75,10 +76,10 @@ def judge(
             f"one-sided slopes differ ({kink[0]:.6g} from the right, {kink[1]:.6g} from the left): "
             f"{name} = {value:g} may be at a kink, where there is no derivative to check"
         )
-        return GradcheckRow(name, value, analytic, numeric, False, note, bound, "kink")
+        return GradcheckRow(name, value, analytic, numeric, False, note, bound, "kink", atol)
     tolerance = atol + rtol * abs(numeric)
     if abs(analytic - numeric) > tolerance + bound:
-        return GradcheckRow(name, value, analytic, numeric, False, "", bound, "wrong")
+        return GradcheckRow(name, value, analytic, numeric, False, "", bound, "wrong", tolerance)
     if bound > tolerance:
         why = (
             f"the numeric estimate's own error (±{bound:.2g}) exceeds the tolerance {tolerance:.2g} at every step tried"
@@ -89,8 +90,8 @@ def judge(
             f"unresolved: {why}, so this derivative could not be checked; use method='complex' if f accepts "
             "complex numbers, check at another point, or loosen atol/rtol"
         )
-        return GradcheckRow(name, value, analytic, numeric, False, note, bound, "unresolved")
-    return GradcheckRow(name, value, analytic, numeric, True, "", bound, "ok")
+        return GradcheckRow(name, value, analytic, numeric, False, note, bound, "unresolved", tolerance)
+    return GradcheckRow(name, value, analytic, numeric, True, "", bound, "ok", tolerance)
 
 
 @dataclass(frozen=True)
