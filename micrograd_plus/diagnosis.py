@@ -83,7 +83,11 @@ def explain(rows: Sequence[GradcheckRow]) -> tuple[list[GradcheckRow], list[str]
             out[i] = replace(rows[i], note=describe(rows[i]))
     rest = [i for i in wrong if i not in swapped]
     if len(wrong) == 1 and len(rows) > 1 and rest and all(r.ok for k, r in enumerate(rows) if k != rest[0]):
-        findings.append(f"only {rows[rest[0]].name} is wrong (the other {len(rows) - 1} agree): {out[rest[0]].note}")
+        row, note = rows[rest[0]], out[rest[0]].note
+        term = f"; a term along {row.name} is missing or wrong (numeric - analytic = {row.numeric - row.analytic:+.6g})"
+        if not note.startswith(("off by", "the analytic derivative is 0")):
+            term = ""  # a flipped sign or a factor 2 says it all
+        findings.append(f"only {row.name} is wrong (the other {len(rows) - 1} agree): {note}{term}")
     elif len(rest) > 1:
         findings.append(_common(out, rest))
     elif rest:
