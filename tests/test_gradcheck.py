@@ -346,3 +346,12 @@ def test_tied_parameters_are_checked_once() -> None:
 
     report = gradcheck_module(Tied(), lambda m: (m.w * m.w).tanh())
     assert report.ok and [r.name for r in report.rows] == ["p0"]
+
+
+@pytest.mark.parametrize("distance", [4e-4, 3e-4, 7e-4, -6e-4, -4e-4])
+def test_a_kink_inside_the_step_is_not_mistaken_for_a_wrong_derivative(distance: float) -> None:
+    def f(x: Value) -> Value:  # smooth, plus one relu whose kink lies `distance` from the point checked
+        return (x * 0.1).tanh() + (x - distance).relu() * 1e-4
+
+    assert gradcheck(f, [0.0]).ok
+    assert not gradcheck(lambda x: wrong_triple(f(x)), [0.0]).ok
