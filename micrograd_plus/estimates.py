@@ -9,13 +9,22 @@ number's own error (truncation estimated from two step sizes, plus rounding).
 two: relative to ``|x|`` for large inputs (a step of 1e-6 at x = 1e20 is below
 the spacing of floats there, and the difference comes out as 0 or noise), and
 absolute below 1, where ``f`` usually does not scale with ``x``. A power of two
-makes ``x ± h`` exact, so the step taken is the step divided by. The default
+makes ``x ± h`` exact, so the step taken is exactly the one divided by. The default
 ``c`` is 1e-3 for Richardson and one-sided differences (extrapolation cancels
 the truncation error, so a large step keeps rounding small) and 1e-6 for the
 plain central difference (near the ε^(1/3) optimum of its error). When ``f``
 fails or gives inf/nan at a nudged point (the edge of its domain), the step is
 shrunk 16-fold at a time; when the bound is larger than the tolerance, other
 base steps are tried and the first accurate, confirmed estimate kept.
+
+**The error bound** of a Richardson estimate is the difference of its two best
+extrapolations, plus the rounding of each evaluation carried through the
+extrapolation, plus the part of the second differences (g(h) - 2g(0) + g(-h))/h
+that does not halve with h (a kink of some term between the steps). It is
+infinite when the differences D(h) - D(h/2) do not shrink level by level as
+truncation error does, or g(±h) - g(0) does not shrink with h like f'·h: the
+step is then larger than the scale on which f varies (sin at x = 1e12 with
+h = 1e9), and no number is better than a wrong one.
 
 >>> import math
 >>> e = richardson(lambda t: [math.exp(1.0 + t)], step_size(1.0, 1e-3))
@@ -303,7 +312,8 @@ def estimate(
     the base steps 16h, h/16, h/256, ... (down to 16 units in the last place of x)
     and takes the first that is accurate enough and confirmed by the estimate at a
     quarter of its step; when none is, the estimate at h stands with its bound, so
-    that a check fails as unresolved rather than guess.
+    that a check fails as unresolved rather than guess. With atol = rtol = 0 (the
+    default) there is no target, so no search.
 
     >>> round(estimate(lambda t: [math.log(1e-8 + t)], 1e-8).values[0] / 1e8, 6)  # steps shrink to stay in x > 0
     1.0
