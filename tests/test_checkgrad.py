@@ -13,7 +13,11 @@ import pytest
 from micrograd_plus import Value, check_grad, check_jacobian, gradcheck
 from micrograd_plus.testing import OPS
 
-np = pytest.importorskip("numpy")
+
+def numpy() -> Any:
+    """NumPy, or a skip: the checks work without it, only the array cases need it."""
+    return pytest.importorskip("numpy")
+
 
 Vector = list[float]
 
@@ -59,7 +63,7 @@ BUGS: dict[str, tuple[Callable[[Vector, Case], Vector], str]] = {
 
 
 def as_kind(x: Vector, kind: str) -> Any:
-    return np.array(x) if kind == "numpy" else list(x)
+    return numpy().array(x) if kind == "numpy" else list(x)
 
 
 @pytest.mark.parametrize("kind", ["list", "numpy"])
@@ -135,8 +139,8 @@ def polar_jacobian(v: Any) -> list[list[float]]:
 @pytest.mark.parametrize("kind", ["list", "numpy"])
 def test_a_right_jacobian_passes(kind: str) -> None:
     x = as_kind([2.0, 0.7], kind)
-    jac = polar_jacobian if kind == "list" else (lambda v: np.array(polar_jacobian(v)))
-    report = check_jacobian(polar if kind == "list" else (lambda v: np.array(polar(v))), jac, x)
+    array = numpy().array if kind == "numpy" else list
+    report = check_jacobian(lambda v: array(polar(v)), lambda v: array(polar_jacobian(v)), x)
     assert report.ok and report.shape == (2, 2)
     assert [r.name for r in report.rows] == ["df0/dx0", "df0/dx1", "df1/dx0", "df1/dx1"]
     assert "analytic (2×2" in report.matrix()
@@ -174,6 +178,7 @@ def test_complex_step_has_no_cancellation_error() -> None:
     report = check_grad(lambda x: cmath.exp(x) * cmath.sin(x), lambda x: math.exp(x) * (math.sin(x) + math.cos(x)),
                         1.3, method="complex")  # fmt: skip
     assert report.ok and report.rows[0].abs_error < 1e-14 * abs(report.rows[0].numeric) + 1e-300
+    np = numpy()
     arrays = check_grad(lambda v: np.sum(np.exp(v) * v), lambda v: np.exp(v) * (v + 1), np.array([0.1, 2.0]),
                         method="complex")  # fmt: skip
     assert arrays.ok
@@ -241,7 +246,7 @@ def right_half(v: Any) -> float:
         (lambda: check_grad(lambda v: v[0], lambda v: [1.0], ["1"]), TypeError, r"x\[0\] must be a real number"),
         (lambda: check_grad(lambda v: v[0], lambda v: [1.0], []), ValueError, r"x is empty"),
         (lambda: check_grad(lambda v: v[0], lambda v: [1.0], [math.inf]), ValueError, r"x\[0\] must be finite"),
-        (lambda: check_grad(lambda v: 1.0, lambda v: [1.0], np.ones((2, 2))), ValueError, r"1-D array, got .*\(2, 2\)"),
+        (lambda: check_grad(lambda v: 1.0, lambda v: [1.0], numpy().ones((2, 2))), ValueError, r"1-D array"),
         (lambda: check_grad(right_half, lambda v: [1.0], [0.0]), ValueError,
          r"f failed at x0 = 0 \+ \(-0\.000977\).*defined for x >= 0 only.*method='forward'"),
         (lambda: check_grad(math.sin, math.cos, 1.0, method="spline"), ValueError, r"method must be one of .*'spline'"),
