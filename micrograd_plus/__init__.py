@@ -10,11 +10,13 @@
 
 from micrograd_plus import autodiff, data, functional, losses, nn, ops, optim, viz
 from micrograd_plus.autodiff import grad, hessian, hvp, jacobian, jvp, value_and_grad
+from micrograd_plus.checkgrad import assert_grad, assert_jacobian, check_grad, check_jacobian
 from micrograd_plus.differences import central_difference
 from micrograd_plus.engine import Value
 from micrograd_plus.explain import explain_backward, explain_forward
 from micrograd_plus.gradcheck import (
     GradcheckReport,
+    JacobianReport,
     assert_gradients_match,
     check_forward_reverse,
     eps_sweep,
@@ -30,12 +32,17 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GradcheckReport",
+    "JacobianReport",
     "LocalGradReport",
     "Value",
     "__version__",
+    "assert_grad",
     "assert_gradients_match",
+    "assert_jacobian",
     "autodiff",
     "check_forward_reverse",
+    "check_grad",
+    "check_jacobian",
     "central_difference",
     "check_local_grads",
     "data",

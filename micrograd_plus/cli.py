@@ -240,13 +240,21 @@ def explain_command(args: argparse.Namespace) -> int:
 
 def gradcheck_command(args: argparse.Namespace) -> int:
     expr, values = _expression(args)
-    report = gradcheck(expr, values, eps=args.eps)
+    try:
+        if args.method == "complex":
+            raise ValueError(
+                "--method complex needs a function of complex numbers, and expressions are built from real Values; "
+                "use --method richardson (the default) or central"
+            )
+        report = gradcheck(expr, values, method=args.method, eps=args.eps, atol=args.atol, rtol=args.rtol)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     print(report)
     return 0 if report.ok else 1
 
 
 COMMANDS = ("demo", "explain", "gradcheck")
-VALUE_OPTIONS = ("--at", "--graph", "--player", "--format", "--eps", "--steps", "--out")
+VALUE_OPTIONS = ("--at", "--graph", "--player", "--format", "--eps", "--steps", "--out", "--method", "--atol", "--rtol")
 
 
 class Parser(argparse.ArgumentParser):
@@ -308,7 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--player", type=Path, metavar="FILE", help="write the backprop player (.html)")
             sub.add_argument("--format", default=".4g", help="number format (default .4g)")
         else:
-            sub.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
+            sub.add_argument(
+                "--method",
+                choices=["richardson", "central", "complex"],
+                default="richardson",
+                help="numeric derivative: Richardson extrapolation (default), plain central differences, complex step",
+            )
+            sub.add_argument(
+                "--eps", type=float, default=None, help="step relative to max(1, |x|) (default 1e-3, central 1e-6)"
+            )
+            sub.add_argument("--atol", type=float, default=1e-8, help="absolute tolerance (default 1e-8)")
+            sub.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance (default 1e-5)")
     return parser
 
 

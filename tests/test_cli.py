@@ -68,6 +68,24 @@ def test_gradcheck_passes_and_fails_with_exit_codes() -> None:
     assert kink.returncode == 1 and "may be at a kink" in kink.stdout
 
 
+def test_gradcheck_options_and_bounded_numbers() -> None:
+    huge = run("gradcheck", "x*3", "--at", "x=1e20")
+    assert huge.returncode == 0 and "x      1e+20  3         3  " in huge.stdout
+    assert max(len(line) for line in huge.stdout.splitlines()) < 120  # %.8g, not 300 digits of fixed point
+    central = run("gradcheck", "exp(x)*y", "--at", "x=300,y=1e100", "--method", "central", "--rtol", "1e-6")
+    assert central.returncode == 0 and "(central, h ≈ 1e-06·max(1, |x|), atol=1e-08, rtol=1e-06)" in central.stdout
+    assert "1.9424264e+230" in central.stdout
+    loose = run("gradcheck", "relu(x)", "--at", "x=1", "--atol", "0", "--eps", "1e-4")
+    assert loose.returncode == 0 and "h ≈ 0.0001·max(1, |x|), atol=0," in loose.stdout
+    for args, message in [
+        (["--method", "complex"], "--method complex needs a function of complex numbers"),
+        (["--atol", "-1"], "atol must be a number >= 0, got -1.0"),
+        (["--eps", "0"], "eps must be a positive number"),
+    ]:
+        done = run("gradcheck", "x*3", "--at", "x=2", *args)
+        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("expression", "at", "message"),
     [

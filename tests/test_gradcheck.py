@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 from micrograd_plus import (
+    JacobianReport,
     Value,
     assert_gradients_match,
     central_difference,
@@ -60,7 +61,7 @@ def test_a_wrong_local_derivative_fails_gradcheck(factor: float) -> None:
     report = gradcheck(lambda x, y: wrong_tanh(x * y, factor) + x, [0.5, 2.0])
     assert not report.ok
     assert [r.name for r in report.failures] == ["x0", "x1"]
-    assert all(r.note == "" for r in report.failures)  # wrong, not a kink
+    assert all(r.status == "wrong" for r in report.failures)  # wrong, not a kink
     with pytest.raises(AssertionError, match=r"FAILED: 2 of 2 inputs wrong[\s\S]*x0[\s\S]*FAIL"):
         assert_gradients_match(lambda x, y: wrong_tanh(x * y, factor) + x, [0.5, 2.0])
 
@@ -171,6 +172,8 @@ def test_report_renders_as_text_and_html() -> None:
         "value",
         "analytic",
         "numeric",
+        "±",
+        "numeric",
         "abs",
         "error",
         "rel",
@@ -225,6 +228,26 @@ def test_gradcheck_module_checks_and_restores_parameters() -> None:
 # -- bad input ------------------------------------------------------------------------
 
 
+def right_half_line(x: Value) -> Value:
+    """x² + x, defined for x >= 0 only: every step to the left of 0 fails."""
+    if x.data < 0:
+        raise ValueError(f"right_half_line is defined for x >= 0, got {x.data}")
+    return x * x + x
+
+
+def test_one_sided_differences_at_the_edge_of_the_domain() -> None:
+    report = gradcheck(right_half_line, [0.0], method="forward")
+    assert report.ok and report.rows[0].numeric == pytest.approx(1.0, rel=1e-12)
+
+    def wrong(x: Value) -> Value:
+        exact = right_half_line(x)
+        return Value.from_op(exact.data, [x], [(2 * x.data + 1) * 1.0005], "edge")
+
+    assert gradcheck(wrong, [0.0], method="forward").failures[0].status == "wrong"
+    with pytest.raises(ValueError, match=r"f failed at x0 = 0 \+ \(-0.000977\).*got -0.0009765625"):
+        gradcheck(wrong, [0.0], method="backward")
+
+
 @pytest.mark.parametrize(
     ("call", "error", "pattern"),
     [
@@ -235,11 +258,13 @@ def test_gradcheck_module_checks_and_restores_parameters() -> None:
         (lambda: gradcheck(lambda x: x, 1.0), TypeError, r"inputs must be a list of numbers"),
         (lambda: gradcheck(lambda x: x, [math.nan]), ValueError, r"input x0 must be finite"),
         (lambda: gradcheck(lambda x: x, []), ValueError, r"at least one input"),
-        (lambda: gradcheck(lambda x: x, [1.0], eps=0.0), ValueError, r"eps must be a positive number, got 0\.0"),
+        (lambda: gradcheck(lambda x: x, [1.0], eps=0.0), ValueError, r"eps must be a positive number .*got 0\.0"),
         (lambda: gradcheck(lambda x: x, [1.0], eps=-1e-6), ValueError, r"got -1e-06"),
         (lambda: gradcheck(lambda x: x, [1.0], rtol=-1), ValueError, r"rtol must be a number >= 0, got -1"),
         (lambda: gradcheck(lambda x: x, [1.0], directions=0), ValueError, r"directions must be .*got 0"),
-        (lambda: gradcheck(lambda x: x.log(), [1e-7]), ValueError, r"f failed at \{'x0': .*within eps"),
+        (lambda: gradcheck(right_half_line, [0.0]), ValueError, r"f failed at x0 = 0 \+ \(-.*method='forward'"),
+        (lambda: gradcheck(lambda x: x, [1.0], method="complex"), ValueError, r"Values hold real numbers"),
+        (lambda: gradcheck(lambda x: x, [1.0], method="fast"), ValueError, r"method must be one of .*got 'fast'"),
         (lambda: gradcheck_module(Pair(), lambda m: 1.0), TypeError, r"loss_fn must return a Value, got float"),
         (lambda: eps_sweep(lambda x: x, [1.0], [1e-3, 0.0]), ValueError, r"eps must be a positive number"),
     ],
@@ -256,3 +281,79 @@ def test_module_without_parameters() -> None:
 
     with pytest.raises(ValueError, match="Empty has no parameters"):
         gradcheck_module(Empty(), lambda m: Value(1.0))
+
+
+# -- large inputs: a step relative to |x| ---------------------------------------------------------
+
+
+def wrong_triple(x: Value, factor: float = 1.0005) -> Value:
+    """3x with its derivative 0.05% wrong."""
+    return Value.from_op(3 * x.data, [x], [3 * factor], "triple")
+
+
+@pytest.mark.parametrize("x", [1e10, 1e12, 1e20, -1e20, 1e-8])
+def test_a_derivative_wrong_by_0_05_percent_fails_at_any_magnitude(x: float) -> None:
+    report = gradcheck(wrong_triple, [x])
+    assert not report.ok and report.rows[0].status == "wrong", str(report)
+    assert "+0.050%" in report.summary()
+    assert gradcheck(lambda v: v * 3, [x]).ok
+    many = [x * (1 + 0.1 * k) for k in range(6)]
+    directional = gradcheck(lambda *v: F.sum([wrong_triple(t) for t in v]), many, directions=2)
+    assert not directional.ok and len(directional.failures) == 6
+    assert gradcheck(lambda *v: F.sum([t * 3 for t in v]), many, directions=2).ok
+    with pytest.raises(AssertionError, match=r"^gradcheck FAILED: 1 of 1 input wrong: x0: off by \+0\.050%"):
+        assert_gradients_match(wrong_triple, [x])
+
+
+@pytest.mark.parametrize("method", ["richardson", "central", "forward", "backward"])
+def test_every_method_passes_right_and_fails_wrong_derivatives(method: str) -> None:
+    for x in (0.3, 1e12):
+        assert gradcheck(lambda v: (v * 1e-12).tanh() * v, [x], method=method).ok
+        assert not gradcheck(lambda v: wrong_triple(v) * v, [x], method=method).ok
+
+
+def test_reports_show_bounded_numbers_and_render_as_markdown() -> None:
+    report = gradcheck(lambda v: wrong_triple(v * 1e150) * 1e150, [1e5])
+    text = str(report)
+    assert max(len(cell) for line in text.splitlines()[1:] for cell in line.split()[:5]) <= 15
+    markdown = report.to_markdown()
+    assert markdown.startswith("**gradcheck FAILED") and "| input | value | analytic |" in markdown
+
+
+def test_list_outputs_give_a_jacobian_report() -> None:
+    report = gradcheck(lambda a, b: [a * b, (a - b).exp(), a.sin()], [0.4, 1.1])
+    assert isinstance(report, JacobianReport) and report.ok and report.shape == (3, 2)
+    assert "analytic (3×2" in report.matrix() and len(report.full().splitlines()) == 2 + 6
+    with pytest.raises(ValueError, match="directions=k checks a function with one output"):
+        gradcheck(lambda a, b: [a * b, a + b], [0.4, 1.1], directions=2)
+    with pytest.raises(ValueError, match="returned an empty list"):
+        gradcheck(lambda a: [], [0.4])
+
+
+def test_gradcheck_module_replays_the_compiled_graph_and_agrees_with_rebuilding() -> None:
+    model = Pair()
+    replayed, rebuilt = gradcheck_module(model, Pair.loss), gradcheck_module(model, Pair.loss, replay=False)
+    assert replayed.ok and rebuilt.ok
+    assert [r.numeric for r in replayed.rows] == pytest.approx([r.numeric for r in rebuilt.rows], rel=1e-12)
+    assert not gradcheck_module(Pair(bug=1.0005), Pair.loss).ok  # an op of our own: rebuilt, still caught
+
+
+def test_tied_parameters_are_checked_once() -> None:
+    class Tied:
+        def __init__(self) -> None:
+            self.w = Value(0.7, "w")
+
+        def parameters(self) -> list[Value]:
+            return [self.w, self.w]
+
+    report = gradcheck_module(Tied(), lambda m: (m.w * m.w).tanh())
+    assert report.ok and [r.name for r in report.rows] == ["p0"]
+
+
+@pytest.mark.parametrize("distance", [4e-4, 3e-4, 7e-4, -6e-4, -4e-4])
+def test_a_kink_inside_the_step_is_not_mistaken_for_a_wrong_derivative(distance: float) -> None:
+    def f(x: Value) -> Value:  # smooth, plus one relu whose kink lies `distance` from the point checked
+        return (x * 0.1).tanh() + (x - distance).relu() * 1e-4
+
+    assert gradcheck(f, [0.0]).ok
+    assert not gradcheck(lambda x: wrong_triple(f(x)), [0.0]).ok

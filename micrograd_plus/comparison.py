@@ -1,0 +1,218 @@
+"""Analytic derivatives against numeric estimates: per input, or along seeded random directions.
+
+The engine-independent core of every check (``gradcheck``, ``gradcheck_module``,
+``check_grad``, ``check_jacobian``): it takes ``evaluate(point) -> outputs`` and
+the analytic Jacobian (m outputs × n inputs), estimates each column numerically
+(:mod:`micrograd_plus.estimates`) and judges each entry
+(:func:`micrograd_plus.reports.judge`).
+
+>>> import math
+>>> opts = Settings.of("richardson", None, 1e-8, 1e-5)
+>>> rows = compare(lambda p: [math.sin(p[0]) * p[1]], [0.5, 2.0], ["x", "y"], [[2 * math.cos(0.5), math.sin(0.5)]],
+...                [math.sin(0.5) * 2.0], opts)
+>>> [r.status for r in rows]
+['ok', 'ok']
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from micrograd_plus.diagnosis import explain, transposed
+from micrograd_plus.estimates import DEFAULT_STEP, METHODS, Estimate, EvaluationError, estimate
+from micrograd_plus.reports import GradcheckReport, GradcheckRow, JacobianReport, judge
+
+__all__ = [
+    "NudgedPointError",
+    "Settings",
+    "compare",
+    "compare_directions",
+    "make_jacobian_report",
+    "make_report",
+    "random_unit_vector",
+]
+
+Evaluate = Callable[[list[float]], Sequence[float]]
+ComplexEvaluate = Callable[[list[complex]], Sequence[complex]]
+
+
+class NudgedPointError(ValueError):
+    """f failed at every step tried near the point checked; the message names the nudged point."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to estimate and judge: the method, the step coefficient c (h ≈ c·max(1, |x|)), atol and rtol."""
+
+    method: str
+    coefficient: float
+    atol: float
+    rtol: float
+
+    @staticmethod
+    def of(method: object, eps: object, atol: object, rtol: object) -> Settings:
+        """Validated settings: ValueError naming a bad method, step or tolerance."""
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        chosen = str(method)
+        if eps is None:
+            eps = DEFAULT_STEP[chosen]
+        if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not 0.0 < eps < math.inf:
+            raise ValueError(f"eps must be a positive number (the step relative to max(1, |x|)), got {eps!r}")
+        tolerances = []
+        for name, tol in (("atol", atol), ("rtol", rtol)):
+            if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not 0.0 <= tol < math.inf:
+                raise ValueError(f"{name} must be a number >= 0, got {tol!r}")
+            tolerances.append(float(tol))
+        return Settings(chosen, float(eps), *tolerances)
+
+    @property
+    def step_rule(self) -> str:
+        return f"h ≈ {self.coefficient:g}·max(1, |x|)"
+
+
+def _failed(error: EvaluationError, names: Sequence[str], point: Sequence[float], j: int | None) -> NudgedPointError:
+    where = f"{names[j]} = {point[j]:.8g} + ({error.offset:.3g})" if j is not None else f"x + ({error.offset:.3g})·v"
+    return NudgedPointError(
+        f"f failed at {where}, within the step of the point checked: {error.cause}; the point may be at the edge "
+        "of f's domain: use method='forward' or method='backward' (one-sided differences), a smaller eps, "
+        "or move the point"
+    )
+
+
+def _column(
+    evaluate: Evaluate,
+    xs: list[float],
+    j: int,
+    f0: Sequence[float],
+    settings: Settings,
+    complex_evaluate: ComplexEvaluate | None,
+) -> Estimate:
+    def along(t: float) -> Sequence[float]:
+        point = list(xs)
+        point[j] += t
+        return evaluate(point)
+
+    along_complex = None
+    if complex_evaluate is not None:
+        ce = complex_evaluate
+
+        def along_complex(t: complex) -> Sequence[complex]:
+            point: list[complex] = list(map(complex, xs))
+            point[j] += t
+            return ce(point)
+
+    s = settings
+    return estimate(along, xs[j], s.method, s.coefficient, f0=f0, atol=s.atol, rtol=s.rtol, complex_g=along_complex)
+
+
+def compare(
+    evaluate: Evaluate,
+    xs: list[float],
+    names: Sequence[str],
+    analytic: Sequence[Sequence[float]],
+    f0: Sequence[float],
+    settings: Settings,
+    *,
+    output_names: Sequence[str] | None = None,
+    complex_evaluate: ComplexEvaluate | None = None,
+) -> list[GradcheckRow]:
+    """One row per entry of the Jacobian, in row-major order (output by output, input by input)."""
+    m = len(f0)
+    columns = []
+    for j in range(len(xs)):
+        try:
+            columns.append(_column(evaluate, xs, j, f0, settings, complex_evaluate))
+        except EvaluationError as error:
+            raise _failed(error, names, xs, j) from error
+    rows = []
+    for i in range(m):
+        for j, column in enumerate(columns):
+            name = names[j] if output_names is None else f"d{output_names[i]}/d{names[j]}"
+            kink = column.kinks[i] if column.kinks else None
+            s = settings
+            rows.append(judge(name, xs[j], analytic[i][j], column.values[i], column.errors[i], kink, s.atol, s.rtol))
+    return rows
+
+
+def random_unit_vector(n: int, rng: random.Random) -> list[float]:
+    """A seeded direction: Gaussian components, scaled to length 1 (uniform over the sphere)."""
+    v = [rng.gauss(0.0, 1.0) for _ in range(n)]
+    norm = math.sqrt(sum(c * c for c in v)) or 1.0
+    return [c / norm for c in v]
+
+
+def compare_directions(
+    evaluate: Evaluate,
+    xs: list[float],
+    names: Sequence[str],
+    gradient: Sequence[float],
+    f0: float,
+    settings: Settings,
+    count: int,
+    seed: int,
+) -> list[GradcheckRow]:
+    """Directional derivatives along d_j = v_j·max(1, |x_j|) (v a seeded random unit vector), each from
+    2·levels evaluations, against the analytic ∑_j ∂f/∂x_j·d_j."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"directions must be a whole number >= 1, got {count!r}")
+    if settings.method == "complex":
+        raise ValueError("directions=k works with method='richardson', 'central', 'forward' or 'backward'")
+    rng = random.Random(seed)
+    rows = []
+    for k in range(count):
+        v = random_unit_vector(len(xs), rng)
+        d = [c * max(1.0, abs(x)) for c, x in zip(v, xs)]
+
+        def along(t: float, d: list[float] = d) -> Sequence[float]:
+            return evaluate([x + t * c for x, c in zip(xs, d)])
+
+        s = settings
+        try:
+            e = estimate(along, 1.0, s.method, s.coefficient, f0=[f0], atol=s.atol, rtol=s.rtol)
+        except EvaluationError as error:
+            raise _failed(error, names, xs, None) from error
+        analytic = math.fsum(g * c for g, c in zip(gradient, d))
+        kink = e.kinks[0] if e.kinks else None
+        rows.append(judge(f"v{k}", math.nan, analytic, e.values[0], e.errors[0], kink, s.atol, s.rtol))
+    return rows
+
+
+def make_report(
+    rows: Sequence[GradcheckRow],
+    settings: Settings,
+    *,
+    subject: str = "input",
+    directions: Sequence[GradcheckRow] = (),
+    title: str = "gradcheck",
+) -> GradcheckReport:
+    """The report of these rows, each wrong row explained (:mod:`micrograd_plus.diagnosis`)."""
+    explained, findings = explain(rows)
+    s = settings
+    return GradcheckReport(
+        tuple(explained), s.method, s.step_rule, s.atol, s.rtol, tuple(directions), subject, tuple(findings), title
+    )
+
+
+def make_jacobian_report(
+    rows: Sequence[GradcheckRow], settings: Settings, shape: tuple[int, int], *, title: str, limit: int = 10
+) -> JacobianReport:
+    """The report of an m×n Jacobian's entries (row-major), explained, with a transposed matrix recognised."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a whole number >= 1 (entries shown), got {limit!r}")
+    explained, findings = explain(rows)
+    m, n = shape
+    if m == n > 1:
+        grid = [explained[i * n : (i + 1) * n] for i in range(n)]
+        slack = max(2 * r.bound + settings.atol + settings.rtol * abs(r.numeric) for r in explained)
+        numeric = [[r.numeric for r in line] for line in grid]
+        if transposed([[r.analytic for r in line] for line in grid], numeric, slack):
+            findings.insert(
+                0, "the Jacobian is transposed: rows must be outputs and columns inputs, J[i][j] = df_i/dx_j"
+            )
+    s = settings
+    common = (tuple(explained), s.method, s.step_rule, s.atol, s.rtol, (), "entry", tuple(findings), title)
+    return JacobianReport(*common, shape, limit)

@@ -1,0 +1,89 @@
+"""Second derivatives and forward mode, checked: ``gradgradcheck`` and ``check_forward_reverse``.
+
+>>> gradgradcheck(lambda x, y: x * x * y, [1.0, 2.0]).ok
+True
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from micrograd_plus import functional as F
+from micrograd_plus.comparison import Settings, compare, make_report, random_unit_vector
+from micrograd_plus.engine import Value
+from micrograd_plus.reports import GradcheckReport
+from micrograd_plus.valueinputs import call_values, named_floats, outputs_of
+
+__all__ = ["check_forward_reverse", "gradgradcheck"]
+
+
+def gradgradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[float] | Mapping[str, float],
+    *,
+    method: str = "richardson",
+    eps: float | None = None,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+) -> GradcheckReport:
+    """Second derivatives (reverse over reverse) against numeric derivatives of the first derivative.
+
+    One row per pair (i, j): d²f/dx_i dx_j from ``hessian`` against the numeric
+    derivative along x_j of ∂f/∂x_i computed by ``backward()``.
+
+    >>> gradgradcheck(lambda x, y: (x * y).sin(), [0.5, 1.5]).ok
+    True
+    """
+    from micrograd_plus.autodiff import gradients, hessian
+
+    settings = Settings.of(method, eps, atol, rtol)
+    if settings.method == "complex":
+        raise ValueError("method='complex' needs a function of complex numbers; Values are real: use 'richardson'")
+    names, xs = named_floats(inputs)
+    by_name = isinstance(inputs, Mapping)
+
+    def call(values: Sequence[Value]) -> Value:
+        return outputs_of(call_values(f, names, list(values), by_name))[0]
+
+    analytic = [[float(h) for h in row] for row in hessian(lambda vs: call(vs))(xs)]
+
+    def first_derivatives(point: list[float]) -> list[float]:
+        leaves = [Value(x) for x in point]
+        return [float(g) for g in gradients(call(leaves), leaves)]
+
+    rows = compare(first_derivatives, xs, names, analytic, first_derivatives(xs), settings, output_names=names)
+    n = len(xs)
+    rows = [replace(r, name=f"d2/d{names[k // n]}d{names[k % n]}") for k, r in enumerate(rows)]
+    return make_report(rows, settings, subject="second derivative")
+
+
+def check_forward_reverse(
+    f: Callable[..., Any], inputs: Sequence[float], *, seed: int = 0, rtol: float = 1e-10
+) -> tuple[float, float, bool]:
+    """Forward mode against reverse mode: uᵀ(J v) from ``jvp`` and (uᵀJ)·v from ``backward`` for
+    seeded random unit vectors u and v. Returns both numbers and whether they agree.
+
+    >>> lhs, rhs, ok = check_forward_reverse(lambda x, y: [x * y, (x - y).tanh()], [0.3, -1.2])
+    >>> ok
+    True
+    """
+    from micrograd_plus.autodiff import gradients, jvp
+
+    rng = random.Random(seed)
+    xs = [float(x) for x in inputs]
+    v = random_unit_vector(len(xs), rng)
+    _, tangents = jvp(f, xs, v)
+    outputs = tangents if isinstance(tangents, list) else [tangents]
+    u = random_unit_vector(len(outputs), rng)
+    forward = sum(a * b for a, b in zip(u, outputs))  # uᵀ (J v)
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    ys = list(out) if isinstance(out, (list, tuple)) else [out]
+    weighted = F.sum([y * c for y, c in zip(ys, u)])  # uᵀ f, whose gradient is uᵀ J
+    row = gradients(weighted, leaves)
+    reverse = sum(g * c for g, c in zip(row, v))  # (uᵀ J) v
+    scale = max(1.0, abs(forward), abs(reverse))
+    return forward, reverse, abs(forward - reverse) <= rtol * scale
