@@ -302,3 +302,58 @@ def test_two_threads_never_mix_their_scopes() -> None:
         t.join()
     assert set(seen["a"]) == {"a"} and set(seen["b"]) == {"b"}
     assert current_scope() is None
+
+
+# -- no silent inf or nan: results, local derivatives, gradients, compiled replay --------------------------------
+
+
+def _tiny() -> Value:
+    return Value(1e-300, "x")
+
+
+@pytest.mark.parametrize(
+    ("run", "pattern"),
+    [
+        (lambda: (_tiny() * 1e300 * 1e300).backward(), r"gradient of node 'x' \(leaf, data 1e-300\) overflowed to inf"),
+        (lambda: ((x := _tiny()) * 1e300 * 1e300 - x * 1e300 * 1e301).backward(), r"node 'x' .*overflowed to (-?inf|nan)"),
+        (lambda: (Value(2.0, "w") * 3).backward(1e308), r"gradient of node 'w' .*overflowed to inf"),
+        (lambda: F.sum([_tiny() * 1e300] * 3).exp().backward(1e308), r"overflowed to inf in backward"),
+        (lambda: F.dot([_tiny()], [1e300], bias=0.0).sinh().backward(1e308), r"overflowed to inf in backward"),
+    ],
+)
+def test_gradients_that_overflow_in_backward_raise(run: object, pattern: str) -> None:
+    with pytest.raises(OverflowError, match=pattern):
+        run()  # type: ignore[operator]
+
+
+def test_an_interior_overflow_names_the_node() -> None:
+    h = (Value(1e-300, "x") * 1.0).named("h")
+    with pytest.raises(OverflowError, match=r"the gradient of node 'h' \(\*, data 1e-300\) overflowed to inf"):
+        (h * 1e300 * 1e300).backward()
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "pattern"),
+    [
+        (["4"], TypeError, r"input 0 \(x\) must be a real number, got str '4'"),
+        ([True], TypeError, r"got bool True"),
+        ([None], TypeError, r"got NoneType"),
+        ([math.nan], ValueError, r"input 0 \(x\) is nan"),
+        ([-4.0], ValueError, r"-4\.0 \*\* 0\.5 is not a real number \(node 'x'\).*compiled graph"),
+        ([0.0], ValueError, r"d\(x \*\* 0\.5\)/dx is infinite at x = 0"),
+    ],
+)
+def test_compiled_replay_refuses_what_eager_refuses(values: list[object], error: type[Exception], pattern: str) -> None:
+    x = Value(4.0, "x")
+    compiled = compile_graph(x**0.5 * 3, [x])
+    with pytest.raises(error, match=pattern):
+        compiled.value_and_grad(values)  # type: ignore[arg-type]
+
+
+def test_compiled_replay_refuses_an_infinite_gradient() -> None:
+    x = Value(1e-300, "x")
+    compiled = compile_graph(x * 1e300 * 1e300, [x])  # value 1e300 at x = 1e-300; its gradient 1e600 is not a float
+    with pytest.raises(OverflowError, match=r"gradient with respect to input 0 \(x\) overflowed to inf"):
+        compiled.value_and_grad([1e-300])
+    y = Value(2.0, "y")
+    assert compile_graph(y * 1e150 * 1e150, [y]).value_and_grad([2.0]) == (pytest.approx(2e300), [pytest.approx(1e300)])
