@@ -20,7 +20,7 @@ from micrograd_plus.engine import Value
 from micrograd_plus.explain import BackwardTrace, explain_backward, forward_expression
 from micrograd_plus.graphview import GraphView
 
-__all__ = ["PLAYER_OPTIONS", "page", "player_data", "write_player"]
+__all__ = ["PLAYER_OPTIONS", "page", "player_data", "read_page", "script_json", "write_player"]
 
 # drawing options the player takes; the others are refused with the reason
 PLAYER_OPTIONS = (
@@ -133,7 +133,8 @@ def player_data(
     }
 
 
-def _read(name: str) -> str:
+def read_page(name: str) -> str:
+    """The text of one of the package's page templates (``micrograd_plus/pages/``)."""
     return resources.files("micrograd_plus").joinpath("pages").joinpath(name).read_text(encoding="utf-8")
 
 
@@ -178,9 +179,9 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
         "TITLE": viz.text(("Exercise: " if exercise else "Backprop: ") + heading),
         "SVG": svg,
         "DATA": script_json(data),
-        "SCRIPT": _read("player.js"),
+        "SCRIPT": read_page("player.js"),
         "HIGHLIGHT": viz.HIGHLIGHT,
     }
     path = Path(path)
-    path.write_text(page(_read("player.html"), parts), encoding="utf-8")
+    path.write_text(page(read_page("player.html"), parts), encoding="utf-8")
     return path
