@@ -159,6 +159,7 @@ def _value_node(v: Value, graph: GraphView, opts: DrawOptions, grad: float, larg
 
 def _edges(graph: GraphView, drawn: Layout, opts: DrawOptions, on: set[int]) -> list[str]:
     edges, seen = [], set()
+    shared: dict[str, list[str]] = {}  # parameter group -> the collapsed calls that use it
     for v in graph.order:
         if not v.parents:
             continue
@@ -167,6 +168,11 @@ def _edges(graph: GraphView, drawn: Layout, opts: DrawOptions, on: set[int]) -> 
             source = drawn.element[id(parent)]
             if source == target:
                 continue  # an edge inside a collapsed box
+            if source.startswith("params") and target.startswith("box"):
+                shared.setdefault(source, [])
+                if target not in shared[source]:
+                    shared[source].append(target)
+                continue
             if source.startswith(("box", "params")) or target.startswith("box"):
                 if (source, target) not in seen:
                     seen.add((source, target))
@@ -179,6 +185,11 @@ def _edges(graph: GraphView, drawn: Layout, opts: DrawOptions, on: set[int]) -> 
                 hot = id(parent) in on and id(v) in on
                 attrs.append(f'color="{HIGHLIGHT}" penwidth=2.5' if hot else 'color="#cccccc"')
             edges.append(f"\t{source} -> {target} [{' '.join(attrs)}]\n")
+    for source, targets in shared.items():  # weights shared by every time step: one edge, not one per step
+        if len(targets) > 2:
+            edges.append(f"\t{source} -> {targets[0]} [style=dashed label=<used by all {len(targets)}>]\n")
+        else:
+            edges += [f"\t{source} -> {target}\n" for target in targets]
     return edges
 
 

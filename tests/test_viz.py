@@ -119,6 +119,18 @@ def test_unrolled_rnn_collapses_by_time_step() -> None:
     text = viz.to_dot(loss, module=model, collapse="step")
     assert re.findall(r"label=<<b>(step \d+)</b>", text) == [f"step {t}" for t in range(30)]
     assert "box0 -> box1" in text and "box28 -> box29" in text
+    assert "used by all 30>" in text and not re.search(r"params\d -> box[1-9]", text)  # one edge per shared group
+
+
+def test_collapsed_rnn_time_flows_left_to_right_in_a_line(dot_program: str) -> None:
+    model = RNN(1, 3, 1, seed=0)
+    run = model([[0.1 * t] for t in range(8)])
+    loss = losses.mse([y[0] for y in run.outputs], [0.0] * 8)
+    loss.backward()
+    layout = json.loads(viz.draw_dot(loss, module=model, collapse="step").pipe(format="json"))
+    where = {obj["name"]: tuple(map(float, obj["pos"].split(","))) for obj in layout["objects"] if "pos" in obj}
+    xs, ys = [where[f"box{t}"][0] for t in range(8)], {where[f"box{t}"][1] for t in range(8)}
+    assert xs == sorted(xs) and len(set(xs)) == 8 and len(ys) == 1
 
 
 def test_highlight_marks_every_path_to_the_root() -> None:
