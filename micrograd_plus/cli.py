@@ -3,11 +3,13 @@
 micrograd-plus demo [--out DIR]            train the moons MLP, write plots, a graph and the player
 micrograd-plus explain "EXPR" --at a=2     forward values, the backward trace and the gradients
 micrograd-plus gradcheck "EXPR" --at a=2   finite differences against backward (exit 1 on mismatch)
+micrograd-plus worksheet "EXPR" --at a=2 --out DIR   a blank drawing, the answers, and the step table (md, LaTeX)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import math
 import re
@@ -18,13 +20,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from micrograd_plus import __version__, losses, optim, viz
+from micrograd_plus import __version__, losses, optim, player, viz
 from micrograd_plus.data import make_moons
 from micrograd_plus.engine import Value
 from micrograd_plus.explain import explain_backward, explain_forward
 from micrograd_plus.expressions import Expression, parse_assignments
 from micrograd_plus.gradcheck import gradcheck
 from micrograd_plus.nn import MLP, Neuron
+from micrograd_plus.training import TrainingRecorder, write_training_page
 
 Points = list[list[float]]
 
@@ -95,6 +98,7 @@ def demo(steps: int = 100, out: Path | None = None) -> None:
     opt = optim.SGD(model.parameters(), lr=1.0)
     print(model)
     print(f"\ntraining on {len(X)} points of two moons: hinge loss + 1e-4·L2, SGD with a falling learning rate\n")
+    recorder = TrainingRecorder(model, X, y, every=max(1, steps // 40)) if out is not None else None
     start = time.perf_counter()
     for step in range(steps):
         scores = [model(x)[0] for x in X]
@@ -105,17 +109,40 @@ def demo(steps: int = 100, out: Path | None = None) -> None:
         opt.step()
         accuracy = sum((s.data > 0) == (t > 0) for s, t in zip(scores, labels)) / len(X)
         progress(step, steps, f"loss {loss.data:.4f}  accuracy {accuracy:6.1%}")
+        if recorder is not None:
+            recorder.record(step, loss.data, accuracy)
     elapsed, nodes = time.perf_counter() - start, len(loss.topological_order())
     final = sum((model(x)[0].data > 0) == (t > 0) for x, t in zip(X, labels)) / len(X)
     print(f"\n{steps} steps in {elapsed:.1f} s ({elapsed / steps * 1e3:.0f} ms per step, graph of {nodes:,} nodes)")
     print(f"final training accuracy {final:.1%}")
     print("\ndecision regions ('.' = class x, ' ' = class o):\n")
     print(decision_map(model, X, y))
-    if out is not None:
-        write_demo_files(model, X, y, out)
+    if recorder is not None and out is not None:
+        write_demo_files(model, X, y, out, recorder.history)
 
 
-def write_demo_files(model: MLP, X: Points, y: list[int], out: Path) -> None:
+def demo_neuron(model: MLP, X: Points) -> tuple[Value, list[Value], list[Value]]:
+    """A first-layer neuron on a data point where it is live (pre-activation well above 0), after backward().
+
+    Every leaf then has a non-zero gradient: d(o)/dw_i = x_i, d(o)/dx_i = w_i, d(o)/db = 1.
+    """
+    candidates = [
+        (sum(w.data * v for w, v in zip(neuron.w, x)) + neuron.b.data, k, i)
+        for k, neuron in enumerate(model.layers[0].neurons)
+        for i, x in enumerate(X)
+        if all(abs(v) > 0.1 for v in x) and all(abs(w.data) > 0.1 for w in neuron.w)
+    ]
+    _, k, i = max(candidates, default=(0.0, 0, 0), key=lambda c: min(c[0], 1.0) - 0.001 * (c[1] + c[2]))
+    neuron: Neuron = model.layers[0].neurons[k]
+    inputs = [Value(v, label=f"x{j + 1}") for j, v in enumerate(X[i])]
+    params = [Value(w.data, label=f"w{j + 1}") for j, w in enumerate(neuron.w)] + [Value(neuron.b.data, label="b")]
+    n = (sum((w * x for w, x in zip(params, inputs)), params[-1])).named("n")
+    o = getattr(n, neuron.activation)().named("o")  # the neuron's own activation: relu, tanh, sigmoid
+    o.backward()
+    return o, params, inputs
+
+
+def write_demo_files(model: MLP, X: Points, y: list[int], out: Path, history: list[dict[str, object]]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "model.json"]
     model.save(written[0])
@@ -123,30 +150,25 @@ def write_demo_files(model: MLP, X: Points, y: list[int], out: Path) -> None:
         written.append(out / "decision_boundary.png")
     else:
         print("(matplotlib is not installed, so no decision_boundary.png: pip install 'micrograd_plus[plot]')")
-    # one neuron of the first layer on the first point, with its gradient
-    neuron: Neuron = model.layers[0].neurons[0]
-    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(X[0])]
-    for i, w in enumerate(neuron.w):
-        w.label = f"w{i + 1}"
-    neuron.b.label = "b"
-    o = neuron(inputs).named("o")
-    neuron.zero_grad()
-    o.backward()
-    options = {"params": neuron.parameters(), "inputs": inputs}
+    written.append(write_training_page(history, out / "training.html", title="MLP(2, [16, 16, 1]) on two moons"))
+    o, params, inputs = demo_neuron(model, X)
+    options: dict[str, object] = {"params": params, "inputs": inputs}
     (out / "neuron.dot").write_text(viz.to_dot(o, **options))
     written.append(out / "neuron.dot")
     if shutil.which("dot") is not None:
         try:
             written.append(viz.render(o, out / "neuron.svg", **options))
-            written.append(viz.write_player(o, out / "player.html", **options))
+            title = "one neuron of layer 0: o = relu(w1·x1 + w2·x2 + b)"
+            written.append(player.write_player(o, out / "player.html", title=title, **options))
+            written.append(player.write_player(o, out / "exercise.html", title=title, exercise=True, **options))
         except ImportError:
             print("(the graphviz package is missing: pip install 'micrograd_plus[viz]' for neuron.svg and player.html)")
     else:
         print("(Graphviz's dot is not installed, so no neuron.svg or player.html: apt-get install graphviz)")
-    for w in [*neuron.w, neuron.b]:
-        w.label = ""
-    neuron.zero_grad()
     print("\nwrote " + ", ".join(str(p) for p in written))
+    first = out / ("player.html" if (out / "player.html").exists() else "neuron.svg")
+    print(f"\nopen {first} first: it steps through backward() on one live neuron of the trained model;")
+    print(f"then {out / 'training.html'} replays the training run, and exercise.html lets you do the steps yourself")
 
 
 def _expression(args: argparse.Namespace) -> tuple[Expression, dict[str, float]]:
@@ -232,9 +254,42 @@ def explain_command(args: argparse.Namespace) -> int:
         if args.graph:
             print(f"\nwrote {viz.render(root, args.graph, inputs=list(leaves.values()))}")
         if args.player:
-            print(f"wrote {viz.write_player(root, args.player, inputs=list(leaves.values()))}")
+            page = player.write_player(
+                root, args.player, inputs=list(leaves.values()), title=expr.text, exercise=args.exercise
+            )
+            print(f"wrote {page}")
     except (ImportError, RuntimeError) as error:
         raise UsageError(str(error)) from None
+    return 0
+
+
+def worksheet_command(args: argparse.Namespace) -> int:
+    """Write blank.dot/.svg (no gradients), answers.dot/.svg, steps.md and steps.tex into --out."""
+    fmt = check_format(args.format)
+    check_output_directory("--out", args.out)
+    expr, values = _expression(args)
+    root, leaves = expr.build(values)
+    root.label = root.label or "out"
+    trace = explain_backward(root, fmt)
+    root.backward()
+    check_finite(root)
+    args.out.mkdir(parents=True, exist_ok=True)
+    inputs = list(leaves.values())
+    blank = {"inputs": inputs, "show_grad": False, "edge_labels": False, "number_format": fmt}
+    answers = {"inputs": inputs, "number_format": fmt}
+    written = []
+    for name, options in (("blank", blank), ("answers", answers)):
+        written.append(args.out / f"{name}.dot")
+        written[-1].write_text(viz.to_dot(root, **options), encoding="utf-8")
+        if shutil.which("dot") is not None:
+            with contextlib.suppress(ImportError):  # without the graphviz package the .dot file is still there
+                written.append(viz.render(root, args.out / f"{name}.svg", **options))
+    heading = f"{expr.text} at " + ", ".join(f"{k} = {v:g}" for k, v in values.items())
+    (args.out / "steps.md").write_text(f"# {heading}\n\n{trace.to_markdown()}\n", encoding="utf-8")
+    (args.out / "steps.tex").write_text(trace.to_latex(), encoding="utf-8")
+    written += [args.out / "steps.md", args.out / "steps.tex"]
+    print(f"worksheet for {heading}: {len(trace.steps)} steps")
+    print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
 
@@ -253,8 +308,14 @@ def gradcheck_command(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-COMMANDS = ("demo", "explain", "gradcheck")
+COMMANDS = ("demo", "explain", "gradcheck", "worksheet")
 VALUE_OPTIONS = ("--at", "--graph", "--player", "--format", "--eps", "--steps", "--out", "--method", "--atol", "--rtol")
+FLAG_OPTIONS = ("--exercise",)
+
+
+def is_flag(head: str) -> bool:
+    """An option without a value (or an abbreviation of one, as argparse allows)."""
+    return len(head) > 2 and any(flag.startswith(head) for flag in FLAG_OPTIONS)
 
 
 class Parser(argparse.ArgumentParser):
@@ -277,7 +338,7 @@ def protect_expression(argv: list[str]) -> list[str]:
     Such a token (not an option, not an option's value) gets a leading space, which
     argparse reads as positional and ``Expression`` strips; ``--`` before it works too.
     """
-    if not argv or argv[0] not in ("explain", "gradcheck"):
+    if not argv or argv[0] not in ("explain", "gradcheck", "worksheet"):
         return argv
     out, takes_value, positional = argv[:1], False, False
     for token in argv[1:]:
@@ -287,7 +348,9 @@ def protect_expression(argv: list[str]) -> list[str]:
         elif token == "--":
             positional = True
             continue
-        elif head in ("-h", "--help") and not positional:
+        elif not positional and (
+            head in ("-h", "--help") or (len(head) > 2 and any(f.startswith(head) for f in FLAG_OPTIONS))
+        ):
             pass
         elif not positional and len(head) > 2 and any(option.startswith(head) for option in VALUE_OPTIONS):
             takes_value = "=" not in token
@@ -307,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, about in (
         ("explain", "print the forward pass, each chain-rule step of backward, and the gradients"),
         ("gradcheck", "compare backward with finite differences; exit status 1 on a mismatch"),
+        ("worksheet", "write a blank drawing, the answers and the step table (Markdown and LaTeX) for a class"),
     ):
         sub = commands.add_parser(name, help=about, description=about)
         sub.add_argument("expression", help="e.g. 'tanh(a*b + c)' or 'log(x) ** 2'")
@@ -314,6 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "explain":
             sub.add_argument("--graph", type=Path, metavar="FILE", help="render the graph (.svg, .png or .pdf)")
             sub.add_argument("--player", type=Path, metavar="FILE", help="write the backprop player (.html)")
+            sub.add_argument("--format", default=".4g", help="number format (default .4g)")
+            sub.add_argument("--exercise", action="store_true", help="the player hides gradients for you to compute")
+        elif name == "worksheet":
+            sub.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the files")
             sub.add_argument("--format", default=".4g", help="number format (default .4g)")
         else:
             sub.add_argument(
@@ -358,6 +426,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return explain_command(args)
         if args.command == "gradcheck":
             return gradcheck_command(args)
+        if args.command == "worksheet":
+            return worksheet_command(args)
     except UsageError as error:
         print(f"micrograd-plus {args.command}: error: {error}", file=sys.stderr)
         return 2

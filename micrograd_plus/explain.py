@@ -23,27 +23,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from micrograd_plus import ops
+from micrograd_plus import graphview, ops
 from micrograd_plus.engine import Value
-from micrograd_plus.tables import html_table, markdown_table, text_table
+from micrograd_plus.graphview import GraphView
+from micrograd_plus.tables import html_table, latex_table, markdown_table, text_table
 
-__all__ = ["BackwardStep", "BackwardTrace", "Contribution", "ForwardTrace", "explain_backward", "explain_forward"]
+__all__ = [
+    "BackwardStep",
+    "BackwardTrace",
+    "Contribution",
+    "ForwardTrace",
+    "LeafGradient",
+    "explain_backward",
+    "explain_forward",
+]
 
 
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-class _Names:
-    """Display names: a node's label, or '#k' for its position in topological order."""
-
-    def __init__(self, order: list[Value]) -> None:
-        self.position = {id(v): i for i, v in enumerate(order)}
-
-    def __call__(self, v: Value) -> str:
-        return v.label or f"#{self.position[id(v)]}"
 
 
 def local_formula(node: Value, j: int, name: Callable[[Value], str], fmt: str = ".4g") -> str:
@@ -145,6 +145,16 @@ class BackwardStep:
 
 
 @dataclass(frozen=True)
+class LeafGradient:
+    """A leaf at the end of backward(): d(root)/d(leaf) and the number of chain-rule products summed into it."""
+
+    position: int
+    name: str
+    grad: float
+    contributions: int
+
+
+@dataclass(frozen=True)
 class BackwardTrace:
     """The steps of one backward() from ``root``, and the gradient each node ends with."""
 
@@ -152,6 +162,14 @@ class BackwardTrace:
     steps: tuple[BackwardStep, ...]
     grads: tuple[float, ...]  # by topological position
     fmt: str = ".4g"
+    leaves: tuple[LeafGradient, ...] = ()  # every leaf's final gradient and how many contributions made it
+
+    def leaf_lines(self) -> list[str]:
+        """One line per leaf: 'a.grad = 5 (3 contributions)'."""
+        return [
+            f"{leaf.name}.grad = {format(leaf.grad, self.fmt)} ({graphview.plural(leaf.contributions, 'contribution')})"
+            for leaf in self.leaves
+        ]
 
     def rows(self) -> tuple[list[str], list[list[str]]]:
         f = self.fmt
@@ -185,15 +203,31 @@ class BackwardTrace:
     def _repr_html_(self) -> str:
         return html_table(*self.rows(), caption=self.summary())
 
+    def to_latex(self) -> str:
+        """The step table as a LaTeX ``tabular`` (UTF-8 source; σ, ², √ written as math)."""
+        return latex_table(*self.rows(), caption=self.summary())
 
-def explain_backward(root: Value, fmt: str = ".4g") -> BackwardTrace:
-    """The chain-rule steps that ``root.backward()`` performs, in its order, with its arithmetic."""
+
+def _walk(function: str, root: Value, module: Any, graph: GraphView | None) -> GraphView:
     if not isinstance(root, Value):
-        raise TypeError(f"explain_backward needs a Value, got {type(root).__name__} {root!r}")
+        raise TypeError(f"{function} needs a Value, got {type(root).__name__} {root!r}")
+    if graph is None:
+        return graphview.view(root, module)
+    if graph.root is not root:
+        raise ValueError(f"{function}: graph= is the walk of another root; pass graphview.view(root)")
+    return graph
+
+
+def explain_backward(
+    root: Value, fmt: str = ".4g", *, module: Any = None, graph: GraphView | None = None
+) -> BackwardTrace:
+    """The chain-rule steps that ``root.backward()`` performs, in its order, with its arithmetic.
+
+    Nodes are named as in drawings: label, parameter path (with ``module=``), or ``#position``.
+    """
+    graph = _walk("explain_backward", root, module, graph)
     format(1.5, fmt)  # a bad format spec fails here, not halfway through
-    order = root.topological_order()
-    name = _Names(order)
-    position = name.position
+    order, name, position = graph.order, graph.name, graph.index
     totals = [0.0] * len(order)
     counts = [0] * len(order)
     totals[-1] = 1.0
@@ -218,7 +252,8 @@ def explain_backward(root: Value, fmt: str = ".4g") -> BackwardTrace:
         steps.append(
             BackwardStep(i, name(node), node.op, forward_expression(node, name), g, tuple(contributions), note)
         )
-    return BackwardTrace(name(root), tuple(steps), tuple(totals), fmt)
+    leaves = tuple(LeafGradient(i, name(v), totals[i], counts[i]) for i, v in enumerate(order) if not v.parents)
+    return BackwardTrace(name(root), tuple(steps), tuple(totals), fmt, leaves)
 
 
 @dataclass(frozen=True)
@@ -240,7 +275,9 @@ class ForwardTrace:
         return html_table(*self.rows(), caption="forward pass")
 
 
-def explain_forward(root: Value, fmt: str = ".4g") -> ForwardTrace:
+def explain_forward(
+    root: Value, fmt: str = ".4g", *, module: Any = None, graph: GraphView | None = None
+) -> ForwardTrace:
     """Every node below ``root`` in the order it was computed: leaves with their data, ops as formulas.
 
     >>> from micrograd_plus import Value
@@ -252,9 +289,9 @@ def explain_forward(root: Value, fmt: str = ".4g") -> ForwardTrace:
     #2    x * #1       1
     y     tanh(#2)     0.7616
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"explain_forward needs a Value, got {type(root).__name__} {root!r}")
-    order = root.topological_order()
-    name = _Names(order)
-    lines = tuple((name(v), forward_expression(v, name) if v.parents else "leaf", format(v.data, fmt)) for v in order)
+    graph = _walk("explain_forward", root, module, graph)
+    name = graph.name
+    lines = tuple(
+        (name(v), forward_expression(v, name) if v.parents else "leaf", format(v.data, fmt)) for v in graph.order
+    )
     return ForwardTrace(lines)

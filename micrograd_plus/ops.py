@@ -391,7 +391,7 @@ def _logsumexp_partial(xs: Sequence[float]) -> Callable[[int, float], float]:
 
 
 def _relu_formula(xs: Sequence[float], out: float, j: int, names: Sequence[str], f: Callable[[float], str]) -> str:
-    return f"x = {f(xs[0])} > 0, so 1" if xs[0] > 0 else f"x = {f(xs[0])} ≤ 0, so 0"
+    return f"{names[0]} = {f(xs[0])} > 0, so 1" if xs[0] > 0 else f"{names[0]} = {f(xs[0])} ≤ 0, so 0"
 
 
 def _dot_formula(xs: Sequence[float], out: float, j: int, names: Sequence[str], f: Callable[[float], str]) -> str:
@@ -420,52 +420,52 @@ SUB = Op("-", float.__sub__, lambda x, y, out: (1.0, -1.0), arity=2, expression=
 MUL = Op("*", float.__mul__, lambda x, y, out: (y, x), arity=2, expression="{0} * {1}",
          formula=("{n1} = {value}", "{n0} = {value}"), emit="({0} * {1})", kind="arithmetic")  # fmt: skip
 DIV = Op("/", float.__truediv__, lambda x, y, out: (1.0 / y, -out / y), arity=2, check=_div_check,
-         expression="{0} / {1}", formula=("1/b = 1/{x1} = {value}", "-a/b² = -{b0}/{b1}² = {value}"),
+         expression="{0} / {1}", formula=("1/{n1} = 1/{x1} = {value}", "−{n0}/{n1}² = -{b0}/{b1}² = {value}"),
          emit="({0} / {1})", kind="arithmetic")  # fmt: skip
 POW = Op("**", lambda x, y: x**y, lambda x, y, out: (y * x ** (y - 1.0), fn.xlogy(out, x)),
          arity=2, check=_pow_check, expression="{0} ** {1}",
-         formula=("y·x^(y-1) = {x1}·{b0}^{y1m} = {value}", "x^y·ln x = {out}·ln {x0} = {value}"),
+         formula=("{n1}·{n0}^({n1} − 1) = {x1}·{b0}^{y1m} = {value}", "{n0}^{n1}·ln {n0} = {out}·ln {x0} = {value}"),
          emit="({0} ** {1})", kind="arithmetic")  # fmt: skip
 NEG = Op("neg", float.__neg__, lambda x, out: (-1.0,), expression="-{0}", formula=("-1",), emit="(-{0})",
          kind="arithmetic")  # fmt: skip
 STEP_KINK = (0.0,)
 SIGN = Op("sign", lambda x: 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0, lambda x, out: (0.0,), kinks=STEP_KINK,
           emit="(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0)", kind="helper")  # fmt: skip
-ABS = Op("abs", abs, lambda x, out: (fn.sign(x),), kinks=STEP_KINK, formula=("sign(x) = sign({x0}) = {value}",),
+ABS = Op("abs", abs, lambda x, out: (fn.sign(x),), kinks=STEP_KINK, formula=("sign({n0}) = sign({x0}) = {value}",),
          emit="abs({0})")  # fmt: skip
-EXP = Op("exp", math.exp, lambda x, out: (out,), check=_exp_check, formula=("e^x = e^{x0} = {value}",))
-LOG = Op("log", math.log, lambda x, out: (1.0 / x,), check=_log_check, formula=("1/x = 1/{x0} = {value}",))
+EXP = Op("exp", math.exp, lambda x, out: (out,), check=_exp_check, formula=("e^{n0} = e^{x0} = {value}",))
+LOG = Op("log", math.log, lambda x, out: (1.0 / x,), check=_log_check, formula=("1/{n0} = 1/{x0} = {value}",))
 SQRT = Op("sqrt", math.sqrt, lambda x, out: (0.5 / out,), check=_sqrt_check,
-          formula=("1/(2√x) = 1/(2·{out}) = {value}",))  # fmt: skip
-TANH = Op("tanh", math.tanh, lambda x, out: (1.0 - out * out,), formula=("1 − tanh(x)² = 1 − {bout}² = {value}",),
+          formula=("1/(2√{n0}) = 1/(2·{out}) = {value}",))  # fmt: skip
+TANH = Op("tanh", math.tanh, lambda x, out: (1.0 - out * out,), formula=("1 − tanh({n0})² = 1 − {bout}² = {value}",),
           kind="activation")  # fmt: skip
 SIGMOID = Op("sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),),
-             formula=("σ(x)·(1 − σ(x)) = {out}·(1 − {out}) = {value}",), kind="activation")  # fmt: skip
-SIN = Op("sin", math.sin, lambda x, out: (fn.cos(x),), formula=("cos x = cos({x0}) = {value}",))
-COS = Op("cos", math.cos, lambda x, out: (-fn.sin(x),), formula=("−sin x = −sin({x0}) = {value}",))
+             formula=("σ({n0})·(1 − σ({n0})) = {out}·(1 − {out}) = {value}",), kind="activation")  # fmt: skip
+SIN = Op("sin", math.sin, lambda x, out: (fn.cos(x),), formula=("cos {n0} = cos({x0}) = {value}",))
+COS = Op("cos", math.cos, lambda x, out: (-fn.sin(x),), formula=("−sin {n0} = −sin({x0}) = {value}",))
 TAN = Op("tan", math.tan, lambda x, out: (1.0 + out * out,),
-         formula=("1 + tan(x)² = 1 + {bout}² = {value}",))  # fmt: skip
+         formula=("1 + tan({n0})² = 1 + {bout}² = {value}",))  # fmt: skip
 ARCSIN = Op("arcsin", math.asin, lambda x, out: (1.0 / fn.sqrt(1.0 - x * x),), check=_open_interval("arcsin", -1, 1),
-            formula=("1/√(1 − x²) = 1/√(1 − {b0}²) = {value}",))  # fmt: skip
-ARCCOS = Op("arccos", math.acos, lambda x, out: (-1.0 / fn.sqrt(1.0 - x * x),),
-            check=_open_interval("arccos", -1, 1), formula=("−1/√(1 − x²) = −1/√(1 − {b0}²) = {value}",))  # fmt: skip
+            formula=("1/√(1 − {n0}²) = 1/√(1 − {b0}²) = {value}",))  # fmt: skip
+ARCCOS = Op("arccos", math.acos, lambda x, out: (-1.0 / fn.sqrt(1.0 - x * x),), check=_open_interval("arccos", -1, 1),
+            formula=("−1/√(1 − {n0}²) = −1/√(1 − {b0}²) = {value}",))  # fmt: skip
 ARCTAN = Op("arctan", math.atan, lambda x, out: (1.0 / (1.0 + x * x),),
-            formula=("1/(1 + x²) = 1/(1 + {b0}²) = {value}",))  # fmt: skip
+            formula=("1/(1 + {n0}²) = 1/(1 + {b0}²) = {value}",))  # fmt: skip
 SINH = Op("sinh", math.sinh, lambda x, out: (fn.cosh(x),), check=_below("sinh", 710.0),
-          formula=("cosh x = cosh({x0}) = {value}",))  # fmt: skip
+          formula=("cosh {n0} = cosh({x0}) = {value}",))  # fmt: skip
 COSH = Op("cosh", math.cosh, lambda x, out: (fn.sinh(x),), check=_below("cosh", 710.0),
-          formula=("sinh x = sinh({x0}) = {value}",))  # fmt: skip
+          formula=("sinh {n0} = sinh({x0}) = {value}",))  # fmt: skip
 LOG1P = Op("log1p", math.log1p, lambda x, out: (1.0 / (1.0 + x),), check=_log1p_check,
-           formula=("1/(1 + x) = 1/(1 + {x0}) = {value}",))  # fmt: skip
+           formula=("1/(1 + {n0}) = 1/(1 + {x0}) = {value}",))  # fmt: skip
 EXPM1 = Op("expm1", math.expm1, lambda x, out: (out + 1.0,), check=_exp_check,
-           formula=("e^x = e^{x0} = {value}",))  # fmt: skip
-SOFTPLUS = Op("softplus", _softplus, lambda x, out: (fn.sigmoid(x),), formula=("σ(x) = σ({x0}) = {value}",),
+           formula=("e^{n0} = e^{x0} = {value}",))  # fmt: skip
+SOFTPLUS = Op("softplus", _softplus, lambda x, out: (fn.sigmoid(x),), formula=("σ({n0}) = σ({x0}) = {value}",),
               kind="activation")  # fmt: skip
 RELU = Op("relu", lambda x: x if x > 0.0 else 0.0, lambda x, out: (fn.step(x),), kinks=STEP_KINK,
           formula=_relu_formula, emit="({0} if {0} > 0.0 else 0.0)", kind="activation")  # fmt: skip
 ATAN2 = Op("atan2", math.atan2, lambda y, x, out: (x / (x * x + y * y), -y / (x * x + y * y)), arity=2,
-           check=_atan2_check, formula=("x/(x² + y²) = {x1}/({b1}² + {b0}²) = {value}",
-                                        "−y/(x² + y²) = −{b0}/({b1}² + {b0}²) = {value}"))  # fmt: skip
+           check=_atan2_check, formula=("{n1}/({n1}² + {n0}²) = {x1}/({b1}² + {b0}²) = {value}",
+                                        "−{n0}/({n1}² + {n0}²) = −{b0}/({b1}² + {b0}²) = {value}"))  # fmt: skip
 SUM = Op("sum", lambda *xs: sum(xs), lambda *args: (1.0,) * (len(args) - 1), arity=None, formula=lambda *a: "1",
          emit=lambda codes: f"sum(({', '.join(codes)},))", partial=_sum_partial, kind="reduction")  # fmt: skip
 MEAN = Op("mean", lambda *xs: sum(xs) / len(xs), lambda *args: (1.0 / (len(args) - 1),) * (len(args) - 1),
@@ -512,7 +512,7 @@ def power(n: Any) -> Op:
             lambda x, out: (0.0,) if k == 0.0 else (k * x ** (k - 1.0),),
             check=check,
             expression="{0} ** " + repr(n),
-            formula=("{p}·x^{p1} = {p}·{b0}^{p1} = {value}",),
+            formula=("{p}·{n0}^{p1} = {p}·{b0}^{p1} = {value}",),
             emit="({0} ** " + repr(k) + ")",
             kind="arithmetic",
             param=k,
@@ -529,7 +529,11 @@ def leaky_relu(slope: Any = 0.01) -> Op:
         a = float(slope)
 
         def formula(xs: Sequence[float], out: float, j: int, names: Sequence[str], f: Callable[[float], str]) -> str:
-            return f"x = {f(xs[0])} > 0, so 1" if xs[0] > 0 else f"x = {f(xs[0])} ≤ 0, so the slope {f(a)}"
+            return (
+                f"{names[0]} = {f(xs[0])} > 0, so 1"
+                if xs[0] > 0
+                else f"{names[0]} = {f(xs[0])} ≤ 0, so the slope {f(a)}"
+            )
 
         _FAMILY[key] = Op(
             f"leaky_relu({slope!r})",

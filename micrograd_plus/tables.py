@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-__all__ = ["html_table", "markdown_table", "text_table"]
+__all__ = ["html_table", "latex_escape", "latex_table", "markdown_table", "text_table"]
 
 
 def text_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -37,3 +37,34 @@ def html_table(head: Sequence[str], rows: Sequence[Sequence[str]], caption: str 
     top = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table>{cap}<thead><tr>{top}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+    "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
+    "σ": r"\ensuremath{\sigma}", "²": r"\ensuremath{^2}", "−": r"\ensuremath{-}", "·": r"\ensuremath{\cdot}",
+    "√": r"\ensuremath{\surd}", "×": r"\ensuremath{\times}", "→": r"\ensuremath{\to}", "≤": r"\ensuremath{\le}",
+    "≥": r"\ensuremath{\ge}", "\n": " ", "\t": " ",
+}  # fmt: skip
+
+
+def latex_escape(text: str) -> str:
+    """``text`` as LaTeX source that prints it literally; σ, ², −, √ and the like become math symbols.
+
+    >>> latex_escape("σ(#4) & 50%")
+    '\\\\ensuremath{\\\\sigma}(\\\\#4) \\\\& 50\\\\%'
+    """
+    return "".join(_LATEX_SPECIAL.get(ch, ch if ch.isprintable() else " ") for ch in text)
+
+
+def latex_table(head: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "") -> str:
+    """A LaTeX ``tabular`` (in a ``table`` with its caption when given), every cell escaped."""
+
+    def line(cells: Sequence[str]) -> str:
+        return " & ".join(map(latex_escape, cells)) + r" \\"
+
+    body = [r"\begin{tabular}{" + "l" * len(head) + "}", r"\hline", line(head), r"\hline", *map(line, rows), r"\hline"]
+    body.append(r"\end{tabular}")
+    if caption:
+        body = [r"\begin{table}[ht]", r"\centering", *body, r"\caption{" + latex_escape(caption) + "}", r"\end{table}"]
+    return "\n".join(body) + "\n"

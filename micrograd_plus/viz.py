@@ -1,37 +1,43 @@
-"""Drawing computation graphs: DOT text in pure Python, graphviz rendering, and the backprop player.
+"""Drawing computation graphs: DOT text in pure Python, and graphviz rendering.
 
-Each value is a box with its label, data and grad; the op that made it is a
+Each value is a box with its name, data and grad; the op that made it is a
 small ellipse in front of it; every edge into an op carries the local
 derivative d(out)/d(in). Leaves are marked by role (parameter, input,
-constant). Boxes are coloured by the sign and size of their gradient. Nodes
-made inside a module call (a Neuron, a Layer, an RNN time step) are grouped in
-a labelled cluster; ``collapse=`` draws each such call as a single box.
+constant). Boxes are coloured by the sign and size of their gradient
+(constants stay white: nothing learns from them). Nodes made inside a module
+call (a Neuron, a Layer, an RNN time step) are grouped in a labelled cluster;
+``collapse=`` draws each such call as a single box. The walk of the graph
+(order, names, roles, what collapses) is :mod:`micrograd_plus.graphview`'s;
+this module turns it into DOT.
 
 >>> from micrograd_plus import Value
 >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
 >>> c = (a * b).named("c")
 >>> c.backward()
 >>> print([line.strip() for line in to_dot(c).splitlines() if "->" in line])
-['op2 -> v2 [id="e2" color="#444444"]', 'v0 -> op2 [id="e2_0" label="-3"]', 'v1 -> op2 [id="e2_1" label="2"]']
+['op2 -> v2 [id="e2" color="#444444"]', 'v0 -> op2 [id="e2_0" label=<-3>]', 'v1 -> op2 [id="e2_1" label=<2>]']
 """
 
 from __future__ import annotations
 
 import html
-import json
 import os
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from micrograd_plus import graphview
 from micrograd_plus.engine import Scope, Value, grad_number
+from micrograd_plus.graphview import GraphView, Layout, plural, safe_text, scope_chain
 
-__all__ = ["draw_dot", "render", "to_dot", "write_player"]
+__all__ = ["HIGHLIGHT", "DrawOptions", "dot_lines", "draw_dot", "drawing_options", "render", "to_dot"]
 
 GRAPH_NAME = "micrograd_plus"
 ROLE_COLOURS = {"parameter": "#d9822b", "input": "#2e8b57", "constant": "#888888", "value": "#444444"}
+HIGHLIGHT = "#7b2cbf"  # violet: apart from the red/blue of the gradient colours and the role colours
+LEGEND_MIN_BOXES = 6  # smaller drawings explain themselves; the legend would be wider than the graph
 INSTALL_DOT = (
     "the Graphviz 'dot' program is not installed: apt-get install graphviz (Debian/Ubuntu), "
     "brew install graphviz (macOS) or see https://graphviz.org/download/; "
@@ -39,11 +45,68 @@ INSTALL_DOT = (
 )
 
 
-def _number(x: float, spec: str) -> str:
-    return format(x, spec)
+def text(s: str) -> str:
+    """A user string as the text of an HTML-like DOT label: control characters shown, markup escaped."""
+    return html.escape(safe_text(s))
 
 
-def _grad_colour(grad: float, largest: float) -> str:
+@dataclass(frozen=True)
+class DrawOptions:
+    """The drawing options of to_dot, draw_dot and render, each validated."""
+
+    module: Any = None
+    params: Iterable[Value] | None = None
+    inputs: Iterable[Value] | None = None
+    show_grad: bool = True
+    edge_labels: bool = True
+    rankdir: str = "LR"
+    number_format: str = ".4g"
+    clusters: bool = True
+    collapse: str | None = None
+    highlight: Value | None = None
+    legend: bool | None = None  # None: only when the drawing has LEGEND_MIN_BOXES boxes or more
+    colour: bool = True
+    max_nodes: int = 400
+
+
+OPTION_NAMES = tuple(f.name for f in fields(DrawOptions))
+
+
+def drawing_options(function: str, options: dict[str, Any], allowed: Iterable[str] = OPTION_NAMES) -> DrawOptions:
+    """Check ``options`` for ``function`` (its name, for messages) and return them as DrawOptions."""
+    allowed = tuple(allowed)
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise TypeError(
+            f"{function}() got an unknown option {unknown[0]!r}; valid options: {', '.join(sorted(allowed))}"
+        )
+    for name in ("show_grad", "edge_labels", "clusters", "colour"):
+        if name in options and not isinstance(options[name], bool):
+            raise TypeError(f"{function}(): {name} must be True or False, got {options[name]!r}")
+    if options.get("legend") is not None and not isinstance(options["legend"], bool):
+        raise TypeError(f"{function}(): legend must be True, False or None (automatic), got {options['legend']!r}")
+    if options.get("rankdir", "LR") not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top down), got {options['rankdir']!r}")
+    fmt = options.get("number_format", ".4g")
+    try:
+        if not isinstance(fmt, str):
+            raise TypeError
+        format(1.5, fmt)
+    except (ValueError, TypeError):
+        raise ValueError(f"number_format must be a format spec such as '.4g' or '.3f', got {fmt!r}") from None
+    max_nodes = options.get("max_nodes", 400)
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"{function}(): max_nodes must be a whole number >= 1, got {max_nodes!r}")
+    collapse = options.get("collapse")
+    if collapse is not None and not isinstance(collapse, str):
+        raise TypeError(f"{function}(): collapse must be a module type name such as 'Layer', got {collapse!r}")
+    highlight = options.get("highlight")
+    if highlight is not None and not isinstance(highlight, Value):
+        raise TypeError(f"{function}(): highlight must be a Value of the graph, got {type(highlight).__name__}")
+    return DrawOptions(**options)
+
+
+def grad_colour(grad: float, largest: float) -> str:
     """White for 0, deepening to red for positive and blue for negative gradients (by |grad| / largest)."""
     if not grad or not largest:
         return "#ffffff"
@@ -53,74 +116,7 @@ def _grad_colour(grad: float, largest: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-@dataclass
-class _Graph:
-    """The graph as drawn: nodes in topological order, with their display names and roles."""
-
-    order: list[Value]
-    index: dict[int, int]  # id(node) -> position in order
-    names: dict[int, str]  # id(node) -> shown name ("" when none)
-    roles: dict[int, str]
-    module_names: dict[int, str]  # id(module) -> attribute path
-
-
-def _inspect(root: Value, module: Any, params: Iterable[Value] | None, inputs: Iterable[Value] | None) -> _Graph:
-    if not isinstance(root, Value):
-        raise TypeError(f"expected a Value to draw, got {type(root).__name__} {root!r}")
-    order = root.topological_order()
-    names = {id(v): v.label for v in order}
-    module_names: dict[int, str] = {}
-    param_ids: set[int] = set()
-    if module is not None:
-        if not hasattr(module, "named_parameters"):
-            raise TypeError(f"module must be an nn.Module, got {type(module).__name__}")
-        for name, p in module.named_parameters():
-            param_ids.add(id(p))
-            if not names.get(id(p)):
-                names[id(p)] = name
-        stack: list[tuple[str, Any]] = [(type(module).__name__, module)]
-        while stack:
-            path, m = stack.pop()
-            module_names[id(m)] = path
-            stack += [(child_name, child) for child_name, child in m.named_children()]
-    param_ids |= {id(p) for p in params or ()}
-    input_ids = {id(x) for x in inputs or ()}
-    roles = {}
-    for v in order:
-        if v.parents:
-            roles[id(v)] = "value"
-        elif id(v) in param_ids:
-            roles[id(v)] = "parameter"
-        elif id(v) in input_ids or (v.label and not input_ids):
-            roles[id(v)] = "input"
-        else:
-            roles[id(v)] = "constant"
-    return _Graph(order, {id(v): i for i, v in enumerate(order)}, names, roles, module_names)
-
-
-def _scope_chain(scope: Scope | None) -> list[Scope]:
-    chain = []
-    while scope is not None:
-        chain.append(scope)
-        scope = scope[1]
-    return chain[::-1]  # outermost first
-
-
-def _scope_label(scope: Scope, module_names: dict[int, str]) -> str:
-    tag = scope[0]
-    if isinstance(tag, str):
-        return tag
-    kind = type(tag).__name__
-    path = module_names.get(id(tag))
-    return f"{kind} {path}" if path and path != kind else kind
-
-
-def _scope_matches(scope: Scope, collapse: str) -> bool:
-    tag = scope[0]
-    return tag.split()[0] == collapse if isinstance(tag, str) else type(tag).__name__ == collapse
-
-
-def _on_paths(graph: _Graph, highlight: Value | None) -> set[int]:
+def on_paths(graph: GraphView, highlight: Value | None) -> set[int]:
     """Nodes on some path from ``highlight`` to the root (empty without a highlight)."""
     if highlight is None:
         return set()
@@ -133,208 +129,170 @@ def _on_paths(graph: _Graph, highlight: Value | None) -> set[int]:
     return on
 
 
-def _value_label(v: Value, grad: float, graph: _Graph, fmt: str, show_grad: bool, position: int) -> str:
+def value_label(v: Value, grad: float, graph: GraphView, fmt: str, show_grad: bool) -> str:
     """An HTML-like label (every user string escaped): name, role, data and grad in a row of cells."""
-    name = graph.names[id(v)] or f"#{position}"
     role = graph.roles[id(v)]
-    cells = [f"<td><b>{html.escape(name)}</b></td>"]
+    cells = [f"<td><b>{text(graph.name(v))}</b></td>"]
     if role != "value":
         cells.append(f'<td><font point-size="9" color="{ROLE_COLOURS[role]}">{role}</font></td>')
-    cells.append(f"<td>data {html.escape(_number(v.data, fmt))}</td>")
-    if show_grad:
-        cells.append(f"<td>grad {html.escape(_number(grad, fmt))}</td>")
+    cells.append(f"<td>data {text(format(v.data, fmt))}</td>")
+    if show_grad and role != "constant":
+        cells.append(f"<td>grad {text(format(grad, fmt))}</td>")
     return f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>{"".join(cells)}</tr></table>>'
 
 
-def _dot_lines(
-    root: Value,
-    *,
-    module: Any = None,
-    params: Iterable[Value] | None = None,
-    inputs: Iterable[Value] | None = None,
-    show_grad: bool = True,
-    edge_labels: bool = True,
-    rankdir: str = "LR",
-    number_format: str = ".4g",
-    clusters: bool = True,
-    collapse: str | None = None,
-    highlight: Value | None = None,
-    legend: bool = True,
-    colour: bool = True,
-    max_nodes: int = 400,
-    grads: list[float] | None = None,
-) -> list[str]:
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top down), got {rankdir!r}")
-    try:
-        _number(1.5, number_format)
-    except (ValueError, TypeError):
-        raise ValueError(f"number_format must be a format spec such as '.4g' or '.3f', got {number_format!r}") from None
-    graph = _inspect(root, module, params, inputs)
-    on_path = _on_paths(graph, highlight)
-    grad_of = {id(v): g for v, g in zip(graph.order, grads)} if grads else {id(v): grad_number(v) for v in graph.order}
+def _value_node(v: Value, graph: GraphView, opts: DrawOptions, grad: float, largest: float, on: set[int]) -> str:
+    i = graph.position(v)
+    faded = bool(on) and id(v) not in on
+    role = graph.roles[id(v)]
+    fill = grad_colour(grad, largest) if opts.show_grad and opts.colour and role != "constant" else "#ffffff"
+    border = "#cccccc" if faded else (HIGHLIGHT if id(v) in on else ROLE_COLOURS[role])
+    style = "filled,dashed" if role == "constant" else "filled,bold" if role == "parameter" else "filled"
+    label = value_label(v, grad, graph, opts.number_format, opts.show_grad)
+    out = f'\tv{i} [id="v{i}" label={label} shape=box style="{style}" fillcolor="{fill}" color="{border}"]\n'
+    if v.parents:
+        op_colour = "#cccccc" if faded else (HIGHLIGHT if id(v) in on else "#444444")
+        out += f'\top{i} [id="op{i}" label=<{text(v.op or "?")}> shape=ellipse color="{op_colour}" fontsize=10]\n'
+        out += f'\top{i} -> v{i} [id="e{i}" color="{op_colour}"]\n'
+    return out
 
-    # which nodes disappear into a collapsed box, and which box stands for them
-    box_of: dict[int, Scope] = {}
-    if collapse is not None:
-        for v in graph.order:
-            for scope in _scope_chain(v.scope):
-                if _scope_matches(scope, collapse):
-                    box_of[id(v)] = scope
-                    break
-        if not box_of:
-            raise ValueError(
-                f"collapse={collapse!r} matches no module call in this graph; use a module type "
-                "name such as 'Layer' or 'Neuron', or 'step' for RNN time steps"
-            )
-    boxes: dict[int, int] = {}  # id(scope) -> box number, in order of first appearance
-    box_sizes: dict[int, int] = {}
-    box_scopes: dict[int, Scope] = {}
-    for v in graph.order:
-        box = box_of.get(id(v))
-        if box is not None:
-            boxes.setdefault(id(box), len(boxes))
-            box_sizes[id(box)] = box_sizes.get(id(box), 0) + 1
-            box_scopes[id(box)] = box
 
-    # in a collapsed drawing a module's parameters are one node each group (e.g. "layers.0: 48 parameters")
-    groups: dict[int, str] = {}
-    if collapse is not None and module is not None:
-        types = {path: type(m).__name__ for path, m in module.named_modules()}
-        for name, p in module.named_parameters():
-            parts = name.split(".")
-            prefixes = [".".join(parts[:k]) for k in range(1, len(parts))]
-            matching = [prefix for prefix in prefixes if types.get(prefix) == collapse]
-            groups[id(p)] = matching[0] if matching else parts[0]
-    group_number = {key: n for n, key in enumerate(sorted({groups[id(v)] for v in graph.order if id(v) in groups}))}
-    group_size = {key: sum(1 for v in graph.order if groups.get(id(v)) == key) for key in group_number}
-
-    def node_id(v: Value) -> str:
-        scope = box_of.get(id(v))
-        if scope is not None:
-            return f"box{boxes[id(scope)]}"
-        return f"params{group_number[groups[id(v)]]}" if id(v) in groups else f"v{graph.index[id(v)]}"
-
-    shown = [v for v in graph.order if id(v) not in box_of and id(v) not in groups]
-    n_drawn = len(shown) + sum(1 for v in shown if v.parents) + len(boxes) + len(group_number)
-    if n_drawn > max_nodes:
-        raise ValueError(
-            f"the graph has {n_drawn} nodes to draw, more than max_nodes={max_nodes}; pass collapse='Layer' "
-            "(or 'Neuron', or 'step' for an RNN) to draw each module call as one box, or raise max_nodes"
-        )
-    largest = max(map(abs, grad_of.values()), default=0.0)
-
-    lines = [
-        f"\trankdir={rankdir}\n",
-        '\tnode [fontname="Helvetica" fontsize=11]\n',
-        '\tedge [fontname="Helvetica" fontsize=9 color="#555555"]\n',
-    ]
-    # cluster tree: every scope that holds a shown node gets a subgraph, nested like the module calls
-    members: dict[int, list[str]] = {}
-    children: dict[int, list[int]] = {}
-    scopes: dict[int, Scope] = {}
-    top: list[str] = []
-    top_children: list[int] = []
-
-    def place(scope: Scope | None, text: str) -> None:
-        chain = _scope_chain(scope) if clusters else []
-        if not chain:
-            top.append(text)
-            return
-        for outer, inner in zip([None, *chain[:-1]], chain):
-            if id(inner) not in scopes:
-                scopes[id(inner)] = inner
-                (children.setdefault(id(outer), []) if outer is not None else top_children).append(id(inner))
-        members.setdefault(id(chain[-1]), []).append(text)
-
-    for v in shown:
-        i = graph.index[id(v)]
-        faded = bool(on_path) and id(v) not in on_path
-        fill = _grad_colour(grad_of[id(v)], largest) if show_grad and colour else "#ffffff"
-        role = graph.roles[id(v)]
-        border = "#cccccc" if faded else ("crimson" if id(v) in on_path else ROLE_COLOURS[role])
-        style = "filled,dashed" if role == "constant" else "filled,bold" if role == "parameter" else "filled"
-        label = _value_label(v, grad_of[id(v)], graph, number_format, show_grad, i)
-        text = f'\tv{i} [id="v{i}" label={label} shape=box style="{style}" fillcolor="{fill}" color="{border}"]\n'
-        if v.parents:
-            op_colour = "#cccccc" if faded else ("crimson" if id(v) in on_path else "#444444")
-            op_label = html.escape(v.op or "?")
-            text += f'\top{i} [id="op{i}" label=<{op_label}> shape=ellipse color="{op_colour}" fontsize=10]\n'
-            text += f'\top{i} -> v{i} [id="e{i}" color="{op_colour}"]\n'
-        place(v.scope if id(v) not in box_of else None, text)
-
-    for scope_id, number in boxes.items():
-        scope = box_scopes[scope_id]
-        label = html.escape(_scope_label(scope, graph.module_names))
-        text = (
-            f'\tbox{number} [id="box{number}" label=<<b>{label}</b><br/>'
-            f'<font point-size="9">{box_sizes[scope_id]} nodes</font>> shape=box3d style=filled fillcolor="#f3f3f3"]\n'
-        )
-        place(scope[1], text)
-
-    for key, number in group_number.items():
-        text = (
-            f'\tparams{number} [id="params{number}" label=<<b>{html.escape(key)}</b><br/>'
-            f'<font point-size="9">{group_size[key]} parameters</font>> shape=folder style="filled,bold" '
-            f'fillcolor="#fff4e6" color="{ROLE_COLOURS["parameter"]}"]\n'
-        )
-        top.append(text)
-
-    edges = []
-    seen_box_edges = set()
+def _edges(graph: GraphView, drawn: Layout, opts: DrawOptions, on: set[int]) -> list[str]:
+    edges, seen = [], set()
+    shared: dict[str, list[str]] = {}  # parameter group -> the collapsed calls that use it
     for v in graph.order:
         if not v.parents:
             continue
-        target = f"op{graph.index[id(v)]}" if id(v) not in box_of else node_id(v)
+        target = f"op{graph.position(v)}" if id(v) not in drawn.box_of else drawn.element[id(v)]
         for j, (parent, local) in enumerate(zip(v.parents, v.local_grads)):
-            source = node_id(parent)
+            source = drawn.element[id(parent)]
             if source == target:
                 continue  # an edge inside a collapsed box
-            if source.startswith(("box", "params")) or target.startswith("box"):
-                if (source, target) in seen_box_edges:
-                    continue
-                seen_box_edges.add((source, target))
-                edges.append(f"\t{source} -> {target}\n")
+            if source.startswith("params") and target.startswith("box"):
+                shared.setdefault(source, [])
+                if target not in shared[source]:
+                    shared[source].append(target)
                 continue
-            attrs = [f'id="e{graph.index[id(v)]}_{j}"']
-            if edge_labels:
-                attrs.append(f'label="{html.escape(_number(local, number_format))}"')
-            if on_path:
-                hot = id(parent) in on_path and id(v) in on_path
-                attrs.append('color="crimson" penwidth=2.5' if hot else 'color="#cccccc"')
+            if source.startswith(("box", "params")) or target.startswith("box"):
+                if (source, target) not in seen:
+                    seen.add((source, target))
+                    edges.append(f"\t{source} -> {target}\n")
+                continue
+            attrs = [f'id="e{graph.position(v)}_{j}"']
+            if opts.edge_labels:
+                attrs.append(f"label=<{text(format(local, opts.number_format))}>")
+            if on:
+                hot = id(parent) in on and id(v) in on
+                attrs.append(f'color="{HIGHLIGHT}" penwidth=2.5' if hot else 'color="#cccccc"')
             edges.append(f"\t{source} -> {target} [{' '.join(attrs)}]\n")
+    for source, targets in shared.items():  # weights shared by every time step: one edge, not one per step
+        if len(targets) > 2:
+            edges.append(f"\t{source} -> {targets[0]} [style=dashed label=<used by all {len(targets)}>]\n")
+        else:
+            edges += [f"\t{source} -> {target}\n" for target in targets]
+    return edges
 
-    def emit(scope_id: int, depth: int) -> list[str]:
-        scope = scopes[scope_id]
-        pad = "\t" * depth
-        label = html.escape(_scope_label(scope, graph.module_names))
-        out = [
-            f"{pad}subgraph cluster_{len(emitted)} {{\n",
-            f'{pad}\tlabel=<{label}> style="rounded" color="#999999"\n',
-        ]
-        emitted.append(scope_id)
-        out += [pad + text.replace("\n\t", "\n\t" + pad) for text in members.get(scope_id, [])]
-        for child in children.get(scope_id, []):
-            out += emit(child, depth + 1)
-        out.append(f"{pad}}}\n")
+
+class _Clusters:
+    """The cluster tree: every module call that holds a drawn node is a subgraph, nested like the calls."""
+
+    def __init__(self, graph: GraphView, enabled: bool) -> None:
+        self.graph, self.enabled = graph, enabled
+        self.members: dict[int, list[str]] = {}
+        self.children: dict[int, list[int]] = {}
+        self.scopes: dict[int, Scope] = {}
+        self.top: list[str] = []
+        self.top_children: list[int] = []
+
+    def place(self, scope: Scope | None, statement: str) -> None:
+        chain = scope_chain(scope) if self.enabled else []
+        if not chain:
+            self.top.append(statement)
+            return
+        for outer, inner in zip([None, *chain[:-1]], chain):
+            if id(inner) not in self.scopes:
+                self.scopes[id(inner)] = inner
+                (self.children.setdefault(id(outer), []) if outer is not None else self.top_children).append(id(inner))
+        self.members.setdefault(id(chain[-1]), []).append(statement)
+
+    def lines(self) -> list[str]:
+        out = list(self.top)
+        count = [0]
+
+        def emit(scope_id: int, depth: int) -> None:
+            pad = "\t" * depth
+            label = text(self.graph.scope_label(self.scopes[scope_id]))
+            out.append(f"{pad}subgraph cluster_{count[0]} {{\n")
+            out.append(f'{pad}\tlabel=<{label}> style="rounded" color="#999999"\n')
+            count[0] += 1
+            out.extend(pad + member.replace("\n\t", "\n\t" + pad) for member in self.members.get(scope_id, []))
+            for child in self.children.get(scope_id, []):
+                emit(child, depth + 1)
+            out.append(f"{pad}}}\n")
+
+        for scope_id in self.top_children:
+            emit(scope_id, 1)
         return out
 
-    emitted: list[int] = []
-    lines += top
-    for scope_id in top_children:
-        lines += emit(scope_id, 1)
-    lines += edges
-    if legend and show_grad and colour:
-        lines += [
-            "\tsubgraph cluster_legend {\n",
-            '\t\tlabel="legend" style="rounded" color="#bbbbbb" fontsize=9\n',
-            f'\t\tlegend_pos [label="grad > 0" shape=box style=filled fillcolor="{_grad_colour(1.0, 1.0)}"]\n',
-            f'\t\tlegend_neg [label="grad < 0" shape=box style=filled fillcolor="{_grad_colour(-1.0, 1.0)}"]\n',
-            '\t\tlegend_size [label="deeper colour: larger |grad|" shape=plaintext fontsize=9]\n',
-            '\t\tlegend_roles [label=<<font color="#d9822b">parameter</font> · <font color="#2e8b57">input</font>'
-            ' · <font color="#888888">constant</font>> shape=plaintext fontsize=9]\n',
-            "\t}\n",
-        ]
+
+def _legend() -> list[str]:
+    """One compact row: what the colours and role names mean."""
+    cells = (
+        f'<td bgcolor="{grad_colour(1.0, 1.0)}">grad &gt; 0</td><td bgcolor="{grad_colour(-1.0, 1.0)}">grad &lt; 0</td>'
+        '<td>deeper: larger |grad|</td><td><font color="#d9822b">parameter</font> · <font color="#2e8b57">input</font>'
+        ' · <font color="#888888">constant</font></td>'
+    )
+    table = f'<table border="0" cellborder="1" cellspacing="0" cellpadding="2"><tr>{cells}</tr></table>'
+    return [f'\tlegend [id="legend" label=<{table}> shape=plaintext fontsize=8]\n']
+
+
+def dot_lines(root: Value, opts: DrawOptions, grads: list[float] | None = None) -> list[str]:
+    """The body of the DOT text (statements between the braces) for validated options."""
+    if not isinstance(root, Value):
+        raise TypeError(f"expected a Value to draw, got {type(root).__name__} {root!r}")
+    graph = graphview.view(root, opts.module, opts.params, opts.inputs)
+    return layout_lines(graph, opts, grads)
+
+
+def layout_lines(graph: GraphView, opts: DrawOptions, grads: list[float] | None = None) -> list[str]:
+    """DOT statements for a walked graph: value boxes, op ellipses, collapsed boxes, edges, legend."""
+    drawn = graphview.layout(graph, opts.collapse, opts.module)
+    if drawn.n_drawn > opts.max_nodes:
+        raise ValueError(
+            f"the graph has {drawn.n_drawn} nodes to draw, more than max_nodes={opts.max_nodes}; pass collapse='Layer' "
+            "(or 'Neuron', or 'step' for an RNN) to draw each module call as one box, or raise max_nodes"
+        )
+    on = on_paths(graph, opts.highlight)
+    grad_of = {id(v): g for v, g in zip(graph.order, grads)} if grads else {id(v): grad_number(v) for v in graph.order}
+    largest = max(
+        (abs(g) for v in graph.order if graph.roles[id(v)] != "constant" for g in [grad_of[id(v)]]), default=0
+    )
+    clusters = _Clusters(graph, opts.clusters)
+    for v in drawn.shown:
+        clusters.place(v.scope, _value_node(v, graph, opts, grad_of[id(v)], largest, on))
+    for scope_id, number in drawn.boxes.items():
+        scope = drawn.box_scopes[scope_id]
+        statement = (
+            f'\tbox{number} [id="box{number}" label=<<b>{text(graph.scope_label(scope))}</b><br/>'
+            f'<font point-size="9">{plural(drawn.box_sizes[scope_id], "node")}</font>> shape=box3d style=filled '
+            'fillcolor="#f3f3f3"]\n'
+        )
+        clusters.place(scope[1], statement)
+    for key, number in drawn.group_number.items():
+        clusters.top.append(
+            f'\tparams{number} [id="params{number}" label=<<b>{text(key)}</b><br/>'
+            f'<font point-size="9">{plural(drawn.group_size[key], "parameter")}</font>> shape=folder '
+            f'style="filled,bold" fillcolor="#fff4e6" color="{ROLE_COLOURS["parameter"]}"]\n'
+        )
+    lines = [
+        f"\trankdir={opts.rankdir}\n",
+        '\tnode [fontname="Helvetica" fontsize=11]\n',
+        '\tedge [fontname="Helvetica" fontsize=9 color="#555555"]\n',
+    ]
+    lines += clusters.lines() + _edges(graph, drawn, opts, on)
+    wanted = opts.legend if opts.legend is not None else len(drawn.shown) >= LEGEND_MIN_BOXES
+    if wanted and opts.show_grad and opts.colour:
+        lines += _legend()
     return lines
 
 
@@ -344,13 +302,15 @@ def to_dot(root: Value, **options: Any) -> str:
     Options: ``module`` (an nn.Module: names its parameters and module clusters), ``params`` and
     ``inputs`` (leaves to mark by role), ``show_grad`` (False before backward), ``edge_labels``,
     ``rankdir`` ('LR' or 'TB'), ``number_format`` ('.4g'), ``clusters``, ``collapse`` (a module type
-    such as 'Layer', or 'step'), ``highlight`` (a Value: emphasise its paths to the root), ``legend``,
-    ``colour`` (fill boxes by gradient), ``max_nodes`` (400).
+    such as 'Layer', or 'step'), ``highlight`` (a Value: emphasise its paths to the root), ``legend``
+    (None: only for drawings of 6 boxes or more), ``colour`` (fill boxes by gradient), ``max_nodes`` (400).
     """
-    return f"digraph {GRAPH_NAME} {{\n" + "".join(_dot_lines(root, **options)) + "}\n"
+    opts = drawing_options("to_dot", options)
+    return f"digraph {GRAPH_NAME} {{\n" + "".join(dot_lines(root, opts)) + "}\n"
 
 
-def _require_graphviz() -> Any:
+def require_graphviz() -> Any:
+    """The graphviz package, after checking that the ``dot`` program is there too."""
     try:
         import graphviz
     except ImportError as error:
@@ -368,8 +328,9 @@ def draw_dot(root: Value, **options: Any) -> Any:
 
     Takes the options of :func:`to_dot`. Needs the ``viz`` extra and Graphviz's ``dot`` program.
     """
-    graphviz = _require_graphviz()
-    return graphviz.Digraph(GRAPH_NAME, body=_dot_lines(root, **options))
+    opts = drawing_options("draw_dot", options)
+    graphviz = require_graphviz()
+    return graphviz.Digraph(GRAPH_NAME, body=dot_lines(root, opts))
 
 
 def render(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
@@ -378,115 +339,8 @@ def render(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in ("svg", "png", "pdf"):
         raise ValueError(f"cannot tell the format of {str(path)!r}; end the name in .svg, .png or .pdf")
-    data = draw_dot(root, **options).pipe(format=fmt)
+    opts = drawing_options("render", options)
+    graphviz = require_graphviz()
+    data = graphviz.Digraph(GRAPH_NAME, body=dot_lines(root, opts)).pipe(format=fmt)
     path.write_bytes(data)
     return path
-
-
-def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
-    """Write a self-contained HTML page that steps through ``root.backward()`` one chain-rule step at a time.
-
-    Prev / Next / Play buttons and the arrow keys move between steps; the current
-    node and its parent edges are highlighted, gradients fill in as they are
-    computed, and each step shows its chain-rule products. No network needed.
-    """
-    from micrograd_plus.explain import explain_backward
-
-    options.setdefault("max_nodes", 250)
-    # every node visible, grads shown as text only (colours would give the answers away), and each
-    # box sized for its final gradient, which the page fills in step by step
-    options.update(show_grad=True, colour=False, collapse=None)
-    trace = explain_backward(root)
-    graphviz = _require_graphviz()
-    lines = _dot_lines(root, grads=list(trace.grads), **options)
-    svg = graphviz.Digraph(GRAPH_NAME, body=lines).pipe(format="svg").decode("utf-8")
-    svg = svg[svg.index("<svg") :]
-    fmt = options.get("number_format", ".4g")
-    steps = [
-        {
-            "node": step.position,
-            "title": step.title(),
-            "lines": [c.describe(fmt) for c in step.contributions] or [step.note],
-            "edges": [f"e{step.position}_{c.operand}" for c in step.contributions],
-            "updates": [[c.parent_position, _number(c.total, fmt)] for c in step.contributions],
-        }
-        for step in trace.steps
-    ]
-    initial = [[i, _number(1.0 if v is root else 0.0, fmt)] for i, v in enumerate(root.topological_order())]
-    data = json.dumps({"steps": steps, "initial": initial, "root": len(initial) - 1})
-    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")  # cannot close the script
-    page = _PLAYER.replace("__SVG__", svg).replace("__DATA__", data)
-    path = Path(path)
-    path.write_text(page, encoding="utf-8")
-    return path
-
-
-_PLAYER = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>backprop player</title>
-<style>
-body { font-family: Helvetica, Arial, sans-serif; margin: 16px; color: #222; }
-#controls button { font-size: 15px; padding: 4px 14px; margin-right: 6px; }
-#counter { margin-left: 12px; font-weight: bold; }
-#title { font-size: 17px; margin: 12px 0 4px; }
-#lines { font-family: Menlo, Consolas, monospace; white-space: pre; background: #f6f6f6; padding: 8px;
-  min-height: 3em; }
-#graph svg { max-width: 100%; height: auto; }
-g.node.current polygon, g.node.current ellipse { stroke: crimson; stroke-width: 4px; }
-g.edge.current path { stroke: crimson; stroke-width: 3px; }
-g.edge.current polygon { stroke: crimson; fill: crimson; }
-g.node.done polygon { stroke-width: 2px; }
-</style></head>
-<body>
-<h2>Backprop, one chain-rule step at a time</h2>
-<div id="controls"><button id="prev">&#9664; Prev</button><button id="next">Next &#9654;</button>
-<button id="play">Play</button><span id="counter"></span></div>
-<div id="title"></div><div id="lines"></div>
-<p>Keys: &larr; and &rarr; step, space plays. Gradients fill in as backward() computes them.</p>
-<div id="graph">__SVG__</div>
-<script>
-const DATA = __DATA__;
-let current = 0, timer = null;
-function gradCell(i) {
-  for (const t of document.querySelectorAll('#v' + i + ' text')) { if (t.textContent.startsWith('grad ')) return t; }
-  return null;
-}
-function show(k) {
-  current = Math.max(0, Math.min(DATA.steps.length, k));
-  for (const [i, text] of DATA.initial) { const t = gradCell(i); if (t) t.textContent = 'grad ' + text; }
-  for (let s = 0; s < current; s++) {
-    for (const [i, text] of DATA.steps[s].updates) { const t = gradCell(i); if (t) t.textContent = 'grad ' + text; }
-  }
-  document.querySelectorAll('.current').forEach(e => e.classList.remove('current'));
-  const counter = document.getElementById('counter');
-  counter.textContent = 'step ' + current + ' / ' + DATA.steps.length;
-  if (current === 0) {
-    document.getElementById('title').textContent = 'Start: d(root)/d(root) = 1, every other gradient is 0.';
-    document.getElementById('lines').textContent = '';
-    const root = document.getElementById('v' + DATA.root); if (root) root.classList.add('current');
-    return;
-  }
-  const step = DATA.steps[current - 1];
-  document.getElementById('title').textContent = step.title;
-  document.getElementById('lines').textContent = step.lines.join('\\n');
-  const node = document.getElementById('v' + step.node); if (node) node.classList.add('current');
-  const op = document.getElementById('op' + step.node); if (op) op.classList.add('current');
-  for (const id of step.edges) { const e = document.getElementById(id); if (e) e.classList.add('current'); }
-}
-function play() {
-  if (timer) { clearInterval(timer); timer = null; document.getElementById('play').textContent = 'Play'; return; }
-  document.getElementById('play').textContent = 'Pause';
-  if (current >= DATA.steps.length) show(0);
-  timer = setInterval(() => { if (current >= DATA.steps.length) { play(); } else { show(current + 1); } }, 1200);
-}
-document.getElementById('prev').onclick = () => show(current - 1);
-document.getElementById('next').onclick = () => show(current + 1);
-document.getElementById('play').onclick = play;
-document.addEventListener('keydown', e => {
-  if (e.key === 'ArrowRight') show(current + 1);
-  else if (e.key === 'ArrowLeft') show(current - 1);
-  else if (e.key === ' ') { e.preventDefault(); play(); }
-});
-show(0);
-</script>
-</body></html>
-"""

@@ -28,11 +28,15 @@ def test_demo_trains_and_writes_its_files(tmp_path: Path, dot_program: str) -> N
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
         "decision_boundary.png",
+        "exercise.html",
         "model.json",
         "neuron.dot",
         "neuron.svg",
         "player.html",
+        "training.html",
     ]
+    assert "open " + str(out / "player.html") + " first" in done.stdout
+    assert "const HISTORY" in (out / "training.html").read_text()
     assert (out / "decision_boundary.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((out / "model.json").read_text())["architecture"]["sizes"] == [16, 16, 1]
     assert "<b>w1</b>" in (out / "neuron.dot").read_text() and "<svg" in (out / "neuron.svg").read_text()
@@ -50,7 +54,7 @@ def test_explain_prints_forward_backward_and_gradients() -> None:
     done = run("explain", "tanh(a*b + c)", "--at", "a=2,b=-3,c=6.5")
     assert done.returncode == 0, done.stderr
     assert "#2    a * b        -6" in done.stdout
-    assert "1 − tanh(x)² = 1 − 0.4621² = 0.7864" in done.stdout
+    assert "1 − tanh(#4)² = 1 − 0.4621² = 0.7864" in done.stdout  # the real operand, not a generic x
     assert re.search(r"d\(out\)/da = -2\.359\n\s+d\(out\)/db = 1\.573\n\s+d\(out\)/dc = 0\.7864", done.stdout)
 
 
@@ -59,6 +63,41 @@ def test_explain_writes_graph_and_player(tmp_path: Path, dot_program: str) -> No
                str(tmp_path / "p.html"))  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "g.svg").read_text().lstrip().startswith("<?xml") and (tmp_path / "p.html").exists()
+
+
+def test_explain_writes_an_exercise_player(tmp_path: Path, dot_program: str) -> None:
+    done = run(
+        "explain", "sigmoid(w*x+b)", "--at", "w=0.5,x=2,b=-1", "--player", str(tmp_path / "p.html"), "--exercise"
+    )
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "p.html").read_text()
+    assert "<title>Exercise: sigmoid(w*x+b)</title>" in page and '"exercise": true' in page
+
+
+def test_worksheet_writes_blank_answers_and_tables(tmp_path: Path, dot_program: str) -> None:
+    out = tmp_path / "sheet"
+    done = run("worksheet", "sigmoid(w*x+b)", "--at", "w=0.5,x=2,b=-1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["answers.dot", "answers.svg", "blank.dot", "blank.svg", "steps.md", "steps.tex"]
+    assert "grad " not in (out / "blank.dot").read_text() and "grad 0.5" in (out / "answers.dot").read_text()
+    assert "label=<0.25>" not in (out / "blank.dot").read_text()  # no local derivatives on a blank sheet
+    assert "σ(#4)·(1 − σ(#4)) = 0.5·(1 − 0.5) = 0.25" in (out / "steps.md").read_text()
+    tex = (out / "steps.tex").read_text()
+    assert tex.startswith("\\begin{table}") and "\\ensuremath{\\sigma}(\\#4)" in tex and "\\end{tabular}" in tex
+    refused = run("worksheet", "x", "--at", "x=1")
+    assert refused.returncode == 2 and "--out" in refused.stderr
+
+
+def test_the_demo_neuron_is_live() -> None:
+    from micrograd_plus.cli import demo_neuron
+    from micrograd_plus.data import make_moons
+    from micrograd_plus.nn import MLP
+
+    X, _ = make_moons(100, noise=0.1, seed=1)
+    for seed in range(4):
+        o, params, inputs = demo_neuron(MLP(2, [16, 16, 1], seed=seed), X)
+        assert o.data > 0 and all(leaf.grad != 0 for leaf in [*params, *inputs])
 
 
 def test_gradcheck_passes_and_fails_with_exit_codes() -> None:
@@ -162,7 +201,7 @@ def main_result(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, st
         (["explain", "tanhh(x)", "--at", "x=1"], "unknown function 'tanhh' at column 1; did you mean 'tanh'?"),
         (["gradcheck", "sigmod(x)", "--at", "x=1"], "did you mean 'sigmoid'?"),
         (["explian", "x"], "micrograd-plus: error: unknown command 'explian'; did you mean 'explain'?"),
-        (["zzz"], "unknown command 'zzz'; choose from demo, explain, gradcheck"),
+        (["zzz"], "unknown command 'zzz'; choose from demo, explain, gradcheck, worksheet"),
         (["explain", "x", "--at", "if=1"], "'if' cannot be a variable name"),
         (["explain", "x", "--at", "_x=1"], "'_x' cannot be a variable name"),
         (["explain", "x*1e300*1e300", "--at", "x=1e-300"], "overflowed to inf in backward"),

@@ -102,3 +102,30 @@ def test_bad_input() -> None:
     with pytest.raises(ValueError):
         explain_backward(Value(1.0) * 2, fmt="%q")
     assert math.isfinite(explain_backward(Value(3.0)).grads[0])
+
+
+def test_formulas_name_the_real_operands() -> None:
+    w, x, b = Value(0.5, "w"), Value(2.0, "x"), Value(-1.0, "b")
+    root = (w * x + b).sigmoid()
+    first = explain_backward(root).steps[0].contributions[0]
+    assert first.formula == "σ(#4)·(1 − σ(#4)) = 0.5·(1 − 0.5) = 0.25"  # σ of node #4, not of the user's x
+    assert local_formula((x / w), 1, lambda v: v.label) == "−x/w² = -2/0.5² = -8"
+
+
+def test_module_paths_name_parameters_and_leaves_are_summed_up() -> None:
+    model = MLP(1, [1], activation="tanh", seed=0)
+    root = model([0.5])[0]
+    trace = explain_backward(root, module=model)
+    names = {c.parent_name for s in trace.steps for c in s.contributions}
+    assert {"layers.0.neurons.0.w.0", "layers.0.neurons.0.b"} <= names
+    assert [leaf.name for leaf in trace.leaves] == ["layers.0.neurons.0.w.0", "#1", "layers.0.neurons.0.b"]
+    assert trace.leaf_lines()[0].endswith("(1 contribution)")
+    assert explain_forward(root, module=model).lines[0][0] == "layers.0.neurons.0.w.0"
+
+
+def test_latex_table() -> None:
+    a = Value(2.0, label="a_1")
+    tex = explain_backward((a * a).tanh().named("y%")).to_latex()
+    assert tex.startswith("\\begin{table}[ht]") and tex.rstrip().endswith("\\end{table}")
+    assert "a\\_1" in tex and "y\\%" in tex and "tanh(\\#1)\\ensuremath{^2}" in tex
+    assert tex.count(" \\\\\n") == 1 + 3  # the head and one row per contribution: y -> #1, #1 -> a twice

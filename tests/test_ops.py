@@ -315,7 +315,10 @@ def _tiny() -> Value:
     ("run", "pattern"),
     [
         (lambda: (_tiny() * 1e300 * 1e300).backward(), r"gradient of node 'x' \(leaf, data 1e-300\) overflowed to inf"),
-        (lambda: ((x := _tiny()) * 1e300 * 1e300 - x * 1e300 * 1e301).backward(), r"node 'x' .*overflowed to (-?inf|nan)"),
+        (
+            lambda: ((x := _tiny()) * 1e300 * 1e300 - x * 1e300 * 1e301).backward(),
+            r"node 'x' .*overflowed to (-?inf|nan)",
+        ),
         (lambda: (Value(2.0, "w") * 3).backward(1e308), r"gradient of node 'w' .*overflowed to inf"),
         (lambda: F.sum([_tiny() * 1e300] * 3).exp().backward(1e308), r"overflowed to inf in backward"),
         (lambda: F.dot([_tiny()], [1e300], bias=0.0).sinh().backward(1e308), r"overflowed to inf in backward"),

@@ -41,8 +41,8 @@ def test_op_nodes_and_edges_labelled_with_local_derivatives() -> None:
     c.backward()
     text = viz.to_dot(c)
     assert 'op2 [id="op2" label=<*>' in text
-    assert 'v0 -> op2 [id="e2_0" label="-3"]' in text  # dc/da = b
-    assert 'v1 -> op2 [id="e2_1" label="2"]' in text  # dc/db = a
+    assert 'v0 -> op2 [id="e2_0" label=<-3>]' in text  # dc/da = b
+    assert 'v1 -> op2 [id="e2_1" label=<2>]' in text  # dc/db = a
     assert "op2 -> v2" in text
     assert "<b>c</b>" in text and "data -6" in text and "grad 1" in text
 
@@ -57,13 +57,15 @@ def test_roles_and_gradient_colours() -> None:
     assert 'fillcolor="#' in x1_line and "#ffffff" not in x1_line  # x1.grad = -1.5: blue
     w2_line = next(line for line in text.splitlines() if "<b>w2</b>" in line)
     assert 'fillcolor="#ffffff"' in w2_line  # w2.grad = 0: white
-    assert "cluster_legend" in text and "grad &lt; 0" not in text
+    assert text.count('id="legend"') == 1 and "grad &lt; 0" in text  # one compact legend row
+    constant = next(line for line in text.splitlines() if ">constant</font>" in line and "legend" not in line)
+    assert 'fillcolor="#ffffff"' in constant and "grad " not in constant  # nothing learns from a constant
 
 
 def test_options() -> None:
     o = neuron()[0]
     hidden = viz.to_dot(o, show_grad=False)
-    assert "grad " not in hidden and "cluster_legend" not in hidden
+    assert "grad " not in hidden and 'id="legend"' not in hidden
     assert "rankdir=TB" in viz.to_dot(o, rankdir="TB")
     assert "data 0.88" in viz.to_dot(o, number_format=".2f")
     assert "label=" not in "".join(line for line in viz.to_dot(o, edge_labels=False).splitlines() if "->" in line)
@@ -117,6 +119,18 @@ def test_unrolled_rnn_collapses_by_time_step() -> None:
     text = viz.to_dot(loss, module=model, collapse="step")
     assert re.findall(r"label=<<b>(step \d+)</b>", text) == [f"step {t}" for t in range(30)]
     assert "box0 -> box1" in text and "box28 -> box29" in text
+    assert "used by all 30>" in text and not re.search(r"params\d -> box[1-9]", text)  # one edge per shared group
+
+
+def test_collapsed_rnn_time_flows_left_to_right_in_a_line(dot_program: str) -> None:
+    model = RNN(1, 3, 1, seed=0)
+    run = model([[0.1 * t] for t in range(8)])
+    loss = losses.mse([y[0] for y in run.outputs], [0.0] * 8)
+    loss.backward()
+    layout = json.loads(viz.draw_dot(loss, module=model, collapse="step").pipe(format="json"))
+    where = {obj["name"]: tuple(map(float, obj["pos"].split(","))) for obj in layout["objects"] if "pos" in obj}
+    xs, ys = [where[f"box{t}"][0] for t in range(8)], {where[f"box{t}"][1] for t in range(8)}
+    assert xs == sorted(xs) and len(set(xs)) == 8 and len(ys) == 1
 
 
 def test_highlight_marks_every_path_to_the_root() -> None:
@@ -129,6 +143,7 @@ def test_highlight_marks_every_path_to_the_root() -> None:
     text = viz.to_dot(root, highlight=a)
     hot = [line for line in text.splitlines() if "penwidth=2.5" in line]
     assert len(hot) == 4  # a -> (*), c -> (+), a -> (+), d -> (*)
+    assert all(viz.HIGHLIGHT in line for line in hot) and "crimson" not in text
     with pytest.raises(ValueError, match="is not part of this graph"):
         viz.to_dot(root, highlight=Value(5.0))
 
@@ -179,3 +194,61 @@ def test_missing_dot_program(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(RuntimeError, match=r"apt-get install graphviz.*to_dot\(root\)"):
         viz.draw_dot(Value(1.0))
     assert viz.to_dot(Value(1.0)).startswith("digraph")  # the text never needs it
+
+
+HOSTILE = ["nul\x00here", "\x01", "vertical\x0btab", "form\x0cfeed", "\t", "bad\ufffe", "\ud800", "\x7f"]
+
+
+@pytest.mark.parametrize("where", ["label", "op", "scope"])
+@pytest.mark.parametrize("nasty", HOSTILE)
+def test_control_characters_never_break_dot(nasty: str, where: str, dot_program: str) -> None:
+    from micrograd_plus.engine import scope
+
+    x = Value(1.0, label=nasty if where == "label" else "x")
+    with scope(nasty if where == "scope" else "block"):
+        y = Value.from_op(2.0, [x], [2.0], nasty if where == "op" else "double").named("y")
+    y.backward()
+    layout = json.loads(viz.draw_dot(y).pipe(format="json"))  # the real dot parser
+    assert sorted(obj["name"] for obj in layout["objects"] if not obj["name"].startswith("cluster")) == [
+        "op1",
+        "v0",
+        "v1",
+    ]
+    svg = viz.draw_dot(y).pipe(format="svg").decode()
+    assert "\\x" in svg or "\\t" in svg or "\\u" in svg  # shown as a visible escape
+
+
+@pytest.mark.parametrize("spec", ["\\>12.3f", "\\<9g", '">8.2f', "\\^10.1e"])
+def test_number_formats_with_hostile_fills_stay_inside_their_labels(spec: str, dot_program: str) -> None:
+    o = neuron()[0]
+    layout = json.loads(viz.draw_dot(o, number_format=spec).pipe(format="json"))
+    assert len([obj for obj in layout["objects"] if obj["name"].startswith("v")]) == len(o.topological_order())
+    assert len(layout["edges"]) == len(re.findall(r" -> ", viz.to_dot(o, number_format=spec)))
+
+
+def test_unknown_and_mistyped_options_name_the_public_function() -> None:
+    o = neuron()[0]
+    for function in (viz.to_dot, viz.draw_dot):
+        with pytest.raises(TypeError, match=rf"{function.__name__}\(\) got an unknown option 'quiz'; valid options: "):
+            function(o, quiz=True)
+    with pytest.raises(TypeError, match=r"render\(\) got an unknown option 'colours'.*colour, edge_labels"):
+        viz.render(o, "x.svg", colours=False)
+    with pytest.raises(TypeError, match="show_grad must be True or False"):
+        viz.to_dot(o, show_grad="no")
+    with pytest.raises(ValueError, match="max_nodes must be a whole number"):
+        viz.to_dot(o, max_nodes=0)
+    with pytest.raises(TypeError, match="highlight must be a Value"):
+        viz.to_dot(o, highlight="w1")
+
+
+def test_small_graphs_need_no_legend_and_plurals_are_right() -> None:
+    a = Value(2.0, label="a")
+    tiny = (a * 3).named("y")
+    tiny.backward()
+    assert 'id="legend"' not in viz.to_dot(tiny) and 'id="legend"' in viz.to_dot(tiny, legend=True)
+    model = MLP(1, [1, 1], seed=0)
+    out = model([0.5])[0]
+    out.backward()
+    text = viz.to_dot(out, module=model, collapse="Neuron")
+    assert "1 parameters" not in text and "1 nodes" not in text
+    assert re.search(r">2 parameters<", text) and re.search(r">\d+ nodes<", text)

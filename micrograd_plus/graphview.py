@@ -1,0 +1,206 @@
+"""One walk of a graph, read by explanations, drawings and the player: order, names, roles, scopes, layout.
+
+A node is called the same everywhere: its label, else (with ``module=``) its parameter path such
+as ``layers.0.neurons.1.w.0``, else ``#k`` for its position k in topological order.
+
+>>> from micrograd_plus import Value
+>>> a = Value(2.0, label="a")
+>>> graph = view((a * 3).named("y"))
+>>> [graph.name(v) for v in graph.order], [graph.roles[id(v)] for v in graph.order]
+(['a', '#1', 'y'], ['input', 'constant', 'value'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from micrograd_plus.engine import Scope, Value
+
+__all__ = ["GraphView", "Layout", "layout", "plural", "safe_text", "scope_chain", "view"]
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 parameter', '2 parameters'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def safe_text(text: str) -> str:
+    """``text`` with every non-printable character (NUL, tab, U+FFFE, ...) written as a visible escape.
+
+    >>> safe_text("a\\tb\\x00")
+    'a\\\\tb\\\\x00'
+    """
+    if text.isprintable():
+        return text
+    named = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    out = []
+    for ch in text:
+        if ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(named.get(ch) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
+    return "".join(out)
+
+
+def scope_chain(scope: Scope | None) -> list[Scope]:
+    """The module calls around a node, outermost first."""
+    chain = []
+    while scope is not None:
+        chain.append(scope)
+        scope = scope[1]
+    return chain[::-1]
+
+
+@dataclass(frozen=True)
+class GraphView:
+    """The graph below ``root``: nodes in topological order with their display names, roles and module paths."""
+
+    root: Value
+    order: list[Value]
+    index: dict[int, int]  # id(node) -> position in order
+    names: dict[int, str]  # id(node) -> display name
+    roles: dict[int, str]  # 'parameter', 'input', 'constant' or 'value'
+    module_names: dict[int, str]  # id(module) -> attribute path
+
+    def name(self, v: Value) -> str:
+        """The node's display name: label, parameter path, or '#position'."""
+        return self.names[id(v)]
+
+    def position(self, v: Value) -> int:
+        """The node's position in topological order (the root is last)."""
+        return self.index[id(v)]
+
+    def scope_label(self, scope: Scope) -> str:
+        """'Layer layers.0', 'Neuron neurons.1' or a string tag such as 'step 3'."""
+        tag = scope[0]
+        if isinstance(tag, str):
+            return tag
+        kind = type(tag).__name__
+        path = self.module_names.get(id(tag))
+        return f"{kind} {path}" if path and path != kind else kind
+
+    def consumers(self) -> dict[int, list[tuple[Value, int]]]:
+        """For each node, the nodes that use it and at which operand position."""
+        used: dict[int, list[tuple[Value, int]]] = {id(v): [] for v in self.order}
+        for v in self.order:
+            for j, parent in enumerate(v.parents):
+                used[id(parent)].append((v, j))
+        return used
+
+
+def view(
+    root: Value, module: Any = None, params: Iterable[Value] | None = None, inputs: Iterable[Value] | None = None
+) -> GraphView:
+    """Walk the graph below ``root`` once: order, names (``module=`` names parameters by path), roles."""
+    if not isinstance(root, Value):
+        raise TypeError(f"expected a Value, got {type(root).__name__} {root!r}")
+    order = root.topological_order()
+    index = {id(v): i for i, v in enumerate(order)}
+    names = {id(v): v.label for v in order}
+    module_names: dict[int, str] = {}
+    param_ids: set[int] = set()
+    if module is not None:
+        if not hasattr(module, "named_parameters"):
+            raise TypeError(f"module must be an nn.Module, got {type(module).__name__}")
+        for path, p in module.named_parameters():
+            param_ids.add(id(p))
+            if not names.get(id(p)):
+                names[id(p)] = path
+        stack: list[tuple[str, Any]] = [(type(module).__name__, module)]
+        while stack:
+            path, m = stack.pop()
+            module_names[id(m)] = path
+            stack += list(m.named_children())
+    param_ids |= {id(p) for p in params or ()}
+    input_ids = {id(x) for x in inputs or ()}
+    roles = {}
+    for i, v in enumerate(order):
+        if not names.get(id(v)):
+            names[id(v)] = f"#{i}"
+        if v.parents:
+            roles[id(v)] = "value"
+        elif id(v) in param_ids:
+            roles[id(v)] = "parameter"
+        elif id(v) in input_ids or (v.label and not input_ids):
+            roles[id(v)] = "input"
+        else:
+            roles[id(v)] = "constant"
+    return GraphView(root, order, index, names, roles, module_names)
+
+
+@dataclass
+class Layout:
+    """What a drawing shows: which nodes are drawn, which collapse into a box, and the cluster tree."""
+
+    shown: list[Value]  # nodes drawn as themselves, in topological order
+    box_of: dict[int, Scope]  # id(node) -> the collapsed module call it disappears into
+    boxes: dict[int, int]  # id(scope) -> box number, in order of first appearance
+    box_sizes: dict[int, int]
+    box_scopes: dict[int, Scope]
+    groups: dict[int, str]  # id(parameter) -> its group's name in a collapsed drawing
+    group_number: dict[str, int]
+    group_size: dict[str, int]
+    element: dict[int, str] = field(default_factory=dict)  # id(node) -> DOT id of what stands for it
+
+    @property
+    def n_drawn(self) -> int:
+        """Boxes, ellipses and parameter groups the drawing has."""
+        return len(self.shown) + sum(1 for v in self.shown if v.parents) + len(self.boxes) + len(self.group_number)
+
+
+def _matches(scope: Scope, collapse: str) -> bool:
+    tag = scope[0]
+    return tag.split()[0] == collapse if isinstance(tag, str) else type(tag).__name__ == collapse
+
+
+def layout(graph: GraphView, collapse: str | None = None, module: Any = None) -> Layout:
+    """Decide what is drawn: with ``collapse`` (a module type or 'step'), each such call becomes one box."""
+    box_of: dict[int, Scope] = {}
+    if collapse is not None:
+        for v in graph.order:
+            for scope in scope_chain(v.scope):
+                if _matches(scope, collapse):
+                    box_of[id(v)] = scope
+                    break
+        if not box_of:
+            raise ValueError(
+                f"collapse={collapse!r} matches no module call in this graph; use a module type "
+                "name such as 'Layer' or 'Neuron', or 'step' for RNN time steps"
+            )
+    boxes: dict[int, int] = {}
+    box_sizes: dict[int, int] = {}
+    box_scopes: dict[int, Scope] = {}
+    for v in graph.order:
+        box = box_of.get(id(v))
+        if box is not None:
+            boxes.setdefault(id(box), len(boxes))
+            box_sizes[id(box)] = box_sizes.get(id(box), 0) + 1
+            box_scopes[id(box)] = box
+    # in a collapsed drawing a module's parameters are one node per group ("layers.0: 48 parameters")
+    groups: dict[int, str] = {}
+    if collapse is not None and module is not None:
+        types = {path: type(m).__name__ for path, m in module.named_modules()}
+        for path, p in module.named_parameters():
+            parts = path.split(".")
+            prefixes = [".".join(parts[:k]) for k in range(1, len(parts))]
+            matching = [prefix for prefix in prefixes if types.get(prefix) == collapse]
+            groups[id(p)] = matching[0] if matching else parts[0]
+    present = sorted({groups[id(v)] for v in graph.order if id(v) in groups})
+    group_number = {key: n for n, key in enumerate(present)}
+    group_size = dict.fromkeys(present, 0)
+    for v in graph.order:
+        if id(v) in groups:
+            group_size[groups[id(v)]] += 1
+    shown = [v for v in graph.order if id(v) not in box_of and id(v) not in groups]
+    result = Layout(shown, box_of, boxes, box_sizes, box_scopes, groups, group_number, group_size)
+    for v in graph.order:
+        if id(v) in box_of:
+            result.element[id(v)] = f"box{boxes[id(box_of[id(v)])]}"
+        elif id(v) in groups:
+            result.element[id(v)] = f"params{group_number[groups[id(v)]]}"
+        else:
+            result.element[id(v)] = f"v{graph.index[id(v)]}"
+    return result

@@ -1,0 +1,182 @@
+// The backprop player. DATA comes from micrograd_plus.player.player_data.
+const N = DATA.steps.length + 1;  // the steps of backward(), then the summary
+const SVG_NS = 'http://www.w3.org/2000/svg';
+let current = 0, timer = null, grads = [];
+const solved = DATA.steps.map(s => s.contributions.map(() => false));
+
+function byId(id) { return document.getElementById(id); }
+function gradCell(i) {
+  const box = byId('v' + i);
+  if (!box) return null;
+  for (const t of box.querySelectorAll('text')) { if (t.textContent.startsWith('grad ')) return t; }
+  return null;
+}
+function gradsBefore(k) {
+  const g = DATA.initial.map(([i, text]) => (DATA.exercise && i !== DATA.root) ? '?' : text);
+  for (let s = 0; s < Math.min(k, DATA.steps.length); s++) {
+    for (const [i, text] of DATA.steps[s].updates) g[i] = text;
+  }
+  return g;
+}
+function el(tag, attrs, text) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+function nearBox(svg, i, x, y, strong) {
+  svg.appendChild(el('rect', {x: x, y: y, width: 170, height: 46, rx: 4, fill: strong ? '#f1e6fa' : '#ffffff',
+    stroke: strong ? DATA.highlight : '#888888', 'stroke-width': strong ? 3 : 1}));
+  svg.appendChild(el('text', {x: x + 6, y: y + 16, 'font-weight': 'bold'}, DATA.names[i]));
+  svg.appendChild(el('text', {x: x + 6, y: y + 31}, 'data ' + DATA.data[i]));
+  svg.appendChild(el('text', {x: x + 6, y: y + 43}, 'grad ' + grads[i]));
+}
+function drawNear(step) {
+  const near = byId('near');
+  near.textContent = '';
+  if (!step) return;
+  const rows = Math.max(step.parents.length, step.consumers.length, 1);
+  const svg = el('svg', {id: 'near-svg', width: 560, height: 40 + rows * 60});
+  svg.appendChild(el('text', {x: 10, y: 14}, 'operands'));
+  svg.appendChild(el('text', {x: 380, y: 14}, 'used by'));
+  const mid = 24 + (rows - 1) * 30;
+  nearBox(svg, step.node, 195, mid, true);
+  step.parents.forEach((p, r) => {
+    const y = 24 + r * 60;
+    svg.appendChild(el('line', {x1: 180, y1: y + 23, x2: 195, y2: mid + 23, stroke: '#555'}));
+    nearBox(svg, p, 10, y, false);
+  });
+  step.consumers.forEach((c, r) => {
+    const y = 24 + r * 60;
+    svg.appendChild(el('line', {x1: 365, y1: mid + 23, x2: 380, y2: y + 23, stroke: '#555'}));
+    nearBox(svg, c, 380, y, false);
+  });
+  near.appendChild(svg);
+}
+function parseNumber(text) {
+  const s = text.trim();
+  const fraction = s.match(/^([-+]?[0-9.eE+-]+)\s*\/\s*([-+]?[0-9.eE+-]+)$/);
+  const x = fraction ? Number(fraction[1]) / Number(fraction[2]) : (s === '' ? NaN : Number(s));
+  return Number.isFinite(x) ? x : null;
+}
+function close(a, b) { return Math.abs(a - b) <= 1e-3 + 5e-3 * Math.abs(b); }
+// Returns [kind, message]: 'right' or the likely misconception.
+function diagnose(c, local, total) {
+  const L = c.local, U = c.upstream, P = c.before, T = c.total, who = c.name + '.grad';
+  if (!close(local, L)) {
+    if (L !== 0 && close(local, -L)) return ['sign', 'Sign error in the local derivative: check the sign of d(out)/d(' + c.name + ').'];
+    if (!close(c.out, L) && close(local, c.out)) {
+      return ['value-for-derivative', 'That is the value of ' + c.op + '(…) itself; the local derivative is its derivative ' +
+        '(for σ: σ′(x) = σ(x)·(1 − σ(x)), not σ(x)).'];
+    }
+    return ['wrong-local', 'The local derivative is d(out)/d(' + c.name + ') with the other operands held fixed; try again.'];
+  }
+  if (close(total, T)) return ['right', 'Right: ' + who + ' = ' + P.toPrecision(4) + ' + local × upstream.'];
+  if (U !== 1 && close(total, P + L)) return ['forgot-upstream', 'You forgot to multiply by the upstream gradient (' + U.toPrecision(4) + '): the chain rule adds local × upstream.'];
+  if (P !== 0 && close(total, L * U)) return ['assigned', 'You assigned instead of accumulated (= for +=): ' + who + ' already held ' + P.toPrecision(4) + ' from earlier contributions.'];
+  if (c.count >= 2 && close(total, P)) return ['missed-contribution', 'You missed a contribution: ' + c.name + ' is used more than once, and each use adds its own product.'];
+  if (close(total, -T) || close(total, P - L * U)) return ['sign', 'Sign error: the product local × upstream is added with its own sign.'];
+  return ['wrong-total', 'Not yet: the new ' + who + ' is its previous value plus local × upstream.'];
+}
+function exerciseRows(s) {
+  const box = byId('exercise');
+  box.textContent = '';
+  const step = DATA.steps[s];
+  step.contributions.forEach((c, k) => {
+    const row = document.createElement('div');
+    row.className = 'row';
+    row.id = 'row' + k;
+    const label = document.createElement('span');
+    const node = DATA.names[step.node];
+    label.textContent = c.name + ' (' + ['', '1st', '2nd', '3rd'][c.count] + (c.count > 3 ? c.count + 'th' : '') +
+      ' contribution): d(' + node + ')/d(' + c.name + ') = ';
+    const local = document.createElement('input'); local.className = 'local'; local.setAttribute('aria-label', 'local derivative');
+    const mid = document.createElement('span'); mid.textContent = '  new ' + c.name + '.grad = ';
+    const total = document.createElement('input'); total.className = 'total'; total.setAttribute('aria-label', 'new gradient');
+    const check = document.createElement('button'); check.textContent = 'Check'; check.className = 'check';
+    const reveal = document.createElement('button'); reveal.textContent = 'Reveal'; reveal.className = 'reveal';
+    const verdict = document.createElement('span'); verdict.className = 'verdict';
+    check.onclick = () => {
+      const a = parseNumber(local.value), b = parseNumber(total.value);
+      if (a === null || b === null) {
+        verdict.className = 'verdict wrong'; verdict.dataset.kind = 'not-a-number';
+        verdict.textContent = 'Please type numbers, e.g. -0.5 or 3/4 (got ' + JSON.stringify(a === null ? local.value : total.value) + ').';
+        return;
+      }
+      const [kind, message] = diagnose(c, a, b);
+      verdict.dataset.kind = kind; verdict.textContent = message;
+      verdict.className = 'verdict ' + (kind === 'right' ? 'right' : 'wrong');
+      if (kind === 'right') { solved[s][k] = true; fill(s); }
+    };
+    reveal.onclick = () => {
+      local.value = c.local.toPrecision(4); total.value = c.total.toPrecision(4);
+      verdict.dataset.kind = 'revealed'; verdict.className = 'verdict'; verdict.textContent = c.text;
+      solved[s][k] = true; fill(s);
+    };
+    row.append(label, local, mid, total, check, reveal, verdict);
+    box.appendChild(row);
+  });
+}
+function fill(s) {  // gradients the student has found so far in this step
+  const g = gradsBefore(s);
+  DATA.steps[s].contributions.forEach((c, k) => { if (solved[s][k]) g[c.parent] = DATA.steps[s].updates[k][1]; });
+  paint(g);
+}
+function paint(g) {
+  grads = g;
+  g.forEach((text, i) => { const t = gradCell(i); if (t) t.textContent = 'grad ' + text; });
+  drawNear(current >= 1 && current <= DATA.steps.length ? DATA.steps[current - 1] : null);
+}
+function mark(id) { const e = byId(id); if (e) e.classList.add('current'); return e; }
+function show(k) {
+  current = Math.max(0, Math.min(N, k));
+  document.querySelectorAll('.current').forEach(e => e.classList.remove('current'));
+  byId('counter').textContent = current === N ? 'summary' : 'step ' + current + ' / ' + DATA.steps.length;
+  byId('exercise').textContent = '';
+  byId('lines').textContent = '';
+  if (current === 0) {
+    byId('title').textContent = 'Start: d(root)/d(root) = 1, every other gradient is 0. Next passes it on.';
+    paint(gradsBefore(0));
+    mark(DATA.element[DATA.root]);
+    return;
+  }
+  if (current === N) {
+    byId('title').textContent = DATA.summary.title;
+    byId('lines').textContent = DATA.summary.lines.join('\n');
+    paint(gradsBefore(N));
+    return;
+  }
+  const step = DATA.steps[current - 1];
+  byId('title').textContent = step.title;
+  if (DATA.exercise && step.contributions.length) exerciseRows(current - 1);
+  else byId('lines').textContent = step.lines.join('\n');
+  const node = mark(step.element);
+  mark('op' + step.node);
+  for (const id of step.edges) mark(id);
+  if (DATA.exercise) fill(current - 1); else paint(gradsBefore(current));
+  if (node && node.scrollIntoView) node.scrollIntoView({block: 'nearest', inline: 'nearest'});
+}
+function play() {
+  if (timer) { clearInterval(timer); timer = null; byId('play').textContent = 'Play'; return; }
+  byId('play').textContent = 'Pause';
+  if (current >= N) show(0);
+  timer = setInterval(() => { if (current >= N) { play(); } else { show(current + 1); } }, 1200);
+}
+function showSum(event) {
+  const g = event.target.closest('g.node');
+  if (!g) return;
+  const match = /^(?:v|op)(\d+)$/.exec(g.id);
+  byId('sum').textContent = match ? DATA.sums[Number(match[1])] :
+    'A collapsed module call: step to one of its nodes to see it beside the graph.';
+}
+byId('prev').onclick = () => show(current - 1);
+byId('next').onclick = () => show(current + 1);
+byId('play').onclick = play;
+byId('graph').addEventListener('click', showSum);
+document.addEventListener('keydown', e => {
+  if (e.target && e.target.tagName === 'INPUT') return;
+  if (e.key === 'ArrowRight') show(current + 1);
+  else if (e.key === 'ArrowLeft') show(current - 1);
+  else if (e.key === ' ') { e.preventDefault(); play(); }
+});
+show(0);
