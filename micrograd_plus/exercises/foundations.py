@@ -85,7 +85,7 @@ def _delta_at_zero() -> Answer:
 
 
 def _mlp_parameter_count() -> Answer:
-    return len(MLP(2, [16, 16, 1], seed=0).parameters())
+    return len(MLP(3, [8, 4, 2], seed=0).parameters())
 
 
 def _hinge_slopes() -> Answer:
@@ -129,7 +129,7 @@ EXERCISES = (
         "Sigmoid neuron with z = 0 and target 1: δ = (expected − actual)·f′(z)?",
         _delta_at_zero,
     ),
-    Exercise("mlp.parameter-count", "How many parameters does MLP(2, [16, 16, 1]) have?", _mlp_parameter_count, 0, 0),
+    Exercise("mlp.parameter-count", "How many parameters does MLP(3, [8, 4, 2]) have?", _mlp_parameter_count, 0, 0),
     Exercise(
         "mlp.hinge-slopes",
         "For target +1, what is d hinge/d score at score 0.3 and at score 1.5, as [slope at 0.3, slope at 1.5]?",

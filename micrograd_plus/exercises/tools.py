@@ -37,6 +37,13 @@ def _relu_replays() -> Answer:
     return [compiled.value_and_grad([at])[1][0] for at in (-1.0, 2.0)]
 
 
+def _neuron_replay() -> Answer:
+    x1, x2 = Value(2.0), Value(0.0)
+    w1, w2, b = Value(-3.0), Value(1.0), Value(6.8813735870195432)
+    compiled = compile_graph((x1 * w1 + x2 * w2 + b).tanh(), [w1, w2, b])
+    return compiled.value_and_grad([-2.0, 1.0, 6.8813735870195432])[1][0]  # replayed, not rebuilt
+
+
 def _second_derivative() -> Answer:
     return float(grad(grad(lambda x: x * x.sin()))(0.0))
 
@@ -45,7 +52,7 @@ def _newton_step() -> Answer:
     def f(x: Value) -> Value:
         return x**4 - 3 * x**3 + 2
 
-    return 3.0 - float(grad(f)(3.0)) / float(grad(grad(f))(3.0))
+    return 4.0 - float(grad(f)(4.0)) / float(grad(grad(f))(4.0))
 
 
 EXERCISES = (
@@ -74,10 +81,15 @@ EXERCISES = (
         "Compile relu(3w); what gradients does it replay at w = −1 and at w = 2, as [at −1, at 2]?",
         _relu_replays,
     ),
+    Exercise(
+        "compiled.neuron-replay",
+        "Replay the compiled neuron tanh(x1·w1 + x2·w2 + b) at w1 = −2 (w2 = 1, b as before): ∂o/∂w1?",
+        _neuron_replay,
+    ),
     Exercise("higher-order.second-derivative", "What is d²/dx² (x sin x) at x = 0?", _second_derivative),
     Exercise(
         "higher-order.newton-step",
-        "One Newton step x − f′(x)/f″(x) on f(x) = x⁴ − 3x³ + 2 from x = 3: the new x?",
+        "One Newton step x − f′(x)/f″(x) on f(x) = x⁴ − 3x³ + 2 from x = 4: the new x?",
         _newton_step,
     ),
 )
