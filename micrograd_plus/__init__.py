@@ -24,6 +24,7 @@ from micrograd_plus.gradcheck import (
     gradcheck_module,
     gradgradcheck,
 )
+from micrograd_plus.layerwise import explain_layers
 
 __version__ = "0.1.0"
 
@@ -41,6 +42,7 @@ __all__ = [
     "eps_sweep",
     "explain_backward",
     "explain_forward",
+    "explain_layers",
     "functional",
     "gradcheck",
     "gradcheck_module",

@@ -1,8 +1,9 @@
 """Seeded toy data sets in pure Python (lists of floats), so that notebooks and tests need no downloads.
 
 Classification sets return ``(X, y)``: ``X`` a list of points (lists of floats)
-and ``y`` a list of int class labels (0/1, or 0..k-1 for spirals). The same
-``seed`` always gives the same data.
+and ``y`` a list of int class labels (0/1, or 0..k-1 for spirals and blobs). The
+image set ``make_glyphs`` returns one-channel images, ``[1][size][size]`` nested
+lists, for the convolution lessons. The same ``seed`` always gives the same data.
 
 >>> X, y = make_moons(6, noise=0.0, seed=0)
 >>> len(X), sorted(set(y))
@@ -17,9 +18,12 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 __all__ = [
+    "GLYPHS",
     "CharSequence",
     "make_char_sequence",
+    "make_blobs",
     "make_circles",
+    "make_glyphs",
     "make_linearly_separable",
     "make_moons",
     "make_sine_sequence",
@@ -105,6 +109,95 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, s
             X.append([r * math.sin(t), r * math.cos(t)])
             y.append(k)
     return _shuffled(rng, X, y)
+
+
+def make_blobs(
+    n_samples: int = 150, n_classes: int = 3, n_features: int = 2, noise: float = 0.5, seed: int | None = None
+) -> Dataset:
+    """``n_classes`` Gaussian clusters N(c_k, noise²·I), one per class, for softmax classification.
+
+    Centres: evenly spaced on a circle of radius 2 in the first two features (on a line 2 apart
+    for one feature); further features of each centre are drawn uniformly from [-2, 2].
+
+    >>> X, y = make_blobs(6, n_classes=3, seed=0)
+    >>> len(X), len(X[0]), sorted(y)
+    (6, 2, [0, 0, 1, 1, 2, 2])
+    """
+    _count("n_classes", n_classes, 2)
+    _count("n_samples", n_samples, n_classes)
+    _count("n_features", n_features)
+    sigma, rng = _noise(noise), random.Random(seed)
+    centres = []
+    for k in range(n_classes):
+        if n_features == 1:
+            centre = [2.0 * k - (n_classes - 1.0)]
+        else:
+            angle = 2.0 * math.pi * k / n_classes
+            centre = [2.0 * math.cos(angle), 2.0 * math.sin(angle)]
+            centre += [rng.uniform(-2.0, 2.0) for _ in range(n_features - 2)]
+        centres.append(centre)
+    y = [i % n_classes for i in range(n_samples)]
+    X = [[c + rng.gauss(0.0, sigma) for c in centres[k]] for k in y]
+    return _shuffled(rng, X, y)
+
+
+GLYPHS = ("horizontal bar", "vertical bar", "cross", "box", "diagonal")  # class k is GLYPHS[k]
+
+
+def _inked(kind: int, r: int, c: int, side: int) -> bool:
+    """Whether cell (r, c) of a side × side canvas is ink in glyph ``kind`` (an index into GLYPHS)."""
+    middle = (side - 1) // 2
+    if kind == 0:
+        return r == middle
+    if kind == 1:
+        return c == middle
+    if kind == 2:
+        return middle in (r, c)
+    if kind == 3:
+        return r in (0, side - 1) or c in (0, side - 1)
+    return r == c
+
+
+def _glyph(kind: int, side: int) -> list[tuple[int, int]]:
+    """The inked (row, column) cells of glyph ``kind`` on a side × side canvas."""
+    return [(r, c) for r in range(side) for c in range(side) if _inked(kind, r, c, side)]
+
+
+def make_glyphs(
+    n_samples: int = 200, size: int = 8, noise: float = 0.1, max_shift: int = 1, seed: int | None = None
+) -> tuple[list[list[list[list[float]]]], list[int]]:
+    """Tiny one-channel images of five glyphs (``GLYPHS``: bars, cross, box, diagonal), for a CNN.
+
+    Each image is ``[1][size][size]``: a glyph drawn with ink 1 on a (size − 2)-wide canvas, placed at
+    (1, 1) moved by a random shift of up to ``max_shift`` pixels in each direction (ink shifted off
+    the image is lost), plus Gaussian pixel noise N(0, noise²). Labels are balanced, 0..4.
+
+    >>> images, labels = make_glyphs(5, noise=0.0, max_shift=0, seed=0)
+    >>> sorted(labels), len(images[0]), len(images[0][0]), len(images[0][0][0])
+    ([0, 1, 2, 3, 4], 1, 8, 8)
+    >>> [int(v) for v in images[labels.index(1)][0][1]]  # row 1 of the vertical bar (row 0 is margin)
+    [0, 0, 0, 1, 0, 0, 0, 0]
+    """
+    _count("n_samples", n_samples)
+    _count("size", size, 5)
+    sigma, rng = _noise(noise), random.Random(seed)
+    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or not 0 <= max_shift <= size // 4:
+        raise ValueError(f"max_shift must be a whole number in 0..{size // 4} for size {size}, got {max_shift!r}")
+    shapes = [_glyph(kind, size - 2) for kind in range(len(GLYPHS))]
+    images, labels = [], []
+    for i in range(n_samples):
+        kind = i % len(GLYPHS)
+        dy, dx = rng.randint(-max_shift, max_shift), rng.randint(-max_shift, max_shift)
+        image = [[0.0] * size for _ in range(size)]
+        for r, c in shapes[kind]:
+            row, column = r + 1 + dy, c + 1 + dx
+            if 0 <= row < size and 0 <= column < size:
+                image[row][column] = 1.0
+        images.append([[[v + rng.gauss(0.0, sigma) for v in row] for row in image]])
+        labels.append(kind)
+    order = list(range(n_samples))
+    rng.shuffle(order)
+    return [images[i] for i in order], [labels[i] for i in order]
 
 
 def make_linearly_separable(

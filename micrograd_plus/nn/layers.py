@@ -1,9 +1,11 @@
 """Feed-forward modules: ``Neuron``, ``Layer``, ``MLP``, ``Dropout`` and the classic ``Perceptron``.
 
-Initialisation (documented so that results can be reproduced): weights are drawn
-uniformly from [-a, a] with a = √(6 / n_in) for relu-type activations (He) and
-a = √(3 / n_in) otherwise (LeCun: variance 1 / n_in); biases start at 0. Pass
-``seed=`` an int for reproducible weights, or a shared ``random.Random``.
+Initialisation (documented so that results can be reproduced): ``init="auto"`` (the default) draws
+weights uniformly from [-a, a] with a = √(6 / n_in) for relu-type activations (He) and
+a = √(3 / n_in) otherwise (LeCun: variance 1 / n_in); biases start at 0. ``init=`` selects any scheme
+of ``micrograd_plus.nn.init`` (``"he_normal"``, ``"xavier_uniform"``, ...; for Xavier a neuron's
+fan_out is the width of its layer). Pass ``seed=`` an int for reproducible weights, or a shared
+``random.Random``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from micrograd_plus import engine
 from micrograd_plus import functional as F
 from micrograd_plus.engine import Operand, Value, _lift
+from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, _check_count, make_rng, scoped
 
 __all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]
@@ -47,19 +50,22 @@ def check_inputs(owner: str, expected: int, x: Sequence[Operand]) -> tuple[Value
 
 
 def init_bound(n_in: int, activation: str) -> float:
-    return math.sqrt((6.0 if "relu" in activation else 3.0) / n_in)
+    """a of the default U(-a, a): √(6 / n_in) for relu-type activations, √(3 / n_in) otherwise."""
+    return init_scale("auto", n_in, activation=activation)[1]
 
 
 class Neuron(Module):
-    """act(w·x + b), with ``w·x + b`` as one ``dot`` node."""
+    """act(w·x + b), with ``w·x + b`` as one ``dot`` node; ``fan_out`` only matters to Xavier init."""
 
-    def __init__(self, n_in: int, activation: str = "relu", seed: Seed = None) -> None:
+    def __init__(
+        self, n_in: int, activation: str = "relu", seed: Seed = None, init: str = "auto", fan_out: int = 1
+    ) -> None:
         self.n_in = _check_count("n_in", n_in)
         self.activation = activation
         self._act = check_activation(activation)
         rng = make_rng(seed)
-        bound = init_bound(n_in, activation)
-        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(n_in)]
+        weights = draw_weights(rng, n_in, check_init(init), n_in, _check_count("fan_out", fan_out), activation)
+        self.w = [Value(w) for w in weights]
         self.b = Value(0.0)
 
     def config(self) -> dict[str, Any]:
@@ -78,11 +84,11 @@ class Neuron(Module):
 class Layer(Module):
     """``n_out`` neurons on the same inputs; always returns a list, even of one Value."""
 
-    def __init__(self, n_in: int, n_out: int, activation: str = "relu", seed: Seed = None) -> None:
+    def __init__(self, n_in: int, n_out: int, activation: str = "relu", seed: Seed = None, init: str = "auto") -> None:
         self.n_in, self.n_out, self.activation = _check_count("n_in", n_in), _check_count("n_out", n_out), activation
         check_activation(activation)
         rng = make_rng(seed)
-        self.neurons = [Neuron(n_in, activation, rng) for _ in range(n_out)]
+        self.neurons = [Neuron(n_in, activation, rng, init, n_out) for _ in range(n_out)]
 
     def config(self) -> dict[str, Any]:
         return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation}
@@ -142,6 +148,7 @@ class MLP(Module):
         output_activation: str = "linear",
         dropout: float = 0.0,
         seed: Seed = None,
+        init: str = "auto",
     ) -> None:
         if isinstance(sizes, int) or not sizes:
             raise ValueError(f"sizes must be a non-empty list of layer widths, e.g. [16, 16, 1]; got {sizes!r}")
@@ -151,7 +158,7 @@ class MLP(Module):
         rng = make_rng(seed)
         widths = [n_in, *self.sizes]
         acts = [activation] * (len(self.sizes) - 1) + [output_activation]
-        self.layers = [Layer(widths[i], widths[i + 1], acts[i], rng) for i in range(len(self.sizes))]
+        self.layers = [Layer(widths[i], widths[i + 1], acts[i], rng, init) for i in range(len(self.sizes))]
         self.dropout = Dropout(dropout, rng)
 
     def config(self) -> dict[str, Any]:

@@ -57,9 +57,16 @@ class Module:
 
     Names follow the attribute path, e.g. ``layers.0.neurons.3.w.1``. Attributes
     whose names start with ``_`` are private and never parameters.
+
+    State that is not a parameter but belongs to the model (BatchNorm's running
+    statistics) is a *buffer*: a list-of-floats attribute named in the class
+    attribute ``buffer_names``. Buffers get no gradient, are not in
+    ``parameters()``, and are saved and loaded with the parameters by
+    ``state_dict``/``load_state_dict``/``save``/``load`` (names like ``running_mean.0``).
     """
 
     training: bool = True
+    buffer_names: tuple[str, ...] = ()
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that define the architecture (saved with the parameters)."""
@@ -105,6 +112,20 @@ class Module:
     def parameters(self) -> list[Value]:
         return [value for _, value in self.named_parameters()]
 
+    def named_buffers(self) -> list[tuple[str, float]]:
+        """(name, number) for every buffer of this module and the modules below it, e.g. ('running_var.2', 1.0)."""
+        return [(name, numbers[i]) for name, numbers, i in self._buffer_slots()]
+
+    def _buffer_slots(self) -> list[tuple[str, list[float], int]]:
+        """(name, the list holding it, index) for every buffer entry: where load_state_dict writes."""
+        slots = []
+        for attr in self.buffer_names:
+            numbers = getattr(self, attr)
+            slots += [(f"{attr}.{i}", numbers, i) for i in range(len(numbers))]
+        for prefix, child in self.named_children():
+            slots += [(f"{prefix}.{name}", numbers, i) for name, numbers, i in child._buffer_slots()]
+        return slots
+
     def zero_grad(self) -> None:
         for p in self.parameters():
             p.grad = 0.0
@@ -144,15 +165,17 @@ class Module:
         return {"type": type(self).__name__, **self.config()}
 
     def state_dict(self) -> dict[str, float]:
-        return {name: p.data for name, p in self.named_parameters()}
+        """Every parameter's data and every buffer's number, by name."""
+        return {**{name: p.data for name, p in self.named_parameters()}, **dict(self.named_buffers())}
 
     def load_state_dict(self, state: Mapping[str, float]) -> None:
-        """Set every parameter from ``state``; on any mismatch raise and change nothing."""
+        """Set every parameter and buffer from ``state``; on any mismatch raise and change nothing."""
         if not isinstance(state, Mapping):
             raise TypeError(f"state must be a mapping of parameter name to number, got {type(state).__name__}")
         params = dict(self.named_parameters())
-        missing = [name for name in params if name not in state]
-        extra = [name for name in state if name not in params]
+        buffers = {name: (numbers, i) for name, numbers, i in self._buffer_slots()}
+        missing = [name for name in [*params, *buffers] if name not in state]
+        extra = [name for name in state if name not in params and name not in buffers]
         if missing or extra:
             raise ValueError(
                 f"state does not fit {type(self).__name__}: missing {missing[:5]}{'...' if len(missing) > 5 else ''}"
@@ -165,6 +188,8 @@ class Module:
             values[name] = float(x)
         for name, p in params.items():  # every check passed: now change the model
             p.data = values[name]
+        for name, (numbers, i) in buffers.items():
+            numbers[i] = values[name]
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write architecture and parameters as JSON, atomically: a failed save leaves any old file intact."""

@@ -2,35 +2,54 @@
 
 Backprop through time is plain ``backward()`` on the unrolled graph (iterative,
 so 1,000 steps are fine); ``truncate=k`` detaches the hidden state every k steps.
-Weights are drawn uniformly from [-1/√n_hidden, 1/√n_hidden] (as PyTorch's RNN
-does); biases start at 0.
+With ``init="auto"`` (the default) weights are drawn uniformly from [-1/√n_hidden, 1/√n_hidden]
+(as PyTorch's RNN does); any other scheme of ``micrograd_plus.nn.init`` uses, for the cell,
+fan_in = n_in + n_hidden (the length of each hidden unit's dot product) and fan_out = n_hidden, and
+for the output weights fan_in = n_hidden, fan_out = n_out. Biases start at 0.
 """
 
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from micrograd_plus import functional as F
 from micrograd_plus.engine import Operand, Value
+from micrograd_plus.nn.init import check_init, draw_weights
 from micrograd_plus.nn.layers import Seed, check_activation, check_inputs
 from micrograd_plus.nn.module import Module, _check_count, make_rng, scoped
 
 __all__ = ["RNN", "RNNCell", "RNNOutput"]
 
 
+def _row(rng: random.Random, count: int, init: str, fan_in: int, n_hidden: int) -> list[Value]:
+    """One row of weights: U(±1/√n_hidden) for "auto", else the named scheme with fan_out = n_hidden."""
+    if check_init(init) == "auto":
+        bound = 1.0 / math.sqrt(n_hidden)
+        return [Value(rng.uniform(-bound, bound)) for _ in range(count)]
+    return [Value(w) for w in draw_weights(rng, count, init, fan_in, n_hidden)]
+
+
+def _output_row(rng: random.Random, n_hidden: int, init: str, n_out: int) -> list[Value]:
+    if init == "auto":
+        return _row(rng, n_hidden, init, n_hidden, n_hidden)
+    return [Value(w) for w in draw_weights(rng, n_hidden, init, n_hidden, n_out)]
+
+
 class RNNCell(Module):
     """h_t = act(W_xh·x_t + W_hh·h_{t-1} + b_h), one ``dot`` node per hidden unit."""
 
-    def __init__(self, n_in: int, n_hidden: int, activation: str = "tanh", seed: Seed = None) -> None:
+    def __init__(
+        self, n_in: int, n_hidden: int, activation: str = "tanh", seed: Seed = None, init: str = "auto"
+    ) -> None:
         self.n_in, self.n_hidden = _check_count("n_in", n_in), _check_count("n_hidden", n_hidden)
         self.activation = activation
         self._act = check_activation(activation)
         rng = make_rng(seed)
-        bound = 1.0 / math.sqrt(n_hidden)
-        self.w_xh = [[Value(rng.uniform(-bound, bound)) for _ in range(n_in)] for _ in range(n_hidden)]
-        self.w_hh = [[Value(rng.uniform(-bound, bound)) for _ in range(n_hidden)] for _ in range(n_hidden)]
+        self.w_xh = [_row(rng, n_in, init, n_in + n_hidden, n_hidden) for _ in range(n_hidden)]
+        self.w_hh = [_row(rng, n_hidden, init, n_in + n_hidden, n_hidden) for _ in range(n_hidden)]
         self.b_h = [Value(0.0) for _ in range(n_hidden)]
 
     def config(self) -> dict[str, Any]:
@@ -60,12 +79,20 @@ class RNN(Module):
     (3, 3)
     """
 
-    def __init__(self, n_in: int, n_hidden: int, n_out: int, activation: str = "tanh", seed: Seed = None) -> None:
+    def __init__(
+        self,
+        n_in: int,
+        n_hidden: int,
+        n_out: int,
+        activation: str = "tanh",
+        seed: Seed = None,
+        init: str = "auto",
+    ) -> None:
         rng = make_rng(seed)
-        self.cell = RNNCell(n_in, n_hidden, activation, rng)
+        self.cell = RNNCell(n_in, n_hidden, activation, rng, init)
         self.n_out = _check_count("n_out", n_out)
-        bound = 1.0 / math.sqrt(n_hidden)
-        self.w_hy = [[Value(rng.uniform(-bound, bound)) for _ in range(n_hidden)] for _ in range(n_out)]
+        # "auto" keeps U(±1/√n_hidden) here too; the named schemes see fan_in = n_hidden, fan_out = n_out
+        self.w_hy = [_output_row(rng, n_hidden, init, n_out) for _ in range(n_out)]
         self.b_y = [Value(0.0) for _ in range(n_out)]
 
     def config(self) -> dict[str, Any]:

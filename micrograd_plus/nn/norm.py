@@ -1,0 +1,140 @@
+"""Normalisation layers: ``BatchNorm1d`` (over a batch, per feature) and ``LayerNorm`` (over a sample's features).
+
+Both compute y = γ · x̂ + β with x̂ = (x − μ) / √(σ² + ε), γ (``weight``, starting at 1) and β
+(``bias``, starting at 0) learned per feature; they differ in what μ and σ² average over.
+
+BatchNorm1d in training mode takes μ and the *biased* σ² over the batch, for each feature, as nodes
+of the graph: every sample's output depends on every other sample of the batch, and backward
+carries that dependence (the gradient of x̂ through μ and σ²). It also keeps running estimates for
+evaluation, by PyTorch's rule
+
+    running_mean ← (1 − momentum) · running_mean + momentum · μ
+    running_var  ← (1 − momentum) · running_var  + momentum · σ² · n / (n − 1)   (unbiased)
+
+and in eval mode normalises with those plain numbers instead (then each sample is on its own).
+The running statistics are buffers: saved and loaded with the parameters, never trained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from micrograd_plus import functional as F
+from micrograd_plus.engine import Value
+from micrograd_plus.nn.module import Module, scoped
+from micrograd_plus.nn.shapes import check_number
+
+__all__ = ["BatchNorm1d", "LayerNorm"]
+
+
+def _positive(name: str, x: object) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0.0 < x < math.inf:
+        raise ValueError(f"{name} must be a positive number, got {x!r}")
+    return float(x)
+
+
+def _sample(owner: str, width: int, x: object, where: str = "") -> list[Value]:
+    """One sample of ``width`` numbers or Values, as Values; errors name the expected and the actual shape."""
+    if not isinstance(x, (list, tuple)):
+        raise TypeError(f"{owner} expects {where or 'a sample'} as a list of {width} numbers, got {x!r:.60}")
+    if len(x) != width:
+        raise ValueError(f"{owner} expects {width} features per sample, got {len(x)}{' in ' + where if where else ''}")
+    out = []
+    for v in x:
+        if isinstance(v, bool) or not isinstance(v, (Value, int, float)):
+            raise TypeError(f"{owner} expects numbers or Values, got {type(v).__name__} {v!r}")
+        out.append(v if isinstance(v, Value) else Value(v))
+    return out
+
+
+class BatchNorm1d(Module):
+    """y_ij = γ_j · (x_ij − μ_j) / √(σ²_j + ε) + β_j over a batch i = 1..n, for each feature j.
+
+    >>> bn = BatchNorm1d(2)
+    >>> out = bn([[1.0, 10.0], [3.0, 30.0]])
+    >>> [[round(v.data, 4) for v in sample] for sample in out]
+    [[-1.0, -1.0], [1.0, 1.0]]
+    >>> bn.running_mean, [round(v, 6) for v in bn.running_var]
+    ([0.2, 2.0], [1.1, 20.9])
+    """
+
+    buffer_names = ("running_mean", "running_var")
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        self.num_features = check_number("num_features", num_features)
+        self.eps = _positive("eps", eps)
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"momentum must be a number in [0, 1], got {momentum!r}")
+        self.momentum = float(momentum)
+        self.weight = [Value(1.0) for _ in range(num_features)]
+        self.bias = [Value(0.0) for _ in range(num_features)]
+        self.running_mean = [0.0] * num_features
+        self.running_var = [1.0] * num_features
+
+    def config(self) -> dict[str, Any]:
+        return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum}
+
+    def __call__(self, batch: Sequence[Sequence[Any]]) -> list[list[Value]]:
+        """A batch (list of samples, each ``num_features`` long) -> the normalised batch, same shape."""
+        if not isinstance(batch, (list, tuple)) or not batch:
+            raise TypeError(f"BatchNorm1d expects a non-empty batch: a list of samples, got {batch!r:.60}")
+        rows = [_sample("BatchNorm1d", self.num_features, x, f"sample {i}") for i, x in enumerate(batch)]
+        n = len(rows)
+        if self.training and n < 2:
+            raise ValueError(
+                f"BatchNorm1d expected more than 1 value per channel when training, got a batch of {n} sample "
+                f"of {self.num_features} features; use a batch of at least 2, or call .eval() to use running statistics"
+            )
+        columns = []
+        with scoped(self):
+            for j in range(self.num_features):
+                with scoped(f"feature {j}"):
+                    normalised = self._normalise([row[j] for row in rows], j)
+                    columns.append([F.affine([self.weight[j]], [x_hat], self.bias[j]) for x_hat in normalised])
+        return [list(sample) for sample in zip(*columns)]
+
+    def _normalise(self, column: list[Value], j: int) -> list[Value]:
+        """x̂ for one feature: batch statistics (as nodes) in training, running statistics in eval."""
+        if not self.training:
+            running = self.running_var[j] + self.eps
+            if running <= 0.0:
+                raise ValueError(f"BatchNorm1d running_var[{j}] = {self.running_var[j]} is negative; reload the state")
+            scale = 1.0 / math.sqrt(running)
+            return [(x - self.running_mean[j]) * scale for x in column]
+        n = len(column)
+        mean = F.mean(column)  # μ
+        deviations = [x - mean for x in column]
+        variance = F.mean([d**2 for d in deviations])  # biased: divides by n
+        inv_std = (variance + self.eps) ** -0.5
+        m = self.momentum
+        self.running_mean[j] = (1.0 - m) * self.running_mean[j] + m * mean.data
+        self.running_var[j] = (1.0 - m) * self.running_var[j] + m * variance.data * n / (n - 1)
+        return [d * inv_std for d in deviations]
+
+
+class LayerNorm(Module):
+    """y_j = γ_j · (x_j − μ) / √(σ² + ε) + β_j with μ, σ² (biased) over the n features of one sample.
+
+    >>> [round(v.data, 4) for v in LayerNorm(3)([1.0, 2.0, 3.0])]
+    [-1.2247, 0.0, 1.2247]
+    """
+
+    def __init__(self, n: int, eps: float = 1e-5) -> None:
+        self.n = check_number("n", n)
+        self.eps = _positive("eps", eps)
+        self.weight = [Value(1.0) for _ in range(n)]
+        self.bias = [Value(0.0) for _ in range(n)]
+
+    def config(self) -> dict[str, Any]:
+        return {"n": self.n, "eps": self.eps}
+
+    def __call__(self, x: Sequence[Any]) -> list[Value]:
+        """One sample of n features -> its normalised features (one sample per call, like ``Neuron``)."""
+        xs = _sample("LayerNorm", self.n, x)
+        with scoped(self):
+            mean = F.mean(xs)
+            deviations = [v - mean for v in xs]
+            inv_std = (F.mean([d**2 for d in deviations]) + self.eps) ** -0.5
+            return [F.affine([w], [d * inv_std], b) for w, d, b in zip(self.weight, deviations, self.bias)]
