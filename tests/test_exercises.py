@@ -22,6 +22,15 @@ def _perturbed(answer: object) -> object:
     return answer * 1.1 + 0.5
 
 
+def _numbers(answer: object) -> list[float]:
+    if isinstance(answer, Value):
+        return [answer.data]
+    if isinstance(answer, (list, tuple)):
+        return [x for item in answer for x in _numbers(item)]
+    assert isinstance(answer, (int, float))
+    return [float(answer)]
+
+
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_library_answer_is_correct(exercise_id: str) -> None:
     verdict = check_answer(exercise_id, EXERCISES[exercise_id].solve())
@@ -35,9 +44,7 @@ def test_a_wrong_answer_is_wrong_and_not_revealed(exercise_id: str) -> None:
     assert not verdict and verdict.status == "wrong"
     assert question(exercise_id) in verdict.message
     told = verdict.message.replace(question(exercise_id), "")  # the question may quote numbers
-    numbers = [expected] if not isinstance(expected, (list, tuple)) else expected
-    for number in numbers:
-        value = number.data if isinstance(number, Value) else number
+    for value in _numbers(expected):
         if abs(value) > 1e-9 and not float(value).is_integer():  # "2" is in any message
             assert repr(value) not in told and f"{value:.4g}" not in told
 

@@ -29,11 +29,15 @@ COURSE = [
     "05_mlp_on_moons",
     "06_losses_optimizers_regularisation",
     "07_softmax_and_cross_entropy",
-    "08_rnns",
-    "09_drawing_graphs",
-    "10_checking_gradients",
-    "11_compiled_replay",
-    "12_higher_order_derivatives",
+    "08_the_matrix_view",
+    "09_initialisation_and_vanishing_gradients",
+    "10_batch_normalisation",
+    "11_convolutional_networks",
+    "12_rnns",
+    "13_drawing_graphs",
+    "14_checking_gradients",
+    "15_compiled_replay",
+    "16_higher_order_derivatives",
 ]
 CHECK_CALL = re.compile(r"check_answer\(\s*\"([\w.-]+)\"")
 

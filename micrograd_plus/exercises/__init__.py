@@ -14,7 +14,7 @@ False
 
 from __future__ import annotations
 
-from micrograd_plus.exercises import foundations, tools, training
+from micrograd_plus.exercises import foundations, networks, tools, training
 from micrograd_plus.exercises.checking import Answer, AnswerCheck, Exercise, compare
 
 __all__ = ["EXERCISES", "Answer", "AnswerCheck", "Exercise", "check_answer", "question"]
@@ -30,7 +30,9 @@ def _registry(*groups: tuple[Exercise, ...]) -> dict[str, Exercise]:
     return registry
 
 
-EXERCISES: dict[str, Exercise] = _registry(foundations.EXERCISES, training.EXERCISES, tools.EXERCISES)
+EXERCISES: dict[str, Exercise] = _registry(
+    foundations.EXERCISES, training.EXERCISES, networks.EXERCISES, tools.EXERCISES
+)
 
 
 def _lookup(exercise_id: str) -> Exercise:
