@@ -129,3 +129,21 @@ def test_runs_from_top_to_bottom(path: Path, tmp_path: Path, dot_program: str) -
         for cell in notebook.cells:
             if cell.cell_type == "code" and CHECK_CALL.search(cell.source):
                 assert _text(cell).count(": correct") == len(CHECK_CALL.findall(cell.source)), _text(cell)
+
+
+def test_the_readme_lists_the_course_and_how_to_open_it() -> None:
+    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    positions = [readme.index(f"`{name}`") for name in COURSE]
+    assert positions == sorted(positions), "the README lists the lessons in course order"
+    extra = re.search(r"^notebooks = \[(.*)\]$", (HERE.parent / "pyproject.toml").read_text(), flags=re.MULTILINE)
+    assert extra is not None and re.search(r'"(jupyterlab|notebook)[>=<]', extra.group(1)), "a Jupyter front end"
+    assert re.search(r'pip install .*-e "\.\[notebooks\]" && \.venv/bin/jupyter lab notebooks', readme)
+
+
+def test_every_exercise_belongs_to_a_lesson() -> None:
+    from micrograd_plus.exercises import EXERCISES
+
+    used = [
+        i for path in SOLUTIONS for c in nbformat.read(path, as_version=4).cells for i in CHECK_CALL.findall(c.source)
+    ]
+    assert sorted(used) == sorted(EXERCISES), "each exercise is checked by exactly one lesson"
