@@ -109,6 +109,8 @@ def test_one_kernel_weight_feeds_every_output_position_in_the_drawing() -> None:
     targets = re.findall(rf"\t{weight_node} -> (op\d+)", dot)
     assert len(targets) == 9 and len(set(targets)) == 9  # an edge into each position's dot node
     assert all(re.search(rf"\t{op} \[id=\"{op}\" label=<dot>", dot) for op in targets)
+    boxed = to_dot(root, module=conv, collapse="position")
+    assert len(re.findall(r"label=<<b>position \(\d, \d\)</b><br/>", boxed)) == 9  # one box per position
     root.backward()
     inputs_under = [0.1 * (r + 1 + c) for r in range(3) for c in range(3)]
     assert weight.grad == pytest.approx(sum(inputs_under))  # the shared weight collects from all 9

@@ -16,7 +16,8 @@ Modules take **one sample per call**, like ``Neuron``: ``[C][L]`` (Conv1d) or ``
 nested lists of numbers or Values; loop over a batch. Each call records its scope (``Conv2d`` and,
 inside it, ``position (i, j)`` per output position), so drawings can cluster or collapse them.
 
-Weights start by ``init`` (default ``"he_uniform"``, the usual choice before a relu) with
+Weights start by ``init`` (default ``"he_uniform"``, the usual choice before a relu; ``"auto"``
+means LeCun uniform here, as a convolution has no activation of its own) with
 fan_in = in_channels · kernel area and fan_out = out_channels · kernel area; biases start at 0.
 """
 

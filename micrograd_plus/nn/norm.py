@@ -13,6 +13,9 @@ evaluation, by PyTorch's rule
 
 and in eval mode normalises with those plain numbers instead (then each sample is on its own).
 The running statistics are buffers: saved and loaded with the parameters, never trained.
+
+BatchNorm1d needs the whole batch at once, so it is called between per-sample layers
+(``bn([layer(x) for x in batch])``) rather than inside a per-sample ``Sequential``.
 """
 
 from __future__ import annotations
