@@ -107,3 +107,11 @@ def test_ids_are_topic_dot_name() -> None:
         assert topic and name and exercise.exercise_id == exercise_id
         assert exercise.question.endswith("?") or exercise.question.endswith(")")
         assert math.isfinite(exercise.rel_tol) and exercise.rel_tol >= 0
+
+
+def test_other_real_numbers_are_accepted() -> None:
+    from fractions import Fraction
+
+    assert check_answer("activations.sigmoid-slope", Fraction(1, 4))
+    assert check_answer("mlp.parameter-count", 78)
+    assert check_answer("gradient-descent.two-d", (0.9, 0.0))

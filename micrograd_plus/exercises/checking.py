@@ -7,6 +7,7 @@ with the library, so a lesson's answer moves with the library that the lesson te
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -47,13 +48,13 @@ def _flatten(answer: object, where: str) -> tuple[list[float], tuple[int, ...]]:
     """The numbers of an answer in reading order, and its shape (``()`` for one number)."""
     if isinstance(answer, Value):
         return [answer.data], ()
-    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+    if isinstance(answer, numbers.Real) and not isinstance(answer, bool):  # int, float, numpy scalars
         return [float(answer)], ()
     if isinstance(answer, (list, tuple)) and answer:
         parts = [_flatten(item, f"{where}[{i}]") for i, item in enumerate(answer)]
         shapes = {shape for _, shape in parts}
         if len(shapes) == 1:
-            return [x for numbers, _ in parts for x in numbers], (len(answer), *shapes.pop())
+            return [x for values, _ in parts for x in values], (len(answer), *shapes.pop())
         raise ValueError(f"{where} is a ragged list (its items have shapes {sorted(shapes)}); give a rectangular list")
     raise TypeError(
         f"{where} must be a number, a Value or a list of numbers, got {type(answer).__name__} {answer!r}; "
