@@ -114,6 +114,22 @@ def test_strip_solutions() -> None:
         strip("# BEGIN SOLUTION\nx = 1")
 
 
+def test_solution_cells_are_left_out_of_the_student_copy() -> None:
+    make = _make_student_copies()
+    solution = nbformat.v4.new_notebook()
+    solution.cells = [
+        nbformat.v4.new_markdown_cell("question"),
+        nbformat.v4.new_code_cell("answer = 2 * 3  # solution\ncheck_answer('a.b', answer)"),
+        nbformat.v4.new_markdown_cell("why: 2 times 3", metadata={"tags": ["solution"]}),
+    ]
+    student = make.make_student_copy(solution)
+    assert [(c.cell_type, c.source) for c in student.cells] == [
+        ("markdown", "question"),
+        ("code", "answer = None  # your answer\ncheck_answer('a.b', answer)"),
+    ]
+    assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", EVERY_COPY, ids=COPY_IDS)
 def test_runs_from_top_to_bottom(path: Path, tmp_path: Path, dot_program: str) -> None:
