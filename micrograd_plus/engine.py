@@ -136,7 +136,7 @@ class Value:
         if not math.isfinite(data):
             raise ValueError(f"Value needs a finite number, got {data}; check the input for nan or inf")
         self.data: float = data
-        self.grad: Any = 0.0  # a float; a Value after backward(create_graph=True)
+        self.grad: float = 0.0  # a Value after backward(create_graph=True), so it can be differentiated again
         self.label: str = label
         self.entry: ops.Op | None = None
         self.parents: tuple[Value, ...] = ()

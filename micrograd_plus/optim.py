@@ -85,7 +85,7 @@ class Optimizer(ABC):
             total = sum(grads)  # a Value among them makes this a Value; nan or inf make it non-finite
         except (TypeError, ValueError, ArithmeticError):
             total = None
-        if not (type(total) in (float, int) and math.isfinite(total)):
+        if not (type(total) in (float, int) and math.isfinite(total)):  # type: ignore[arg-type]
             self._refuse_gradients(grads)  # raises on the first bad gradient, naming its parameter
         new_data, state = self._propose(grads, self.steps + 1)
         if not (_all_finite(new_data) and all(_all_finite(xs) for xs in state.values())):
