@@ -81,9 +81,9 @@ def per_node_check() -> None:
         start = time.perf_counter()
         report = check_local_grads(root)
         seconds = time.perf_counter() - start
-        print(
-            f"   n = {n:>7,}: {len(report.checks):>7,} edges in {seconds:6.2f} s ({seconds / len(report.checks) * 1e6:.1f} µs/edge), ok={report.ok}"
-        )
+        edges = len(report.checks)
+        per_edge = seconds / edges * 1e6
+        print(f"   n = {n:>7,}: {edges:>7,} edges in {seconds:6.2f} s ({per_edge:.1f} µs/edge), ok={report.ok}")
 
 
 def main() -> None:
