@@ -396,7 +396,7 @@ def test_failed_save_leaves_the_old_file_intact(tmp_path: Path, monkeypatch: pyt
         (lambda: MLP(2, []), ValueError, r"non-empty list of layer widths"),
         (lambda: MLP(0, [1]), ValueError, r"n_in must be a whole number >= 1, got 0"),
         (lambda: Layer(2, 0), ValueError, r"n_out must be a whole number >= 1, got 0"),
-        (lambda: Dropout(1.0), ValueError, r"p must be in \[0, 1\), got 1\.0"),
+        (lambda: Dropout(1.0), ValueError, r"p must be a finite number >= 0 and < 1, got 1\.0"),
         (lambda: Dropout(-0.1), ValueError, r"got -0\.1"),
         (lambda: Neuron(2, seed="x"), TypeError, r"seed must be a whole number, a random\.Random or None, got str"),
         (lambda: Perceptron(2).fit([[1.0, 2.0]], [2]), ValueError, r"labels must be 0 or 1, got 2"),
@@ -423,3 +423,8 @@ def test_named_modules_walks_the_tree() -> None:
     assert paths[:3] == [("layers.0", "Layer"), ("layers.0.neurons.0", "Neuron"), ("layers.0.neurons.1", "Neuron")]
     assert ("layers.1.neurons.0", "Neuron") in paths and ("dropout", "Dropout") in paths
     assert [p for p, _ in RNN(1, 2, 1).named_modules()] == ["cell"]
+
+
+def test_dropout_takes_a_numpy_probability() -> None:
+    numpy = pytest.importorskip("numpy")
+    assert Dropout(numpy.float32(0.25)).p == 0.25

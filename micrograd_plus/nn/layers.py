@@ -17,7 +17,7 @@ from typing import Any
 
 from micrograd_plus import functional as F
 from micrograd_plus import ops
-from micrograd_plus.arguments import check_count
+from micrograd_plus.arguments import check_count, check_real
 from micrograd_plus.engine import Operand, Scope, Value, current_scope, lift
 from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, make_rng, scoped
@@ -114,9 +114,7 @@ class Dropout(Module):
     """In training mode zero each input with probability p and scale the rest by 1/(1-p); identity in eval mode."""
 
     def __init__(self, p: float = 0.5, seed: Seed = None) -> None:
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}")
-        self.p = float(p)
+        self.p = check_real("dropout probability p", p, low=0.0, high=1.0)  # in [0, 1); numpy scalars too
         self._rng = make_rng(seed)
 
     def config(self) -> dict[str, Any]:
