@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from numbers import Real
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 from micrograd_plus import ops
 
@@ -29,6 +29,7 @@ __all__ = [
     "Value",
     "apply",
     "current_scope",
+    "each_in_scope",
     "grad_number",
     "gradients",
     "lift",
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 Operand = Union["Value", int, float]
+T = TypeVar("T")
+R = TypeVar("R")
 
 _new = object.__new__
 
@@ -62,6 +65,25 @@ class scope:  # noqa: N801 - used like a function: ``with scope(module):``
 
     def __exit__(self, *exc: object) -> None:
         _current_scope.reset(self.token)
+
+
+def each_in_scope(tags: Sequence[T], call: Callable[[T], R]) -> list[R]:
+    """``[call(tag) for tag in tags]``, each call inside ``scope(tag)``: what ``with scope(tag):`` per call
+    records, at a fraction of its cost, for hot loops (a layer calling each of its neurons, per sample).
+
+    >>> each_in_scope(["a", "b"], lambda tag: current_scope()[0] * 2)
+    ['aa', 'bb']
+    """
+    outer = _current_scope.get()
+    enter, leave = _current_scope.set, _current_scope.reset
+    results = []
+    for tag in tags:
+        token = enter((tag, outer))
+        try:
+            results.append(call(tag))
+        finally:
+            leave(token)
+    return results
 
 
 def _name(v: Value) -> str:

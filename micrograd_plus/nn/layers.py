@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd_plus import functional as F
-from micrograd_plus.engine import Operand, Value, lift
+from micrograd_plus.engine import Operand, Value, each_in_scope, lift
 from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, _check_count, make_rng, scoped
 
@@ -98,12 +98,8 @@ class Layer(Module):
     def forward(self, xs: Sequence[Value]) -> list[Value]:
         """``__call__`` without the input check, for n_in Values (used by ``MLP``)."""
         x_data = [x.data for x in xs]  # read once, shared by every neuron
-        out = []
-        with scoped(self):
-            for neuron in self.neurons:
-                with scoped(neuron):
-                    out.append(neuron.forward(xs, x_data))
-        return out
+        with scoped(self):  # and each neuron's nodes in the neuron's own scope
+            return each_in_scope(self.neurons, lambda neuron: neuron.forward(xs, x_data))
 
 
 class Dropout(Module):
