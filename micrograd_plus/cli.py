@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from micrograd_plus import __version__, losses, optim, viz
 from micrograd_plus.data import make_moons
@@ -25,6 +25,7 @@ from micrograd_plus.explain import explain_backward, explain_forward
 from micrograd_plus.expressions import Expression, parse_assignments
 from micrograd_plus.gradcheck import gradcheck
 from micrograd_plus.nn import MLP, Neuron
+from micrograd_plus.replay import Replay
 
 Points = list[list[float]]
 
@@ -33,15 +34,18 @@ class UsageError(Exception):
     """A problem with what was asked: one line on stderr, exit status 2."""
 
 
-def progress(step: int, total: int, text: str, width: int = 30) -> None:
-    """A progress bar redrawn in place on a terminal; elsewhere one line every tenth of the way."""
-    done = (step + 1) / total
-    bar = "#" * round(done * width) + "-" * (width - round(done * width))
-    line = f"[{bar}] {step + 1:4d}/{total}  {text}"
-    if sys.stdout.isatty():
-        print("\r" + line, end="\n" if step + 1 == total else "", flush=True)
-    elif step % max(1, total // 10) == 0 or step + 1 == total:
-        print(line)
+def progress_bar(total: int) -> Any:
+    """tqdm.auto's bar over ``total`` steps (it renders in Jupyter too), or None when tqdm is not installed."""
+    try:
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return tqdm(total=total, desc="training", unit="step", file=sys.stderr)
+
+
+def accuracy_of(model: MLP, X: Points, labels: list[float]) -> float:
+    """The share of points on the right side of the decision boundary."""
+    return sum((model(x)[0].data > 0) == (t > 0) for x, t in zip(X, labels)) / len(X)
 
 
 def decision_map(model: MLP, X: Points, y: list[int], width: int = 60, height: int = 20) -> str:
@@ -95,19 +99,35 @@ def demo(steps: int = 100, out: Path | None = None) -> None:
     opt = optim.SGD(model.parameters(), lr=1.0)
     print(model)
     print(f"\ntraining on {len(X)} points of two moons: hinge loss + 1e-4·L2, SGD with a falling learning rate\n")
+
+    def loss_of(points: Points, targets: list[float]) -> Value:
+        scores = [model(x)[0] for x in points]
+        return losses.hinge(scores, targets) + 1e-4 * losses.l2(model.parameters())
+
+    step_of = Replay(loss_of, model)  # the first step builds and compiles the graph; the others replay it
+    print(f"before training: loss {loss_of(X, labels).data:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}")
+    bar = progress_bar(steps)
     start = time.perf_counter()
     for step in range(steps):
-        scores = [model(x)[0] for x in X]
-        loss = losses.hinge(scores, labels) + 1e-4 * losses.l2(model.parameters())
         opt.zero_grad()
-        loss.backward()
+        loss = step_of(X, labels)
         opt.lr = 1.0 - 0.9 * step / steps
         opt.step()
-        accuracy = sum((s.data > 0) == (t > 0) for s, t in zip(scores, labels)) / len(X)
-        progress(step, steps, f"loss {loss.data:.4f}  accuracy {accuracy:6.1%}")
-    elapsed, nodes = time.perf_counter() - start, len(loss.topological_order())
-    final = sum((model(x)[0].data > 0) == (t > 0) for x, t in zip(X, labels)) / len(X)
-    print(f"\n{steps} steps in {elapsed:.1f} s ({elapsed / steps * 1e3:.0f} ms per step, graph of {nodes:,} nodes)")
+        if bar is not None:
+            bar.update()
+            bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+        if step % max(1, steps // 10) == 0 or step + 1 == steps:
+            line = f"step {step + 1:4d}/{steps}  loss {loss:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}"
+            if bar is None:
+                print(line)
+            else:
+                bar.write(line, file=sys.stdout)
+    if bar is not None:
+        bar.close()
+    elapsed, nodes = time.perf_counter() - start, len(loss_of(X, labels).topological_order())
+    final = accuracy_of(model, X, labels)
+    per_step = f"{elapsed / steps * 1e3:.0f} ms per step"
+    print(f"\n{steps} steps in {elapsed:.1f} s ({per_step}, graph of {nodes:,} nodes, replayed {step_of.replays}x)")
     print(f"final training accuracy {final:.1%}")
     print("\ndecision regions ('.' = class x, ' ' = class o):\n")
     print(decision_map(model, X, y))
