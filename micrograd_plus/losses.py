@@ -18,6 +18,7 @@ from typing import Any
 from micrograd_plus import functional as F
 from micrograd_plus.arguments import shown
 from micrograd_plus.engine import Operand, Value, lift, note_branch
+from micrograd_plus.ops import fn
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "mse"]
 
@@ -113,14 +114,6 @@ def binary_cross_entropy(
     return _reduce("binary_cross_entropy", losses, reduction)
 
 
-def _softplus(z: Value) -> Value:
-    """log(1 + e^z), in the branch whose exponent is <= 0: stable for any z, smooth across z = 0."""
-    note_branch("a stable softplus picks its branch by the sign of z")
-    if z.data >= 0.0:
-        return z + (1.0 + (-z).exp()).log()
-    return (1.0 + z.exp()).log()
-
-
 def binary_cross_entropy_with_logits(
     logits: Iterable[Operand] | Operand, targets: Iterable[float] | float, reduction: str = "mean"
 ) -> Value:
@@ -129,7 +122,7 @@ def binary_cross_entropy_with_logits(
     for z, t in _pairs("binary_cross_entropy_with_logits", logits, targets):
         if not 0.0 <= (t.data if isinstance(t, Value) else t) <= 1.0:
             raise ValueError(f"binary_cross_entropy_with_logits targets must be in [0, 1], got {t}")
-        losses.append(_softplus(z) - t * z)
+        losses.append(fn.softplus(z) - t * z)  # softplus(z) = log(1 + e^z), one stable node
     return _reduce("binary_cross_entropy_with_logits", losses, reduction)
 
 
