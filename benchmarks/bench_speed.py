@@ -37,7 +37,9 @@ Weights = list[tuple[list[list[float]], list[float]]]  # per layer: rows of weig
 
 
 def float_weights(model: MLP) -> Weights:
-    return [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons]) for layer in model.layers]
+    return [
+        ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons]) for layer in model.layers
+    ]
 
 
 def float_step(weights: Weights, lr: float = 0.1) -> float:
@@ -97,8 +99,11 @@ def torch_contenders(reference: Any) -> dict[str, Any]:
         return {}
     torch.set_num_threads(1)
     layers = [(rows, bias) for rows, bias in float_weights(our_model(reference))]
-    scalar = [([[torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in row] for row in rows],
-               [torch.tensor(b, dtype=torch.float64, requires_grad=True) for b in bias]) for rows, bias in layers]  # fmt: skip
+
+    def leaf(v: float) -> Any:
+        return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+    scalar = [([[leaf(w) for w in row] for row in rows], [leaf(b) for b in bias]) for rows, bias in layers]
     params = [p for rows, bias in scalar for row in rows for p in [*row]] + [b for _, bias in scalar for b in bias]
 
     def scalar_step() -> None:

@@ -39,6 +39,7 @@ from micrograd_plus.engine import Value
 __all__ = ["MIN_BATCH", "Program", "getter", "tape_backward", "tape_forward"]
 
 MIN_BATCH = 4  # fewer nodes of one op at one level run on the tape
+STRAIGHT_LIMIT = 400  # a program with at most this many unbatched nodes writes them out, one line each
 
 Getter = Callable[[Sequence[float]], Sequence[float]]
 Namer = Callable[[Callable[..., Any], str], str]
@@ -79,6 +80,12 @@ def tape_backward(tape: Sequence[tuple[Any, ...]], V: list[float], C: list[float
     for _, parents, i, backward, c, incoming in reversed(tape):
         g = C[incoming] if incoming.__class__ is int else sum(incoming(C))
         C[c : c + len(parents)] = backward(*[V[p] for p in parents], V[i], g)
+
+
+def _shown(text: str) -> str:
+    """Text for a comment: control characters escaped (nothing can end the comment), shortened."""
+    shown = repr(text)[1:-1]
+    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def _used(names: Sequence[str], code: str) -> list[str]:
@@ -123,8 +130,11 @@ class Program:
         root = order[-1]
         self.incoming[slot[id(root)]] = -1  # the root: g = 1
         self._finish: list[Callable[[], None]] = []  # what needs every edge known: the gradient getters
+        n_tape = sum(len(nodes) for kind, nodes in segments if kind == "tape")
         for kind, nodes in segments:
-            if kind == "tape":
+            if kind == "tape" and n_tape <= STRAIGHT_LIMIT:
+                self._straight(nodes)
+            elif kind == "tape":
                 self._tape(nodes)
             else:
                 self._batch(nodes)
@@ -388,12 +398,61 @@ class Program:
         self.backward.append([f"tape_backward({tape}, V, C)"])
         self.n_tape += len(nodes)
 
+    def _straight(self, nodes: list[Value]) -> None:
+        """Unbatched nodes written out, one line per op forward and one per edge backward (small graphs)."""
+        slot, c = self.slot, self.n_edges
+        lines: list[str] = []
+        self.backward.append(lines)
+        blocks: list[tuple[int, list[str]]] = []
+        for v in nodes:
+            entry = v.entry
+            assert entry is not None
+            parents = [slot[id(p)] for p in v.parents]
+            i = slot[id(v)]
+            names = [f"V[{p}]" for p in parents]
+            shown = _shown(v.label) or f"#{i}"
+            operands = ", ".join(_shown(p.label) or f"#{slot[id(p)]}" for p in v.parents)
+            self.forward.append(f"V[{i}] = {self.call(entry, names)}  # {shown} = {_shown(entry.name)}({operands})")
+            try:
+                rule = entry.derivatives
+                assert rule is not None
+                traced: list[str] | None = [
+                    ops.operand_text(d, 2)
+                    for d in rule(*[ops.Symbol(n, self.call) for n in names], ops.Symbol(f"V[{i}]", self.call))
+                ]
+            except (TypeError, ValueError, ArithmeticError):
+                traced = None
+            own: list[str] = [f"# {shown} = {_shown(entry.name)}({operands}): g = d(root)/d({shown})", ""]
+            if traced is None:
+                own.append(f"d = {self.name(entry.derivatives, 'rule')}({', '.join(names)}, V[{i}])")  # type: ignore[arg-type]
+            for j in range(len(parents)):
+                local = f"d[{j}]" if traced is None else traced[j]
+                term = "g" if local == "1.0" else "-g" if local == "-1.0" else f"{local} * g"
+                own.append(f"C[{c + j}] = {term}")
+            self._edges(parents, c)
+            c += len(parents)
+            blocks.append((i, own))
+
+        def incoming() -> None:
+            for i, own in blocks:
+                here = self.incoming[i]
+                if here == -1:
+                    own[1] = "g = 1.0  # d(root)/d(root)"
+                elif here.__class__ is int:
+                    own[1] = f"g = C[{here}]"
+                else:
+                    own[1] = f"g = sum({self.constant(self.incoming_getter(i))}(C))"
+            lines[:] = [line for _, own in reversed(blocks) for line in own]  # backward: the nodes in reverse
+
+        self._finish.append(incoming)
+        self.n_tape += len(nodes)
+
     # -- the whole program -------------------------------------------------------------------------
 
     def source(self, n_inputs: int) -> str:
         """``def value_and_grad(x)``: forward batches in order, backward batches in reverse."""
         self.globals["T"] = self.template
-        gradients = self.sums(range(n_inputs)) if n_inputs else "[]"
+        gradients = f"list({self.sums(range(n_inputs))})" if n_inputs else "[]"
         lines = ["def value_and_grad(x):", "    V = list(T)  # inputs, constants, then every node's value"]
         if n_inputs:
             lines.append(f"    V[0:{n_inputs}] = x")
