@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from micrograd_plus import __version__, losses, optim, player, viz
 from micrograd_plus.data import make_moons
@@ -27,6 +27,7 @@ from micrograd_plus.explain import explain_backward, explain_forward
 from micrograd_plus.expressions import Expression, parse_assignments
 from micrograd_plus.gradcheck import gradcheck
 from micrograd_plus.nn import MLP, Neuron
+from micrograd_plus.replay import Replay
 from micrograd_plus.training import TrainingRecorder, write_training_page
 
 Points = list[list[float]]
@@ -36,15 +37,18 @@ class UsageError(Exception):
     """A problem with what was asked: one line on stderr, exit status 2."""
 
 
-def progress(step: int, total: int, text: str, width: int = 30) -> None:
-    """A progress bar redrawn in place on a terminal; elsewhere one line every tenth of the way."""
-    done = (step + 1) / total
-    bar = "#" * round(done * width) + "-" * (width - round(done * width))
-    line = f"[{bar}] {step + 1:4d}/{total}  {text}"
-    if sys.stdout.isatty():
-        print("\r" + line, end="\n" if step + 1 == total else "", flush=True)
-    elif step % max(1, total // 10) == 0 or step + 1 == total:
-        print(line)
+def progress_bar(total: int) -> Any:
+    """tqdm.auto's bar over ``total`` steps (it renders in Jupyter too), or None when tqdm is not installed."""
+    try:
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return tqdm(total=total, desc="training", unit="step", file=sys.stderr)
+
+
+def accuracy_of(model: MLP, X: Points, labels: list[float]) -> float:
+    """The share of points on the right side of the decision boundary."""
+    return sum((model(x)[0].data > 0) == (t > 0) for x, t in zip(X, labels)) / len(X)
 
 
 def decision_map(model: MLP, X: Points, y: list[int], width: int = 60, height: int = 20) -> str:
@@ -99,21 +103,37 @@ def demo(steps: int = 100, out: Path | None = None) -> None:
     print(model)
     print(f"\ntraining on {len(X)} points of two moons: hinge loss + 1e-4·L2, SGD with a falling learning rate\n")
     recorder = TrainingRecorder(model, X, y, every=max(1, steps // 40)) if out is not None else None
+
+    def loss_of(points: Points, targets: list[float]) -> Value:
+        scores = [model(x)[0] for x in points]
+        return losses.hinge(scores, targets) + 1e-4 * losses.l2(model.parameters())
+
+    step_of = Replay(loss_of, model)  # the first step builds and compiles the graph; the others replay it
+    print(f"before training: loss {loss_of(X, labels).data:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}")
+    bar = progress_bar(steps)
     start = time.perf_counter()
     for step in range(steps):
-        scores = [model(x)[0] for x in X]
-        loss = losses.hinge(scores, labels) + 1e-4 * losses.l2(model.parameters())
         opt.zero_grad()
-        loss.backward()
+        loss = step_of(X, labels)
+        if recorder is not None and step % recorder.every == 0:  # after backward: the frame shows gradients
+            recorder.record(step, loss, accuracy_of(model, X, labels))
         opt.lr = 1.0 - 0.9 * step / steps
         opt.step()
-        accuracy = sum((s.data > 0) == (t > 0) for s, t in zip(scores, labels)) / len(X)
-        progress(step, steps, f"loss {loss.data:.4f}  accuracy {accuracy:6.1%}")
-        if recorder is not None:
-            recorder.record(step, loss.data, accuracy)
-    elapsed, nodes = time.perf_counter() - start, len(loss.topological_order())
-    final = sum((model(x)[0].data > 0) == (t > 0) for x, t in zip(X, labels)) / len(X)
-    print(f"\n{steps} steps in {elapsed:.1f} s ({elapsed / steps * 1e3:.0f} ms per step, graph of {nodes:,} nodes)")
+        if bar is not None:
+            bar.update()
+            bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+        if step % max(1, steps // 10) == 0 or step + 1 == steps:
+            line = f"step {step + 1:4d}/{steps}  loss {loss:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}"
+            if bar is None:
+                print(line)
+            else:
+                bar.write(line, file=sys.stdout)
+    if bar is not None:
+        bar.close()
+    elapsed, nodes = time.perf_counter() - start, len(loss_of(X, labels).topological_order())
+    final = accuracy_of(model, X, labels)
+    per_step = f"{elapsed / steps * 1e3:.0f} ms per step"
+    print(f"\n{steps} steps in {elapsed:.1f} s ({per_step}, graph of {nodes:,} nodes, replayed {step_of.replays}x)")
     print(f"final training accuracy {final:.1%}")
     print("\ndecision regions ('.' = class x, ' ' = class o):\n")
     print(decision_map(model, X, y))

@@ -13,10 +13,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from micrograd_plus import functional as F
 from micrograd_plus.arguments import shown
-from micrograd_plus.engine import Operand, Value, lift
+from micrograd_plus.engine import Operand, Value, lift, note_branch
+from micrograd_plus.ops import fn
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "mse"]
 
@@ -34,10 +36,11 @@ def _as_list(name: str, what: str, xs: object) -> list[object]:
     return list(xs)
 
 
-def _pairs(
-    name: str, preds: Iterable[Operand] | Operand, targets: Iterable[float] | float
-) -> list[tuple[Value, float]]:
-    """Predictions and targets as aligned lists; a single prediction and target are a batch of one."""
+def _pairs(name: str, preds: Iterable[Operand] | Operand, targets: Iterable[float] | float) -> list[tuple[Value, Any]]:
+    """Predictions and targets as aligned lists; a single prediction and target are a batch of one.
+
+    A target may be a Value leaf (a replayed training step passes its data that way); it stays in the graph.
+    """
     pred_list = [preds] if isinstance(preds, (Value, numbers.Real)) else _as_list(name, "predictions", preds)
     target_list = [targets] if isinstance(targets, numbers.Real) else _as_list(name, "targets", targets)
     if len(pred_list) != len(target_list) or not pred_list:
@@ -46,6 +49,9 @@ def _pairs(
         )
     pairs = []
     for p, t in zip(pred_list, target_list):
+        if isinstance(t, Value) and not t.parents:
+            pairs.append((lift(p), t))  # type: ignore[arg-type]
+            continue
         if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
             raise TypeError(f"{name} targets must be finite numbers, got {shown(t)}")
         pairs.append((lift(p), float(t)))  # type: ignore[arg-type]
@@ -65,17 +71,19 @@ def mse(preds: Iterable[Operand] | Operand, targets: Iterable[float] | float, re
     return _reduce("mse", [(p - t) ** 2 for p, t in _pairs("mse", preds, targets)], reduction)
 
 
-def _one_binary_cross_entropy(p: Value, t: float) -> Value:
+def _one_binary_cross_entropy(p: Value, t: Any) -> Value:
     """One sample's loss, with PyTorch's value and PyTorch's gradient (p - t) / max(p·(1 - p), 1e-12)."""
+    note_branch("binary_cross_entropy picks PyTorch's clamped form by the value of p")
     x = p.data
     if x * (1.0 - x) >= GRAD_FLOOR:  # both logs are above -28: no clamp is active, the graph is the formula
-        return -(t * p.log() + (1.0 - t) * (1.0 - p).log())
+        exact: Value = -(t * p.log() + (1.0 - t) * (1.0 - p).log())
+        return exact
     # next to 0 or 1 PyTorch clamps each log at -100 and the gradient's divisor at 1e-12: the loss is that
     # clamped value, and its derivative the clamped one, as value + k·(p - p0) (p0 = p detached, so the term is 0)
     log_p = max(math.log(x), LOG_FLOOR) if x > 0.0 else LOG_FLOOR
     log_q = max(math.log1p(-x), LOG_FLOOR) if x < 1.0 else LOG_FLOOR
     value = -(t * log_p + (1.0 - t) * log_q)
-    slope = (x - t) / GRAD_FLOOR
+    slope = (x - (t.data if isinstance(t, Value) else t)) / GRAD_FLOOR
     return Value(value) + slope * (p - p.detach())
 
 
@@ -100,17 +108,10 @@ def binary_cross_entropy(
                 f"binary_cross_entropy needs probabilities in [0, 1], got {p.data}; for logits use "
                 "binary_cross_entropy_with_logits"
             )
-        if not 0.0 <= t <= 1.0:
+        if not 0.0 <= (t.data if isinstance(t, Value) else t) <= 1.0:
             raise ValueError(f"binary_cross_entropy targets must be in [0, 1], got {t}")
         losses.append(_one_binary_cross_entropy(p, t))
     return _reduce("binary_cross_entropy", losses, reduction)
-
-
-def _softplus(z: Value) -> Value:
-    """log(1 + e^z), in the branch whose exponent is <= 0: stable for any z, smooth across z = 0."""
-    if z.data >= 0.0:
-        return z + (1.0 + (-z).exp()).log()
-    return (1.0 + z.exp()).log()
 
 
 def binary_cross_entropy_with_logits(
@@ -119,9 +120,9 @@ def binary_cross_entropy_with_logits(
     """-[t·log σ(z) + (1 - t)·log(1 - σ(z))] = softplus(z) - t·z, stable for logits of ±1000."""
     losses = []
     for z, t in _pairs("binary_cross_entropy_with_logits", logits, targets):
-        if not 0.0 <= t <= 1.0:
+        if not 0.0 <= (t.data if isinstance(t, Value) else t) <= 1.0:
             raise ValueError(f"binary_cross_entropy_with_logits targets must be in [0, 1], got {t}")
-        losses.append(_softplus(z) - t * z)
+        losses.append(fn.softplus(z) - t * z)  # softplus(z) = log(1 + e^z), one stable node
     return _reduce("binary_cross_entropy_with_logits", losses, reduction)
 
 
@@ -169,7 +170,7 @@ def hinge(scores: Iterable[Operand] | Operand, labels_pm1: Iterable[float] | flo
     """The max-margin loss max(0, 1 - y·s) for labels y = ±1."""
     losses = []
     for s, y in _pairs("hinge", scores, labels_pm1):
-        if y not in (-1.0, 1.0):
+        if (y.data if isinstance(y, Value) else y) not in (-1.0, 1.0):
             raise ValueError(f"hinge labels must be -1 or +1, got {y}; for 0/1 labels pass 2*y - 1")
         losses.append((1.0 - y * s).relu())
     return _reduce("hinge", losses, reduction)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 
 from micrograd_plus import Value, losses, optim
+from micrograd_plus import functional as F
 from micrograd_plus.compiler import compile_graph
 from micrograd_plus.data import make_moons, make_sine_sequence
 from micrograd_plus.nn import MLP, RNN
@@ -110,14 +111,35 @@ def test_forward_then_backward() -> None:
 
 
 def test_source_is_readable() -> None:
-    w, x = Value(0.5, label="w"), Value(2.0, label="x")
-    h = (w * x).named("h")
-    compiled = compile_graph(h.tanh().named("out"), [w])
+    w = Value(0.5, label="w")
+    hidden = [(w * float(k)).tanh() for k in range(1, 6)]
+    compiled = compile_graph(losses.mse(hidden, [0.0] * 5), [w])
     source = compiled.source
-    assert "v2 = v0 * v1  # h = w * x" in source
-    assert "v3 = tanh(v2)  # out = tanh(h)" in source
-    assert "g2 = (1.0 - v3 * v3) * g3  # d(out)/d(h) of tanh" in source
-    assert "lines of Python" in repr(compiled)
+    assert "# 5 × * (arity 2) -> V[11:16]" in source
+    assert "V[16:21] = [tanh(x0) for x0 in V[11:16]]" in source
+    assert "[(1.0 - out * out) * g for out, g in zip(V[16:21], G[16:21])]" in source
+    assert "lines of Python" in repr(compiled) and compiled.n_batches >= 2
+
+
+def test_deep_chains_run_on_the_tape_and_wide_nodes_in_one_batch() -> None:
+    x = Value(0.3)
+    y = x
+    for _ in range(3000):  # deeper than the recursion limit: no recursion anywhere
+        y = (y * 0.999).tanh()
+    chain = compile_graph(y, [x])
+    y.backward()
+    value, grads = chain.value_and_grad([0.3])
+    assert chain.n_tape == 6000 and close(value, y.data) and close(grads[0], x.grad)
+    xs = [Value(k / 5000.0) for k in range(5000)]
+    ws = [Value(1.0 - k / 7000.0) for k in range(5000)]
+    w_dot = F.dot(ws, xs)
+    root = losses.l2(xs) + losses.mse(xs, [0.5] * 5000) + w_dot
+    wide = compile_graph(root, [*xs, *ws])
+    root.backward()
+    value, grads = wide.value_and_grad([v.data for v in [*xs, *ws]])
+    assert w_dot.data and close(value, root.data)
+    assert all(close(g, v.grad) for g, v in zip(grads, [*xs, *ws]))
+    assert len(wide.source.splitlines()) < 40
 
 
 def test_labels_cannot_become_code() -> None:

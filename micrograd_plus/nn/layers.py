@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from micrograd_plus import functional as F
 from micrograd_plus import ops
 from micrograd_plus.arguments import check_count, check_real
-from micrograd_plus.engine import Operand, Scope, Value, current_scope, lift
+from micrograd_plus.engine import Operand, Scope, Value, current_scope, lift, record_random
 from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, make_rng, scoped
 
@@ -124,9 +125,15 @@ class Dropout(Module):
         xs = [lift(v) for v in x]
         if not self.training or self.p == 0.0:
             return xs
-        keep = 1.0 / (1.0 - self.p)
+        masks = [Value(m) for m in self._masks(len(xs))]
+        record_random(masks, partial(self._masks, len(xs)))  # a replay draws the next masks the same way
         with scoped(self):
-            return [v * (0.0 if self._rng.random() < self.p else keep) for v in xs]
+            return [v * m for v, m in zip(xs, masks)]
+
+    def _masks(self, n: int) -> list[float]:
+        """n draws: 0 with probability p, else 1/(1-p)."""
+        keep, p, draw = 1.0 / (1.0 - self.p), self.p, self._rng.random
+        return [0.0 if draw() < p else keep for _ in range(n)]
 
 
 class MLP(Module):

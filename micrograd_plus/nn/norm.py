@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from micrograd_plus import functional as F
-from micrograd_plus.engine import Value
+from micrograd_plus.engine import Value, note_branch
 from micrograd_plus.nn.module import Module, scoped
 from micrograd_plus.nn.shapes import check_number
 
@@ -112,6 +112,7 @@ class BatchNorm1d(Module):
         variance = F.mean([d**2 for d in deviations])  # biased: divides by n
         inv_std = (variance + self.eps) ** -0.5
         m = self.momentum
+        note_branch("BatchNorm1d updates its running statistics in training mode")  # a side effect of each run
         self.running_mean[j] = (1.0 - m) * self.running_mean[j] + m * mean.data
         self.running_var[j] = (1.0 - m) * self.running_var[j] + m * variance.data * n / (n - 1)
         return [d * inv_std for d in deviations]

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from micrograd_plus import functional as F
-from micrograd_plus.engine import Value
+from micrograd_plus.engine import Value, note_branch
 from micrograd_plus.nn.module import Module, scoped
 from micrograd_plus.nn.shapes import Grid, Nested, as_planes, check_number, pair, windows
 
@@ -28,6 +28,7 @@ Reducer = Callable[[list[Value]], Value]
 
 def _max(window: list[Value]) -> Value:
     """max(window) as a ``sum`` node over the winner alone: d(max)/d(winner) = 1, 0 for the rest."""
+    note_branch("max pooling picks its winner by value")
     winner = window[0]
     for v in window[1:]:
         if v.data > winner.data:

@@ -1,0 +1,465 @@
+"""The schedule of a compiled replay: a graph's nodes grouped into batches that each run as one list operation.
+
+A node's *level* is 1 + the highest level of its parents (leaves are level 0), so
+nodes of one level never depend on each other. The nodes of one level that share an
+op and an arity form a **batch**: one list comprehension computes all their values,
+and one more per operand computes all their edges' chain-rule products
+
+    C[edge] = local_derivative(edge) * g(node)
+
+into a flat array ``C`` of edge contributions. A node's gradient is then the sum of
+the contributions of its outgoing edges, ``G[node] = Σ C[edges of node]``, read with
+C-level getters. Every value lives in one flat list ``V`` (inputs first, then
+constants, then each batch's nodes side by side), so a batch writes ``V[a:b]`` at once.
+
+A ``dot`` batch multiplies all its weights and inputs in one ``map(mul, ...)`` and
+sums each node's slice; n-ary ops never become one line per operand, so a node with
+10^5 operands or a graph of 10^6 nodes compiles in seconds. Nodes of a level too
+few to batch (a deep chain, say) go to a **tape**: a list of (forward, parent
+slots, slot, backward, ...) entries that a short loop runs, one node at a time.
+
+The code of each batch comes from its op's registry entry: the forward from its
+code template (or a call of its float forward), the local derivatives from its
+derivative rule traced on ``ops.Symbol`` stand-ins, or a call of the rule when it
+cannot be traced (it branches on its numbers).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+from operator import itemgetter
+from typing import Any
+
+from micrograd_plus import ops
+from micrograd_plus.engine import Value
+
+__all__ = ["MIN_BATCH", "Program", "getter", "tape_backward", "tape_forward"]
+
+MIN_BATCH = 4  # fewer nodes of one op at one level run on the tape
+STRAIGHT_LIMIT = 400  # a program with at most this many unbatched nodes writes them out, one line each
+
+Getter = Callable[[Sequence[float]], Sequence[float]]
+Namer = Callable[[Callable[..., Any], str], str]
+Caller = Callable[[ops.Op, Sequence[str]], str]
+
+
+def _nothing(_: Sequence[float]) -> Sequence[float]:
+    return ()
+
+
+def _one(_: Sequence[float]) -> Sequence[float]:
+    return (1.0,)  # d(root)/d(root)
+
+
+def _contiguous(slots: Sequence[int]) -> bool:
+    return bool(slots) and slots[-1] - slots[0] == len(slots) - 1 and all(b - a == 1 for a, b in pairwise(slots))
+
+
+def getter(slots: Sequence[int]) -> Getter:
+    """A C-level function ``list -> the items at these positions``, always returning a sequence."""
+    n = len(slots)
+    if n == 0:
+        return _nothing
+    first = slots[0]
+    if _contiguous(slots):
+        return itemgetter(slice(first, first + n))
+    return itemgetter(*slots) if n > 1 else itemgetter(slice(first, first + 1))
+
+
+def tape_forward(tape: Sequence[tuple[Any, ...]], V: list[float]) -> None:
+    """Run the tape's nodes in order: V[slot] = forward(V[parent slots])."""
+    for forward, parents, i, _, _, _ in tape:
+        V[i] = forward(*[V[p] for p in parents])
+
+
+def tape_backward(tape: Sequence[tuple[Any, ...]], V: list[float], C: list[float]) -> None:
+    """Run the tape's nodes in reverse: g = Σ C[outgoing edges]; C[incoming edges] = local * g."""
+    for _, parents, i, backward, c, incoming in reversed(tape):
+        g = C[incoming] if incoming.__class__ is int else sum(incoming(C))
+        C[c : c + len(parents)] = backward(*[V[p] for p in parents], V[i], g)
+
+
+def _shown(text: str) -> str:
+    """Text for a comment: control characters escaped (nothing can end the comment), shortened."""
+    shown = repr(text)[1:-1]
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def _used(names: Sequence[str], code: str) -> list[str]:
+    found = set(re.findall(r"\b(?:x\d+|out)\b", code))
+    return [n for n in names if n in found]
+
+
+class Program:
+    """The batched replay of one graph: ``source`` (a Python function ``value_and_grad(x)``) and its globals."""
+
+    def __init__(self, order: list[Value], inputs: Sequence[Value], name: Namer, call: Caller) -> None:
+        self.name, self.call = name, call
+        self.globals: dict[str, Any] = {
+            "__builtins__": {"abs": abs, "sum": sum, "list": list, "map": map, "zip": zip, "tuple": tuple},
+            "tape_forward": tape_forward,
+            "tape_backward": tape_backward,
+            "mul": operator.mul,
+            "add": operator.add,
+        }
+        self.forward: list[str] = []
+        self.backward: list[list[str]] = []  # per segment, run in reverse segment order
+        self.n_batches = self.n_tape = 0
+        self._traced: dict[tuple[int, int], list[str] | None] = {}
+        self._layout(order, inputs)
+
+    # -- where every value and every edge contribution lives ---------------------------------------
+
+    def _layout(self, order: list[Value], inputs: Sequence[Value]) -> None:
+        slot: dict[int, int] = {id(x): k for k, x in enumerate(inputs)}
+        constants = [v for v in order if not v.parents and id(v) not in slot]
+        for v in constants:
+            slot[id(v)] = len(slot)
+        template = [0.0] * len(inputs) + [v.data for v in constants]
+        segments = self._segments(order)
+        self.incoming: list[Any] = [None] * (len(template) + len(order) - len(constants))
+        self.n_edges = 0
+        for _, nodes in segments:
+            for v in nodes:
+                slot[id(v)] = len(slot)
+            template.extend([0.0] * len(nodes))
+        self.slot, self.template = slot, template
+        root = order[-1]
+        self.incoming[slot[id(root)]] = -1  # the root: g = 1
+        self._finish: list[Callable[[], None]] = []  # what needs every edge known: the gradient getters
+        n_tape = sum(len(nodes) for kind, nodes in segments if kind == "tape")
+        for kind, nodes in segments:
+            if kind == "tape" and n_tape <= STRAIGHT_LIMIT:
+                self._straight(nodes)
+            elif kind == "tape":
+                self._tape(nodes)
+            else:
+                self._batch(nodes)
+        for finish in self._finish:
+            finish()
+        self.n_values = len(template)
+        self.root_slot = slot[id(root)]
+
+    @staticmethod
+    def _segments(order: list[Value]) -> list[tuple[str, list[Value]]]:
+        """Nodes by level; at each level one batch per (op, arity) of at least MIN_BATCH nodes, the rest on a tape."""
+        levels: dict[int, int] = {}
+        counts: dict[tuple[int, int, int], int] = {}
+        for v in order:
+            if v.parents:
+                level = levels[id(v)] = 1 + max([levels[id(p)] for p in v.parents])
+                key = (level, id(v.entry), len(v.parents))
+                counts[key] = counts.get(key, 0) + 1
+            else:
+                levels[id(v)] = 0
+        interior = [v for v in order if v.parents]
+        interior.sort(key=lambda v: levels[id(v)])  # stable: creation order within a level
+        segments: list[tuple[str, list[Value]]] = []
+        tape: list[Value] = []
+        batches: dict[tuple[int, int, int], list[Value]] = {}
+        for v in interior:
+            key = (levels[id(v)], id(v.entry), len(v.parents))
+            if counts[key] < MIN_BATCH and v.entry is not None and v.entry.arity is not None:
+                tape.append(v)
+                continue
+            batch = batches.setdefault(key, [])
+            batch.append(v)
+            if len(batch) == counts[key]:  # complete: it runs after everything on the tape so far
+                if tape:
+                    segments.append(("tape", tape))
+                    tape = []
+                segments.append(("batch", batches.pop(key)))
+        if tape:
+            segments.append(("tape", tape))
+        return segments
+
+    def _edges(self, parents: Sequence[int], first: int) -> None:
+        """Record that the contributions of these parent slots are at C[first], C[first + 1], ..."""
+        incoming = self.incoming
+        for k, p in enumerate(parents):
+            here = incoming[p]
+            if here is None:
+                incoming[p] = first + k
+            elif here.__class__ is int:
+                incoming[p] = [here, first + k]
+            else:
+                here.append(first + k)
+        self.n_edges = max(self.n_edges, first + len(parents))
+
+    def incoming_getter(self, i: int) -> Getter:
+        """G[i] = sum(getter(C)): the contributions of node i's outgoing edges."""
+        here = self.incoming[i]
+        if here is None:
+            return _nothing
+        if here == -1:
+            return _one
+        return getter([here] if here.__class__ is int else here)
+
+    def constant(self, value: Any, kind: str = "t") -> str:
+        name = f"{kind}{len(self.globals)}"
+        self.globals[name] = value
+        return name
+
+    def source_of(self, slots: Sequence[int], array: str = "V") -> str:
+        """Code for the items of ``array`` at these slots, as a sequence: a slice when they are contiguous."""
+        if _contiguous(slots):
+            return f"{array}[{slots[0]}:{slots[0] + len(slots)}]"
+        return f"{self.constant(getter(slots))}({array})"
+
+    def sums(self, slots: Sequence[int]) -> str:
+        """Code for [G[i] for i in slots] read from C: one sum per node over its outgoing edges' contributions."""
+        here = [self.incoming[i] for i in slots]
+        if all(h.__class__ is int and h >= 0 for h in here):
+            return self.source_of(here, "C")
+        runs: list[Sequence[int]] = [() if h is None else [h] if h.__class__ is int else h for h in here]
+        if all(r and h != -1 and r[-1] - r[0] == len(r) - 1 for h, r in zip(here, runs)):  # parent-sorted: contiguous
+            pieces = self.constant(tuple(slice(r[0], r[-1] + 1) for r in runs))
+            return f"list(map(sum, map(C.__getitem__, {pieces})))"
+        getters = self.constant(tuple(self.incoming_getter(i) for i in slots))
+        return f"[sum(f(C)) for f in {getters}]"
+
+    def _gradients(self, nodes: Sequence[Value], a: int, b: int) -> str:
+        """The line that fills G[a:b] from the contributions in C."""
+        return f"G[{a}:{b}] = {self.sums(range(a, b))}"
+
+    # -- the code of a batch -----------------------------------------------------------------------
+
+    def _batch(self, nodes: list[Value]) -> None:
+        entry, m, arity = nodes[0].entry, len(nodes), len(nodes[0].parents)
+        assert entry is not None  # interior nodes have an entry; checked by the compiler before
+        a = self.slot[id(nodes[0])]
+        b, c = a + m, self.n_edges
+        shown = repr(entry.name)[1:-1][:30]
+        self.forward.append(f"# {m} × {shown} (arity {arity}) -> V[{a}:{b}]")
+        lines = [f"# {m} × {shown}: gradients G[{a}:{b}], edge contributions C[{c}:{c + m * arity}]"]
+        lines.append("")  # G[a:b] = ..., filled in once every edge is known
+
+        def gradients() -> None:
+            lines[1] = self._gradients(nodes, a, b)
+
+        self._finish.append(gradients)
+        if entry.arity is not None:
+            columns = [[self.slot[id(v.parents[j])] for v in nodes] for j in range(arity)]
+            self._fixed(entry, columns, a, b, c, lines)
+        elif entry is ops.DOT:
+            self._dot(nodes, a, b, c, lines)
+        else:
+            self._nary(entry, nodes, a, b, c, lines)
+        self.backward.append(lines)
+        self.n_batches += 1
+
+    def _trace(self, entry: ops.Op, arity: int) -> list[str] | None:
+        key = (id(entry), arity)
+        if key not in self._traced:
+            names = [f"x{j}" for j in range(arity)]
+            try:
+                rule = entry.derivatives
+                assert rule is not None
+                found = rule(*[ops.Symbol(n, self.call) for n in names], ops.Symbol("out", self.call))
+                self._traced[key] = [ops.operand_text(d, 2) for d in found]
+            except (TypeError, ValueError, ArithmeticError):  # a rule that branches on its numbers
+                self._traced[key] = None
+        return self._traced[key]
+
+    def _fixed(self, entry: ops.Op, columns: list[list[int]], a: int, b: int, c: int, lines: list[str]) -> None:
+        arity, m = len(columns), b - a
+        names = [f"x{j}" for j in range(arity)]
+        sources = [self.source_of(column) for column in columns]
+        zipped = sources[0] if arity == 1 else f"zip({', '.join(sources)})"
+        self.forward.append(f"V[{a}:{b}] = [{self.call(entry, names)} for {', '.join(names)} in {zipped}]")
+        traced = self._trace(entry, arity)
+        if traced is None:
+            rule = self.name(entry.derivatives, "rule")  # type: ignore[arg-type]
+            lines.append(f"D = list(map({rule}, {', '.join(sources)}, V[{a}:{b}]))")
+        for j, column in enumerate(columns):
+            # the edges into operand j, sorted by parent: each parent's contributions sit side by side
+            order = sorted(range(m), key=column.__getitem__)
+            nodes = [a + r for r in order]
+            target = f"C[{c + j * m}:{c + (j + 1) * m}]"
+            self._edges([column[r] for r in order], c + j * m)
+            g_code = self.source_of(nodes, "G")
+            if traced is None:
+                ds = "D" if order == list(range(m)) else f"{self.constant(getter(order))}(D)"
+                lines.append(f"{target} = [d[{j}] * g for d, g in zip({ds}, {g_code})]")
+                continue
+            local = traced[j]
+            if local == "1.0":
+                lines.append(f"{target} = {g_code}")
+            elif local == "-1.0":
+                lines.append(f"{target} = [-g for g in {g_code}]")
+            else:
+                pool = {n: self.source_of([col[r] for r in order]) for n, col in zip(names, columns)}
+                pool["out"] = self.source_of(nodes)
+                used = _used([*names, "out"], local)
+                loop = ", ".join([*used, "g"])
+                lines.append(
+                    f"{target} = [{local} * g for {loop} in zip({', '.join(pool[u] for u in used)}, {g_code})]"
+                )
+
+    def _sorted_products(self, parents: list[int], partners: list[int] | None, owners: list[int], c: int) -> str:
+        """C[c:...] = partner value * G[owner] for each edge, the edges sorted by parent; records the edges."""
+        order = sorted(range(len(parents)), key=parents.__getitem__)
+        self._edges([parents[e] for e in order], c)
+        g_code = self.source_of([owners[e] for e in order], "G")
+        target = f"C[{c}:{c + len(parents)}]"
+        if partners is None:
+            return f"{target} = {g_code}"
+        return f"{target} = map(mul, {self.source_of([partners[e] for e in order])}, {g_code})"
+
+    def _dot(self, nodes: list[Value], a: int, b: int, c: int, lines: list[str]) -> None:
+        m, arity = len(nodes), len(nodes[0].parents)
+        n, bias = arity // 2, arity % 2
+        slot = self.slot
+        ws = [slot[id(p)] for v in nodes for p in v.parents[:n]]
+        xs = [slot[id(p)] for v in nodes for p in v.parents[n : 2 * n]]
+        owners = [i for i in range(a, b) for _ in range(n)]
+        w_code, x_code = self.source_of(ws), self.source_of(xs)
+        pieces = self.constant(tuple(slice(r * n, (r + 1) * n) for r in range(m)))
+        sums = f"list(map(sum, map(list(map(mul, {w_code}, {x_code})).__getitem__, {pieces})))"
+        lines.append(self._sorted_products(ws, xs, owners, c) + "  # d(w·x + b)/dw_i = x_i")
+        lines.append(self._sorted_products(xs, ws, owners, c + m * n) + "  # d/dx_i = w_i")
+        if bias:
+            bs = [slot[id(v.parents[-1])] for v in nodes]
+            self.forward.append(f"V[{a}:{b}] = list(map(add, {sums}, {self.source_of(bs)}))")
+            lines.append(self._sorted_products(bs, None, list(range(a, b)), c + 2 * m * n) + "  # d/db = 1")
+        else:
+            self.forward.append(f"V[{a}:{b}] = {sums}")
+
+    def _nary(self, entry: ops.Op, nodes: list[Value], a: int, b: int, c: int, lines: list[str]) -> None:
+        m, arity = len(nodes), len(nodes[0].parents)
+        flat = [self.slot[id(p)] for v in nodes for p in v.parents]
+        code = self.source_of(flat)
+        pieces = self.constant(tuple(slice(r * arity, (r + 1) * arity) for r in range(m)))
+        order = sorted(range(len(flat)), key=flat.__getitem__)
+        self._edges([flat[e] for e in order], c)
+        target = f"C[{c}:{c + m * arity}]"
+        if entry is ops.SUM or entry is ops.MEAN:
+            scale = "" if entry is ops.SUM else f" / {float(arity)!r}"
+            self.forward.append(f"V[{a}:{b}] = [s{scale} for s in map(sum, map({code}.__getitem__, {pieces}))]")
+            g_code = self.source_of([a + e // arity for e in order], "G")
+            local = "" if entry is ops.SUM else f"{1.0 / arity!r} * "
+            lines.append(f"{target} = [{local}g for g in {g_code}]")
+            return
+        forward = self.name(entry.forward, "op")  # type: ignore[arg-type]
+        rule = self.name(entry.derivatives, "rule")  # type: ignore[arg-type]
+        self.forward.append(f"P = {code}")
+        self.forward.append(f"V[{a}:{b}] = [{forward}(*P[s]) for s in {pieces}]")
+        lines.append(f"P = {code}")
+        products = f"[d * g for s, out, g in zip({pieces}, V[{a}:{b}], G[{a}:{b}]) for d in {rule}(*P[s], out)]"
+        if order == list(range(len(flat))):
+            lines.append(f"{target} = {products}")
+        else:
+            lines.append(f"{target} = {self.constant(getter(order))}({products})")
+
+    # -- the tape ----------------------------------------------------------------------------------
+
+    def _kernel(self, entry: ops.Op, arity: int) -> Callable[..., Any]:
+        """backward(x0, .., out, g) -> the contributions (local_j * g for each operand j)."""
+        key = f"k{id(entry)}_{arity}"
+        if key not in self.globals:
+            names = [f"x{j}" for j in range(arity)]
+            traced = self._trace(entry, arity)
+            if traced is None:
+                rule = self.name(entry.derivatives, "rule")  # type: ignore[arg-type]
+                body = f"tuple([d * g for d in {rule}({', '.join(names)}, out)])"
+            else:
+                body = "(" + "".join(f"{local} * g, " for local in traced) + ")"
+            namespace: dict[str, Any] = {}
+            exec(f"def kernel({', '.join(names)}, out, g): return {body}", self.globals, namespace)  # our templates
+            self.globals[key] = namespace["kernel"]
+        kernel: Callable[..., Any] = self.globals[key]
+        return kernel
+
+    def _tape(self, nodes: list[Value]) -> None:
+        slot, c = self.slot, self.n_edges
+        entries: list[tuple[Any, tuple[int, ...], int, Any, int]] = []
+        for v in nodes:
+            entry = v.entry
+            assert entry is not None and entry.forward is not None
+            parents = tuple([slot[id(p)] for p in v.parents])
+            entries.append((entry.forward, parents, slot[id(v)], self._kernel(entry, len(parents)), c))
+            self._edges(parents, c)
+            c += len(parents)
+        records: list[tuple[Any, ...]] = []
+
+        def incoming() -> None:
+            for record in entries:
+                here = self.incoming[record[2]]
+                single = here.__class__ is int and here >= 0
+                records.append((*record, here if single else self.incoming_getter(record[2])))
+            entries.clear()
+
+        self._finish.append(incoming)
+        tape = self.constant(records, "tape")
+        self.forward.append(f"tape_forward({tape}, V)  # {len(nodes)} nodes, one at a time")
+        self.backward.append([f"tape_backward({tape}, V, C)"])
+        self.n_tape += len(nodes)
+
+    def _straight(self, nodes: list[Value]) -> None:
+        """Unbatched nodes written out, one line per op forward and one per edge backward (small graphs)."""
+        slot, c = self.slot, self.n_edges
+        lines: list[str] = []
+        self.backward.append(lines)
+        blocks: list[tuple[int, list[str]]] = []
+        for v in nodes:
+            entry = v.entry
+            assert entry is not None
+            parents = [slot[id(p)] for p in v.parents]
+            i = slot[id(v)]
+            names = [f"V[{p}]" for p in parents]
+            shown = _shown(v.label) or f"#{i}"
+            operands = ", ".join(_shown(p.label) or f"#{slot[id(p)]}" for p in v.parents)
+            self.forward.append(f"V[{i}] = {self.call(entry, names)}  # {shown} = {_shown(entry.name)}({operands})")
+            try:
+                rule = entry.derivatives
+                assert rule is not None
+                traced: list[str] | None = [
+                    ops.operand_text(d, 2)
+                    for d in rule(*[ops.Symbol(n, self.call) for n in names], ops.Symbol(f"V[{i}]", self.call))
+                ]
+            except (TypeError, ValueError, ArithmeticError):
+                traced = None
+            own: list[str] = [f"# {shown} = {_shown(entry.name)}({operands}): g = d(root)/d({shown})", ""]
+            if traced is None:
+                own.append(f"d = {self.name(entry.derivatives, 'rule')}({', '.join(names)}, V[{i}])")  # type: ignore[arg-type]
+            for j in range(len(parents)):
+                local = f"d[{j}]" if traced is None else traced[j]
+                term = "g" if local == "1.0" else "-g" if local == "-1.0" else f"{local} * g"
+                own.append(f"C[{c + j}] = {term}")
+            self._edges(parents, c)
+            c += len(parents)
+            blocks.append((i, own))
+
+        def incoming() -> None:
+            for i, own in blocks:
+                here = self.incoming[i]
+                if here == -1:
+                    own[1] = "g = 1.0  # d(root)/d(root)"
+                elif here.__class__ is int:
+                    own[1] = f"g = C[{here}]"
+                else:
+                    own[1] = f"g = sum({self.constant(self.incoming_getter(i))}(C))"
+            lines[:] = [line for _, own in reversed(blocks) for line in own]  # backward: the nodes in reverse
+
+        self._finish.append(incoming)
+        self.n_tape += len(nodes)
+
+    # -- the whole program -------------------------------------------------------------------------
+
+    def source(self, n_inputs: int) -> str:
+        """``def value_and_grad(x)``: forward batches in order, backward batches in reverse."""
+        self.globals["T"] = self.template
+        gradients = f"list({self.sums(range(n_inputs))})" if n_inputs else "[]"
+        lines = ["def value_and_grad(x):", "    V = list(T)  # inputs, constants, then every node's value"]
+        if n_inputs:
+            lines.append(f"    V[0:{n_inputs}] = x")
+        lines += [f"    {line}" for line in self.forward]
+        lines.append(f"    C = [0.0] * {self.n_edges}  # one chain-rule product per edge")
+        lines.append(f"    G = [0.0] * {self.n_values}  # d(root)/d(node) of batched nodes")
+        for segment in reversed(self.backward):
+            lines += [f"    {line}" for line in segment]
+        lines.append(f"    return V[{self.root_slot}], {gradients}")
+        return "\n".join(lines) + "\n"
