@@ -1,6 +1,6 @@
 """The ``micrograd-plus`` command line (also ``python -m micrograd_plus``).
 
-micrograd-plus demo [--out DIR]            train the moons MLP, write plots, a graph and the player
+micrograd-plus demo [--out DIR]            train the moons MLP; write plots, a graph, the player and training pages
 micrograd-plus explain "EXPR" --at a=2     forward values, the backward trace and the gradients
 micrograd-plus gradcheck "EXPR" --at a=2   finite differences against backward (exit 1 on mismatch)
 micrograd-plus worksheet "EXPR" --at a=2 --out DIR   a blank drawing, the answers, and the step table (md, LaTeX)
@@ -386,7 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     demo_parser = commands.add_parser("demo", help="train the moons MLP (the main demo)", description=demo.__doc__)
     demo_parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
-    demo_parser.add_argument("--out", type=Path, help="also write the plot, a neuron's graph and the player here")
+    demo_parser.add_argument(
+        "--out", type=Path, help="also write the plot, a neuron's graph, the player, exercise and training pages here"
+    )
     for name, about in (
         ("explain", "print the forward pass, each chain-rule step of backward, and the gradients"),
         ("gradcheck", "compare backward with finite differences; exit status 1 on a mismatch"),

@@ -229,8 +229,9 @@ class Value:
 
     def __float__(self) -> float:
         raise TypeError(
-            f"a Value cannot silently become a float (math.exp(v) would cut the graph at {_name(self)}); "
-            "use v.exp(), fn.exp(v), ... to stay in the graph, or v.data for the number"
+            f"a Value cannot silently become a float: float(v), or a math function such as math.exp(v), would cut "
+            f"the graph at {_name(self)}; use the Value's own op (v.exp(), v.log(), v.sin(), or fn.exp(v) ...) "
+            "to stay in the graph, or v.data for the number"
         )
 
     @classmethod

@@ -86,6 +86,9 @@ class Op:
             out = float(self.forward(*xs))
         except OverflowError:
             out = math.inf
+        except (ArithmeticError, ValueError, TypeError) as error:  # an op of your own outside its domain, say
+            kind = type(error) if type(error) in (ValueError, TypeError, ZeroDivisionError) else ValueError
+            raise kind(f"{self.name!r} failed for inputs {_shown(xs, where)}: {error}") from error
         if out - out != 0.0:  # inf or nan
             raise OverflowError(f"{self.name!r} overflowed to {out} for inputs {_shown(xs, where)}; rescale the inputs")
         return out
@@ -96,7 +99,7 @@ class Op:
             raise ValueError(f"op {self.name!r} was recorded with Value.from_op and has no derivative rule")
         where = where or (lambda i: f"operand {i}")
         try:
-            found = tuple(self.derivatives(*xs, out))
+            result = self.derivatives(*xs, out)
         except OverflowError:
             raise OverflowError(
                 f"the derivative of {self.name!r} overflows a float at inputs {_shown(xs, where)}; "
@@ -106,13 +109,21 @@ class Op:
             raise ValueError(
                 f"the derivatives of {self.name!r} failed at inputs {_shown(xs, where)}: {error}"
             ) from error
+        if isinstance(result, (str, bytes)) or not hasattr(result, "__iter__"):
+            raise TypeError(
+                f"the derivatives of {self.name!r} must return a tuple of one number per input, got {result!r} "
+                f"at inputs {_shown(xs, where)}; write (d,) for one input"
+            )
+        found = tuple(result)
         if len(found) != len(xs):
             raise ValueError(
-                f"the derivatives of {self.name!r} must return one number per input: got {len(found)} "
-                f"for {len(xs)} inputs {_shown(xs, where)}"
+                f"the derivatives of {self.name!r} must return one number per input: got {len(found)} for "
+                f"{len(xs)} input{'s' if len(xs) != 1 else ''} {_shown(xs, where)}"
             )
         if not all(isinstance(g, (int, float)) and not isinstance(g, bool) for g in found):
-            raise TypeError(f"the derivatives of {self.name!r} must be numbers, got {found!r}")
+            raise TypeError(
+                f"the derivatives of {self.name!r} must be numbers, got {found!r} at inputs {_shown(xs, where)}"
+            )
         grads = tuple(map(float, found))
         for g in grads:
             if g - g != 0.0:  # inf or nan

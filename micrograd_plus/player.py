@@ -8,6 +8,7 @@ likely misconception.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -52,6 +53,8 @@ def _options(options: dict[str, Any]) -> tuple[viz.DrawOptions, str | None, bool
     if exercise:
         options["edge_labels"] = False  # the local derivatives are the student's to find
     opts = viz.drawing_options("write_player", options, PLAYER_OPTIONS)
+    if exercise:  # a box's colour would give its gradient's sign away
+        opts = dataclasses.replace(opts, colour=False)
     return opts, title, exercise
 
 

@@ -205,3 +205,13 @@ def test_perceptron_fit_refuses_an_overflowing_update(lr: float) -> None:
     with pytest.raises(OverflowError, match=r"Perceptron\.fit: .* makes w\.0 -?inf; lower lr = 1\.?\d*e\+308"):
         model.fit([[10.0, 0.0], [-10.0, 1.0]], [0, 1], epochs=5, lr=lr)
     assert model.state_dict() == before
+
+
+def test_a_saved_model_has_the_permissions_of_an_ordinary_file(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        path = tmp_path / "model.json"
+        MLP(2, [2, 1], seed=0).save(path)
+        assert path.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(umask)

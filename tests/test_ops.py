@@ -158,12 +158,13 @@ def test_a_wrong_custom_derivative_is_located_and_named() -> None:
 @pytest.mark.parametrize(
     ("derivatives", "error", "pattern"),
     [
-        (lambda x, out: (1.0, 2.0), ValueError, r"'twice' must return one number per input: got 2 for 1 inputs 0\.5"),
+        (lambda x, out: (1.0, 2.0), ValueError, r"'twice' must return one number per input: got 2 for 1 input 0\.5"),
         (lambda x, out: (math.inf,), OverflowError, r"derivative of 'twice' is inf at inputs 0\.5"),
         (lambda x, out: (math.nan,), OverflowError, r"derivative of 'twice' is nan"),
         (lambda x, out: (1.0 / 0.0,), ValueError, r"the derivatives of 'twice' failed at inputs 0\.5 .*division"),
         (lambda x, out: ("2",), TypeError, r"derivatives of 'twice' must be numbers"),
-        (lambda x, out: 3.0, ValueError, r"derivatives of 'twice' failed"),
+        (lambda x, out: 3.0, TypeError, r"must return a tuple of one number per input, got 3\.0 at inputs 0\.5"),
+        (lambda x, out: ("2",), TypeError, r"must be numbers, got \('2',\) at inputs 0\.5 \(node 'h'\)"),
     ],
 )
 def test_bad_custom_derivatives(derivatives: object, error: type[Exception], pattern: str) -> None:
@@ -360,3 +361,15 @@ def test_compiled_replay_refuses_an_infinite_gradient() -> None:
         compiled.value_and_grad([1e-300])
     y = Value(2.0, "y")
     assert compile_graph(y * 1e150 * 1e150, [y]).value_and_grad([2.0]) == (pytest.approx(2e300), [pytest.approx(1e300)])
+
+
+def test_a_custom_forward_that_fails_names_the_op_and_the_input() -> None:
+    log_of = define_op("log_of", lambda x: math.log(x), lambda x, out: (1.0 / x,), replace=True)
+    with pytest.raises(ValueError, match=r"'log_of' failed for inputs -1\.0 \(node 'neg'\): math domain error"):
+        log_of(Value(-1.0, "neg"))
+
+
+@pytest.mark.parametrize("convert", [float, math.exp, math.sin, math.floor])
+def test_a_value_never_silently_becomes_a_float(convert: object) -> None:
+    with pytest.raises(TypeError, match=r"would cut the graph at node 'v'; use the Value's own op"):
+        convert(Value(1.0, "v"))  # type: ignore[operator]

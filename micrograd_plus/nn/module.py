@@ -202,6 +202,9 @@ class Module:
                 file.write(text)
                 file.flush()
                 os.fsync(file.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, 0o666 & ~umask)  # mkstemp makes the file private; a saved model is an ordinary file
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
