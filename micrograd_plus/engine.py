@@ -23,20 +23,16 @@ from contextvars import ContextVar
 from itertools import filterfalse
 from numbers import Real
 from operator import attrgetter
-from typing import Any, TypeVar, Union
+from typing import Any, Union
 
 from micrograd_plus import ops
 from micrograd_plus.ops import ADD, MUL, NEG, RELU, SUB, TANH
+from micrograd_plus.recording import note_branch
 
 __all__ = [
     "Value",
     "apply",
     "current_scope",
-    "each_in_scope",
-    "note_branch",
-    "record_random",
-    "recording",
-    "Recording",
     "grad_number",
     "gradients",
     "lift",
@@ -46,8 +42,6 @@ __all__ = [
 ]
 
 Operand = Union["Value", int, float]
-T = TypeVar("T")
-R = TypeVar("R")
 
 _new = object.__new__
 
@@ -72,68 +66,6 @@ class scope:  # noqa: N801 - used like a function: ``with scope(module):``
 
     def __exit__(self, *exc: object) -> None:
         _current_scope.reset(self.token)
-
-
-class Recording:
-    """What a traced run did besides building its graph: data-dependent branches, random leaves (see ``recording``)."""
-
-    __slots__ = ("branches", "random")
-
-    def __init__(self) -> None:
-        self.branches: list[str] = []  # why the graph's structure may depend on the numbers
-        self.random: list[tuple[list[Value], Callable[[], list[float]]]] = []  # leaves and how to draw them again
-
-
-_recording: ContextVar[Recording | None] = ContextVar("micrograd_plus_recording", default=None)
-
-
-class recording:  # noqa: N801 - used like a function: ``with recording() as found:``
-    """While active, code that branches on numbers (``note_branch``) and random leaves (``record_random``) are
-    noted on the ``Recording`` it returns: what a replay of the graph needs to know to stay equal to eager mode.
-    """
-
-    __slots__ = ("found", "token")
-
-    def __enter__(self) -> Recording:
-        self.found = Recording()
-        self.token = _recording.set(self.found)
-        return self.found
-
-    def __exit__(self, *exc: object) -> None:
-        _recording.reset(self.token)
-
-
-def note_branch(reason: str) -> None:
-    """Record (while ``recording``) that the graph being built depends on the numbers, not only on their count."""
-    found = _recording.get()
-    if found is not None:
-        found.branches.append(reason)
-
-
-def record_random(leaves: list[Value], redraw: Callable[[], list[float]]) -> None:
-    """Record (while ``recording``) leaves drawn at random and a function drawing their next values, in order."""
-    found = _recording.get()
-    if found is not None:
-        found.random.append((leaves, redraw))
-
-
-def each_in_scope(tags: Sequence[T], call: Callable[[T], R]) -> list[R]:
-    """``[call(tag) for tag in tags]``, each call inside ``scope(tag)``: what ``with scope(tag):`` per call
-    records, at a fraction of its cost, for hot loops (a layer calling each of its neurons, per sample).
-
-    >>> each_in_scope(["a", "b"], lambda tag: current_scope()[0] * 2)
-    ['aa', 'bb']
-    """
-    outer = _current_scope.get()
-    enter, leave = _current_scope.set, _current_scope.reset
-    results = []
-    for tag in tags:
-        token = enter((tag, outer))
-        try:
-            results.append(call(tag))
-        finally:
-            leave(token)
-    return results
 
 
 def _name(v: Value) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 from micrograd_plus import graphview, ops
 from micrograd_plus.engine import Value
 from micrograd_plus.graphview import GraphView
-from micrograd_plus.tables import html_table, latex_table, markdown_table, text_table
+from micrograd_plus.tables import SummarisedTable, html_table, latex_table, markdown_table, text_table
 
 __all__ = [
     "BackwardStep",
@@ -155,7 +155,7 @@ class LeafGradient:
 
 
 @dataclass(frozen=True)
-class BackwardTrace:
+class BackwardTrace(SummarisedTable):
     """The steps of one backward() from ``root``, and the gradient each node ends with."""
 
     root_name: str
@@ -193,15 +193,6 @@ class BackwardTrace:
             f"backward from {self.root_name}: {n} step{'s' if n != 1 else ''} "
             f"(node gradients start at 0, d({self.root_name})/d({self.root_name}) = 1)"
         )
-
-    def __str__(self) -> str:
-        return self.summary() + "\n" + text_table(*self.rows())
-
-    def to_markdown(self) -> str:
-        return f"**{self.summary()}**\n\n" + markdown_table(*self.rows())
-
-    def _repr_html_(self) -> str:
-        return html_table(*self.rows(), caption=self.summary())
 
     def to_latex(self) -> str:
         """The step table as a LaTeX ``tabular`` (UTF-8 source; σ, ², √ written as math)."""

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from micrograd_plus import losses, ops
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.layers import MLP, Layer, Neuron
-from micrograd_plus.tables import html_table, markdown_table, text_table
+from micrograd_plus.tables import SummarisedTable
 
 __all__ = ["DeltaRule", "LayerExplanation", "LayerStep", "Mismatch", "explain_layers"]
 
@@ -170,7 +170,7 @@ def _matrix(m: Matrix, fmt: str) -> str:
 
 
 @dataclass(frozen=True)
-class LayerExplanation:
+class LayerExplanation(SummarisedTable):
     """The matrix view of one forward and backward pass, and how it compares with ``backward()``."""
 
     architecture: str
@@ -232,15 +232,6 @@ class LayerExplanation:
                 ["", "Δb", f"η·δ  (= {_STEP[self.loss_name]}∂L/∂b)", _number(rule.step_bias, f)],
             ]  # fmt: skip
         return ["layer", "quantity", "formula", "value"], body
-
-    def __str__(self) -> str:
-        return self.summary() + "\n" + text_table(*self.rows())
-
-    def to_markdown(self) -> str:
-        return f"**{self.summary()}**\n\n" + markdown_table(*self.rows())
-
-    def _repr_html_(self) -> str:
-        return html_table(*self.rows(), caption=self.summary())
 
 
 def _forward(layers: list[LayerData], x: Vector) -> list[Vector]:

@@ -12,12 +12,12 @@ data (a different batch size is a new structure), its ints, bools and strings (c
 indices pick which logit a loss reads), the model's parameters and every module's
 training mode. A relu flipping is not a change of structure (the replay branches on
 the current numbers), and neither are new data or fresh dropout masks: ``Dropout``
-records its masks (``engine.record_random``), and a replay draws the next ones from
+records its masks (``recording.record_random``), and a replay draws the next ones from
 the same random stream, so they equal eager training's masks draw for draw.
 
 Some graphs depend on the numbers themselves: max pooling picks a winner, a stable
 softplus picks a branch, ``BatchNorm1d`` updates running statistics as it runs, or
-the step compares Values. Those places call ``engine.note_branch``; a step that did
+the step compares Values. Those places call ``recording.note_branch``; a step that did
 so is never replayed (it runs eagerly every time, ``mode`` says why), so a replay
 never gives another result than eager training. A step must not branch on ``.data``
 itself: code that does should call ``note_branch`` too.
@@ -43,7 +43,8 @@ from collections.abc import Callable
 from typing import Any
 
 from micrograd_plus.compiler import CompiledGraph, compile_graph
-from micrograd_plus.engine import Value, recording
+from micrograd_plus.engine import Value
+from micrograd_plus.recording import recording
 
 __all__ = ["Replay"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-__all__ = ["html_table", "latex_escape", "latex_table", "markdown_table", "text_table"]
+__all__ = ["SummarisedTable", "html_table", "latex_escape", "latex_table", "markdown_table", "text_table"]
 
 
 def text_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -68,3 +68,22 @@ def latex_table(head: Sequence[str], rows: Sequence[Sequence[str]], caption: str
     if caption:
         body = [r"\begin{table}[ht]", r"\centering", *body, r"\caption{" + latex_escape(caption) + "}", r"\end{table}"]
     return "\n".join(body) + "\n"
+
+
+class SummarisedTable:
+    """Text, markdown and HTML renderings of anything with a one-line ``summary()`` and table ``rows()``."""
+
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    def rows(self) -> tuple[list[str], list[list[str]]]:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.summary() + "\n" + text_table(*self.rows())
+
+    def to_markdown(self) -> str:
+        return f"**{self.summary()}**\n\n" + markdown_table(*self.rows())
+
+    def _repr_html_(self) -> str:
+        return html_table(*self.rows(), caption=self.summary())

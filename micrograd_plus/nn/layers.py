@@ -19,9 +19,10 @@ from typing import Any
 from micrograd_plus import functional as F
 from micrograd_plus import ops
 from micrograd_plus.arguments import check_count, check_real
-from micrograd_plus.engine import Operand, Scope, Value, current_scope, lift, record_random
+from micrograd_plus.engine import Operand, Scope, Value, current_scope, lift
 from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, make_rng, scoped
+from micrograd_plus.recording import record_random
 
 __all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]
 
