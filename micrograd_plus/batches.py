@@ -26,6 +26,7 @@ cannot be traced (it branches on its numbers).
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ from operator import itemgetter
 from typing import Any
 
 from micrograd_plus import ops
+from micrograd_plus.dotbatch import Vectors, dot_batch
 from micrograd_plus.engine import Value
 
 __all__ = ["MIN_BATCH", "Program", "getter", "tape_backward", "tape_forward"]
@@ -64,9 +66,12 @@ def getter(slots: Sequence[int]) -> Getter:
     if n == 0:
         return _nothing
     first = slots[0]
-    if _contiguous(slots):
-        return itemgetter(slice(first, first + n))
-    return itemgetter(*slots) if n > 1 else itemgetter(slice(first, first + 1))
+    if n == 1:
+        return itemgetter(slice(first, first + 1))
+    step = slots[1] - first
+    if step > 0 and all(b - a == step for a, b in pairwise(slots)):  # evenly spaced: one slice
+        return itemgetter(slice(first, slots[-1] + 1, step))
+    return itemgetter(*slots)
 
 
 def tape_forward(tape: Sequence[tuple[Any, ...]], V: list[float]) -> None:
@@ -99,10 +104,12 @@ class Program:
     def __init__(self, order: list[Value], inputs: Sequence[Value], name: Namer, call: Caller) -> None:
         self.name, self.call = name, call
         self.globals: dict[str, Any] = {
-            "__builtins__": {"abs": abs, "sum": sum, "list": list, "map": map, "zip": zip, "tuple": tuple},
+            "__builtins__": {"abs": abs, "all": all, "any": any, "filter": filter, "sum": sum, "list": list, "map": map, "zip": zip, "tuple": tuple},
             "tape_forward": tape_forward,
             "tape_backward": tape_backward,
             "mul": operator.mul,
+            "compress": itertools.compress,
+            "repeat": itertools.repeat,
             "add": operator.add,
         }
         self.forward: list[str] = []
@@ -127,6 +134,8 @@ class Program:
                 slot[id(v)] = len(slot)
             template.extend([0.0] * len(nodes))
         self.slot, self.template = slot, template
+        self.needs = self._needs(order, inputs)
+        self.vectors = Vectors()
         root = order[-1]
         self.incoming[slot[id(root)]] = -1  # the root: g = 1
         self._finish: list[Callable[[], None]] = []  # what needs every edge known: the gradient getters
@@ -142,6 +151,22 @@ class Program:
             finish()
         self.n_values = len(template)
         self.root_slot = slot[id(root)]
+
+    def _needs(self, order: list[Value], inputs: Sequence[Value]) -> list[bool]:
+        """Per slot: does the root's gradient with respect to it matter (an input, or a node that depends on one)?"""
+        wanted = {id(x) for x in inputs}
+        for v in order:
+            if v.parents and any(id(p) in wanted for p in v.parents):
+                wanted.add(id(v))
+        needs = [False] * len(self.template)
+        for v in order:
+            if id(v) in wanted:
+                needs[self.slot[id(v)]] = True
+        return needs
+
+    def getter_of(self, slots: Sequence[int]) -> Getter:
+        """``getter(slots)``: a C-level function reading these positions of a list."""
+        return getter(slots)
 
     @staticmethod
     def _segments(order: list[Value]) -> list[tuple[str, list[Value]]]:
@@ -176,7 +201,7 @@ class Program:
             segments.append(("tape", tape))
         return segments
 
-    def _edges(self, parents: Sequence[int], first: int) -> None:
+    def record_edges(self, parents: Sequence[int], first: int) -> None:
         """Record that the contributions of these parent slots are at C[first], C[first + 1], ..."""
         incoming = self.incoming
         for k, p in enumerate(parents):
@@ -245,7 +270,7 @@ class Program:
             columns = [[self.slot[id(v.parents[j])] for v in nodes] for j in range(arity)]
             self._fixed(entry, columns, a, b, c, lines)
         elif entry is ops.DOT:
-            self._dot(nodes, a, b, c, lines)
+            dot_batch(self, nodes, a, lines, self.needs.__getitem__)
         else:
             self._nary(entry, nodes, a, b, c, lines)
         self.backward.append(lines)
@@ -279,7 +304,7 @@ class Program:
             order = sorted(range(m), key=column.__getitem__)
             nodes = [a + r for r in order]
             target = f"C[{c + j * m}:{c + (j + 1) * m}]"
-            self._edges([column[r] for r in order], c + j * m)
+            self.record_edges([column[r] for r in order], c + j * m)
             g_code = self.source_of(nodes, "G")
             if traced is None:
                 ds = "D" if order == list(range(m)) else f"{self.constant(getter(order))}(D)"
@@ -299,34 +324,15 @@ class Program:
                     f"{target} = [{local} * g for {loop} in zip({', '.join(pool[u] for u in used)}, {g_code})]"
                 )
 
-    def _sorted_products(self, parents: list[int], partners: list[int] | None, owners: list[int], c: int) -> str:
+    def sorted_products(self, parents: list[int], partners: list[int] | None, owners: list[int], c: int) -> str:
         """C[c:...] = partner value * G[owner] for each edge, the edges sorted by parent; records the edges."""
         order = sorted(range(len(parents)), key=parents.__getitem__)
-        self._edges([parents[e] for e in order], c)
+        self.record_edges([parents[e] for e in order], c)
         g_code = self.source_of([owners[e] for e in order], "G")
         target = f"C[{c}:{c + len(parents)}]"
         if partners is None:
             return f"{target} = {g_code}"
         return f"{target} = map(mul, {self.source_of([partners[e] for e in order])}, {g_code})"
-
-    def _dot(self, nodes: list[Value], a: int, b: int, c: int, lines: list[str]) -> None:
-        m, arity = len(nodes), len(nodes[0].parents)
-        n, bias = arity // 2, arity % 2
-        slot = self.slot
-        ws = [slot[id(p)] for v in nodes for p in v.parents[:n]]
-        xs = [slot[id(p)] for v in nodes for p in v.parents[n : 2 * n]]
-        owners = [i for i in range(a, b) for _ in range(n)]
-        w_code, x_code = self.source_of(ws), self.source_of(xs)
-        pieces = self.constant(tuple(slice(r * n, (r + 1) * n) for r in range(m)))
-        sums = f"list(map(sum, map(list(map(mul, {w_code}, {x_code})).__getitem__, {pieces})))"
-        lines.append(self._sorted_products(ws, xs, owners, c) + "  # d(w·x + b)/dw_i = x_i")
-        lines.append(self._sorted_products(xs, ws, owners, c + m * n) + "  # d/dx_i = w_i")
-        if bias:
-            bs = [slot[id(v.parents[-1])] for v in nodes]
-            self.forward.append(f"V[{a}:{b}] = list(map(add, {sums}, {self.source_of(bs)}))")
-            lines.append(self._sorted_products(bs, None, list(range(a, b)), c + 2 * m * n) + "  # d/db = 1")
-        else:
-            self.forward.append(f"V[{a}:{b}] = {sums}")
 
     def _nary(self, entry: ops.Op, nodes: list[Value], a: int, b: int, c: int, lines: list[str]) -> None:
         m, arity = len(nodes), len(nodes[0].parents)
@@ -334,7 +340,7 @@ class Program:
         code = self.source_of(flat)
         pieces = self.constant(tuple(slice(r * arity, (r + 1) * arity) for r in range(m)))
         order = sorted(range(len(flat)), key=flat.__getitem__)
-        self._edges([flat[e] for e in order], c)
+        self.record_edges([flat[e] for e in order], c)
         target = f"C[{c}:{c + m * arity}]"
         if entry is ops.SUM or entry is ops.MEAN:
             scale = "" if entry is ops.SUM else f" / {float(arity)!r}"
@@ -381,7 +387,7 @@ class Program:
             assert entry is not None and entry.forward is not None
             parents = tuple([slot[id(p)] for p in v.parents])
             entries.append((entry.forward, parents, slot[id(v)], self._kernel(entry, len(parents)), c))
-            self._edges(parents, c)
+            self.record_edges(parents, c)
             c += len(parents)
         records: list[tuple[Any, ...]] = []
 
@@ -429,7 +435,7 @@ class Program:
                 local = f"d[{j}]" if traced is None else traced[j]
                 term = "g" if local == "1.0" else "-g" if local == "-1.0" else f"{local} * g"
                 own.append(f"C[{c + j}] = {term}")
-            self._edges(parents, c)
+            self.record_edges(parents, c)
             c += len(parents)
             blocks.append((i, own))
 
@@ -454,6 +460,8 @@ class Program:
         self.globals["T"] = self.template
         gradients = f"list({self.sums(range(n_inputs))})" if n_inputs else "[]"
         lines = ["def value_and_grad(x):", "    V = list(T)  # inputs, constants, then every node's value"]
+        if self.vectors.index:
+            lines.append("    X = []  # operand vectors of dot nodes, made as the forward pass reaches them")
         if n_inputs:
             lines.append(f"    V[0:{n_inputs}] = x")
         lines += [f"    {line}" for line in self.forward]

@@ -139,7 +139,7 @@ def test_deep_chains_run_on_the_tape_and_wide_nodes_in_one_batch() -> None:
     value, grads = wide.value_and_grad([v.data for v in [*xs, *ws]])
     assert w_dot.data and close(value, root.data)
     assert all(close(g, v.grad) for g, v in zip(grads, [*xs, *ws]))
-    assert len(wide.source.splitlines()) < 40
+    assert len(wide.source.splitlines()) < 80  # a few lines per batch (25,005 nodes), never one per operand
 
 
 def test_labels_cannot_become_code() -> None:
