@@ -101,7 +101,10 @@ def _used(names: Sequence[str], code: str) -> list[str]:
 class Program:
     """The batched replay of one graph: ``source`` (a Python function ``value_and_grad(x)``) and its globals."""
 
-    def __init__(self, order: list[Value], inputs: Sequence[Value], name: Namer, call: Caller) -> None:
+    def __init__(
+        self, order: list[Value], inputs: Sequence[Value], name: Namer, call: Caller, n_wrt: int | None = None
+    ) -> None:
+        self.n_wrt = len(inputs) if n_wrt is None else n_wrt  # the first n_wrt inputs get gradients
         self.name, self.call = name, call
         self.globals: dict[str, Any] = {
             "__builtins__": {"abs": abs, "all": all, "any": any, "filter": filter, "sum": sum, "list": list, "map": map, "zip": zip, "tuple": tuple},
@@ -154,7 +157,7 @@ class Program:
 
     def _needs(self, order: list[Value], inputs: Sequence[Value]) -> list[bool]:
         """Per slot: does the root's gradient with respect to it matter (an input, or a node that depends on one)?"""
-        wanted = {id(x) for x in inputs}
+        wanted = {id(x) for x in inputs[: self.n_wrt]}
         for v in order:
             if v.parents and any(id(p) in wanted for p in v.parents):
                 wanted.add(id(v))
@@ -455,10 +458,11 @@ class Program:
 
     # -- the whole program -------------------------------------------------------------------------
 
-    def source(self, n_inputs: int) -> str:
+    def source(self, n_inputs: int, n_wrt: int | None = None) -> str:
         """``def value_and_grad(x)``: forward batches in order, backward batches in reverse."""
         self.globals["T"] = self.template
-        gradients = f"list({self.sums(range(n_inputs))})" if n_inputs else "[]"
+        n_wrt = n_inputs if n_wrt is None else n_wrt
+        gradients = f"list({self.sums(range(n_wrt))})" if n_wrt else "[]"
         lines = ["def value_and_grad(x):", "    V = list(T)  # inputs, constants, then every node's value"]
         if self.vectors.index:
             lines.append("    X = []  # operand vectors of dot nodes, made as the forward pass reaches them")

@@ -94,13 +94,15 @@ class CompiledGraph:
     """A frozen graph as compiled Python: ``value_and_grad(values)``, ``forward``, ``backward``, ``run``.
 
     ``source`` is the generated program; ``inputs`` are the leaves that vary,
-    in the order their values are passed.
+    in the order their values are passed: first those whose gradients are
+    returned (``wrt``), then the ``data`` leaves, which vary but get no gradient.
     """
 
-    def __init__(self, root: Value, inputs: Sequence[Value], module: Any = None) -> None:
+    def __init__(self, root: Value, inputs: Sequence[Value], module: Any = None, data: Sequence[Value] = ()) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"compile_graph needs a Value to compile, got {type(root).__name__}")
-        self.inputs = list(inputs)
+        self.wrt = list(inputs)
+        self.inputs = [*self.wrt, *data]
         for x in self.inputs:
             if not isinstance(x, Value):
                 raise TypeError(f"inputs must be Values (leaves of the graph), got {type(x).__name__} {x!r}")
@@ -128,8 +130,8 @@ class CompiledGraph:
                     f"op {v.op!r} cannot be compiled: the node was made with Value.from_op, which records only "
                     "float derivatives at one point; define the op with define_op(...) to compile it, or use backward()"
                 )
-        program = Program(self.order, self.inputs, namespace.name, namespace.call)
-        source = program.source(len(self.inputs))
+        program = Program(self.order, self.inputs, namespace.name, namespace.call, len(self.wrt))
+        source = program.source(len(self.inputs), len(self.wrt))
         self.n_batches, self.n_tape = program.n_batches, program.n_tape
         program.globals.update(namespace.functions)  # the same dict the tape's kernels were made in
         return source, program.globals
@@ -154,7 +156,7 @@ class CompiledGraph:
         return xs
 
     def value_and_grad(self, values: Sequence[float]) -> tuple[float, list[float]]:
-        """The root's value and its gradient with respect to each input, at these input values.
+        """The root's value and its gradient with respect to each ``wrt`` input, at these input values.
 
         The same checks as eager mode: an op outside its domain raises the engine's message
         (naming the node), and a value or gradient that is not a finite float is refused.
@@ -205,7 +207,7 @@ class CompiledGraph:
                     f"({len(self._parameter_ids or [])} then, {len(current)} now, or replaced); compile it again"
                 )
         value, grads = self.value_and_grad([x.data for x in self.inputs])
-        for x, g in zip(self.inputs, grads):
+        for x, g in zip(self.wrt, grads):
             x.grad += g
         return value
 
@@ -231,11 +233,13 @@ class CompiledGraph:
         )
 
 
-def compile_graph(root: Value, inputs: Sequence[Value], module: Any = None) -> CompiledGraph:
-    """Record the graph below ``root`` once and compile forward + backward as straight-line Python.
+def compile_graph(root: Value, inputs: Sequence[Value], module: Any = None, data: Sequence[Value] = ()) -> CompiledGraph:
+    """Record the graph below ``root`` once and compile forward + backward as batched Python.
 
-    ``inputs`` are the leaves whose values change between replays (parameters and
-    data inputs); every other leaf is baked in as a constant. Pass ``module=`` to
-    have ``run()`` refuse to replay after the module's parameters changed.
+    ``inputs`` are the leaves whose values change between replays and whose gradients
+    are wanted (parameters, or data inputs too); ``data`` are leaves whose values change
+    but whose gradients are not wanted (a batch's numbers: no work is spent on them).
+    Every other leaf is baked in as a constant. Pass ``module=`` to have ``run()``
+    refuse to replay after the module's parameters changed.
     """
-    return CompiledGraph(root, inputs, module)
+    return CompiledGraph(root, inputs, module, data)

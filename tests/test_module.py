@@ -37,6 +37,14 @@ def test_a_tied_value_is_one_parameter_under_its_first_name() -> None:
     assert "# 4 parameters" in repr(model)
 
 
+@pytest.mark.parametrize(
+    "make", [Tied, lambda: MLP(3, [4, 4, 2], dropout=0.2, seed=1), lambda: RNN(2, 3, seed=0), lambda: Perceptron(5)]
+)
+def test_parameters_are_named_parameters_in_the_same_order(make: Callable[[], Module]) -> None:
+    model = make()
+    assert [id(p) for p in model.parameters()] == [id(p) for _, p in model.named_parameters()]
+
+
 def test_tied_weights_are_counted_once_by_l2_and_checked_by_gradcheck_module() -> None:
     model = Tied()
     model.inner.w[0].data = 0.25

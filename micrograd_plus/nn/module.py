@@ -94,8 +94,23 @@ class Module:
         return found
 
     def parameters(self) -> list[Value]:
-        """Every parameter once, in the order of ``named_parameters()``."""
-        return [value for _, value in self.named_parameters()]
+        """Every parameter once, in the order of ``named_parameters()`` (the same walk, without the names)."""
+        found: list[Value] = []
+        seen: set[int] = set()
+        stack: list[object] = [self]
+        while stack:
+            attr = stack.pop()
+            if isinstance(attr, Value):
+                if id(attr) not in seen:
+                    seen.add(id(attr))
+                    found.append(attr)
+            elif isinstance(attr, Module):
+                if id(attr) not in seen:
+                    seen.add(id(attr))
+                    stack += [a for name, a in reversed(vars(attr).items()) if not name.startswith("_")]
+            elif isinstance(attr, (list, tuple)):
+                stack += reversed(attr)
+        return found
 
     def named_buffers(self) -> list[tuple[str, float]]:
         """(name, number) for every buffer of this module and the modules below it, e.g. ('running_var.2', 1.0)."""
