@@ -38,7 +38,7 @@ def test_a_tied_value_is_one_parameter_under_its_first_name() -> None:
 
 
 @pytest.mark.parametrize(
-    "make", [Tied, lambda: MLP(3, [4, 4, 2], dropout=0.2, seed=1), lambda: RNN(2, 3, seed=0), lambda: Perceptron(5)]
+    "make", [Tied, lambda: MLP(3, [4, 4, 2], dropout=0.2, seed=1), lambda: RNN(2, 3, 1, seed=0), lambda: Perceptron(5)]
 )
 def test_parameters_are_named_parameters_in_the_same_order(make: Callable[[], Module]) -> None:
     model = make()
