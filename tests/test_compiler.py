@@ -193,3 +193,47 @@ def test_bad_graphs() -> None:
         compile_graph(x * 2, [x, x])
     with pytest.raises(TypeError, match="inputs must be Values"):
         compile_graph(x * 2, [2.0])  # type: ignore[list-item]
+
+
+def _dot_graph(seed: int) -> tuple[Value, list[Value], list[Value]]:
+    """Batches of dots that share operand vectors in every way the vector form must handle: weight vectors met by
+    many samples, constant data, dead relus (zero gradients, some or all of a vector's nodes), a self dot, reversed
+    and strided operands, an operand listed twice, dots without bias and a batch of one."""
+    import random
+
+    rng = random.Random(seed)
+    ws = [[Value(rng.uniform(-1, 1)) for _ in range(3)] for _ in range(5)]
+    bs = [Value(rng.uniform(-0.5, 0.5)) for _ in range(5)]
+    data = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(6)]
+    free = [Value(rng.uniform(-1, 1)) for _ in range(6)]
+    terms = []
+    for x in data:
+        h = [F.dot(w, x, bias=b).relu() for w, b in zip(ws, bs)]  # shared weights, constant data, dead relus
+        h3 = h[:3]
+        terms.append(F.dot(h3[::-1], free[:3]) + F.dot(free[::2], h3))  # reversed and strided vectors, no bias
+        terms.append(F.dot([h[0], h[0]], [free[4], free[5]]))  # one operand twice
+    params = [p for w in ws for p in w] + bs + free
+    loss = F.sum(terms) + F.dot(params, params) * 0.01 + F.dot([free[0]], [free[1]], bias=free[2])
+    return loss, params, ws[0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dot_batches_equal_eager_on_shared_constant_dead_and_repeated_operands(seed: int) -> None:
+    loss, params, _ = _dot_graph(seed)
+    compiled = compile_graph(loss, params)
+    loss.backward()
+    value, grads = compiled.value_and_grad([p.data for p in params])
+    assert close(value, loss.data)
+    assert all(math.isclose(g, p.grad, rel_tol=1e-12, abs_tol=1e-15) for g, p in zip(grads, params))
+    assert "X += " in compiled.source  # the dots ran in the vector form
+
+
+def test_data_leaves_vary_without_a_gradient() -> None:
+    w, x = Value(0.5), Value(2.0)
+    y = F.dot([w, w], [x, x * x], bias=x)
+    compiled = compile_graph(y, [w], data=[x])
+    value, grads = compiled.value_and_grad([0.5, 3.0])
+    assert value == 0.5 * 3.0 + 0.5 * 9.0 + 3.0 and grads == [3.0 + 9.0]
+    assert len(compiled.wrt) == 1 and len(compiled.inputs) == 2
+    with pytest.raises(ValueError, match="2 input values, got 1"):
+        compiled.value_and_grad([0.5])
