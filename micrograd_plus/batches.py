@@ -35,7 +35,7 @@ from operator import itemgetter
 from typing import Any
 
 from micrograd_plus import ops
-from micrograd_plus.dotbatch import Vectors, dot_batch
+from micrograd_plus.dotbatch import Vectors, accumulate, dot_batch
 from micrograd_plus.engine import Value
 
 __all__ = ["MIN_BATCH", "Program", "getter", "tape_backward", "tape_forward"]
@@ -113,6 +113,8 @@ class Program:
             "mul": operator.mul,
             "compress": itertools.compress,
             "repeat": itertools.repeat,
+            "chain": itertools.chain,
+            "accumulate": accumulate,
             "add": operator.add,
         }
         self.forward: list[str] = []
@@ -246,6 +248,10 @@ class Program:
         if all(r and h != -1 and r[-1] - r[0] == len(r) - 1 for h, r in zip(here, runs)):  # parent-sorted: contiguous
             pieces = self.constant(tuple(slice(r[0], r[-1] + 1) for r in runs))
             return f"list(map(sum, map(C.__getitem__, {pieces})))"
+        if all(r and h != -1 for h, r in zip(here, runs)) and len({len(r) for r in runs}) == 1 and len(runs[0]) <= 4:
+            # every node has the same few contributions (a parameter in a layer and in the L2 term): add k lists
+            columns = [self.source_of([r[j] for r in runs], "C") for j in range(len(runs[0]))]
+            return f"list(map(add, {', '.join(columns)}))" if len(columns) == 2 else f"list(map(sum, zip({', '.join(columns)})))"
         getters = self.constant(tuple(self.incoming_getter(i) for i in slots))
         return f"[sum(f(C)) for f in {getters}]"
 
