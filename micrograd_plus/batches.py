@@ -107,7 +107,9 @@ class Program:
         self.n_wrt = len(inputs) if n_wrt is None else n_wrt  # the first n_wrt inputs get gradients
         self.name, self.call = name, call
         self.globals: dict[str, Any] = {
-            "__builtins__": {"abs": abs, "all": all, "any": any, "filter": filter, "sum": sum, "list": list, "map": map, "zip": zip, "tuple": tuple},
+            "__builtins__": {
+                **{f.__name__: f for f in (abs, all, any, filter, sum, list, map, zip, tuple)},
+            },
             "tape_forward": tape_forward,
             "tape_backward": tape_backward,
             "mul": operator.mul,
@@ -251,7 +253,8 @@ class Program:
         if all(r and h != -1 for h, r in zip(here, runs)) and len({len(r) for r in runs}) == 1 and len(runs[0]) <= 4:
             # every node has the same few contributions (a parameter in a layer and in the L2 term): add k lists
             columns = [self.source_of([r[j] for r in runs], "C") for j in range(len(runs[0]))]
-            return f"list(map(add, {', '.join(columns)}))" if len(columns) == 2 else f"list(map(sum, zip({', '.join(columns)})))"
+            listed = ", ".join(columns)
+            return f"list(map(add, {listed}))" if len(columns) == 2 else f"list(map(sum, zip({listed})))"
         getters = self.constant(tuple(self.incoming_getter(i) for i in slots))
         return f"[sum(f(C)) for f in {getters}]"
 

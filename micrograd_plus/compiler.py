@@ -233,7 +233,9 @@ class CompiledGraph:
         )
 
 
-def compile_graph(root: Value, inputs: Sequence[Value], module: Any = None, data: Sequence[Value] = ()) -> CompiledGraph:
+def compile_graph(
+    root: Value, inputs: Sequence[Value], module: Any = None, data: Sequence[Value] = ()
+) -> CompiledGraph:
     """Record the graph below ``root`` once and compile forward + backward as batched Python.
 
     ``inputs`` are the leaves whose values change between replays and whose gradients

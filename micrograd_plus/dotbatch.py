@@ -128,7 +128,7 @@ def dot_batch(program: Any, nodes: list[Value], a: int, lines: list[str], needs:
     backward lines to ``lines``; ``needs(slot)`` tells whether a slot's gradient is wanted at all."""
     new: list[Slots] = []
     table, uses, slots_of = _uses(nodes, program.slot, program.vectors, new)
-    m, bias, n = len(nodes), table[0][2] >= 0, len(slots_of[table[0][0]])
+    bias, n = table[0][2] >= 0, len(slots_of[table[0][0]])
     if new:
         getters = program.constant(tuple(program.getter_of(s) for s in new))
         program.forward.append(f"X += [f(V) for f in {getters}]  # {len(new)} operand vectors")
@@ -153,7 +153,8 @@ def _backward_bias(
     c = program.n_edges
     program.record_edges(wanted, c)
     if all(len(readers[b]) == 1 for b in wanted):
-        lines.append(f"C[{c}:{c + len(wanted)}] = {program.source_of([readers[b][0] for b in wanted], 'G')}  # d/db = 1")
+        firsts = program.source_of([readers[b][0] for b in wanted], "G")
+        lines.append(f"C[{c}:{c + len(wanted)}] = {firsts}  # d/db = 1")
     else:
         sums = program.constant(tuple(program.getter_of(readers[b]) for b in wanted))
         lines.append(f"C[{c}:{c + len(wanted)}] = [sum(f(G)) for f in {sums}]  # d/db = Σ g over the nodes adding b")
