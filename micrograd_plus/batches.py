@@ -12,9 +12,10 @@ the contributions of its outgoing edges, ``G[node] = Σ C[edges of node]``, read
 C-level getters. Every value lives in one flat list ``V`` (inputs first, then
 constants, then each batch's nodes side by side), so a batch writes ``V[a:b]`` at once.
 
-A ``dot`` batch multiplies all its weights and inputs in one ``map(mul, ...)`` and
-sums each node's slice; n-ary ops never become one line per operand, so a node with
-10^5 operands or a graph of 10^6 nodes compiles in seconds. Nodes of a level too
+A ``dot`` batch works on whole operand vectors (:mod:`micrograd_plus.dotbatch`): one
+gradient contribution per vector element rather than per edge, none for constants, and
+nothing for nodes whose gradient is 0. n-ary ops never become one line per operand, so
+a node with 10^5 operands or a graph of 10^6 nodes compiles in seconds. Nodes of a level too
 few to batch (a deep chain, say) go to a **tape**: a list of (forward, parent
 slots, slot, backward, ...) entries that a short loop runs, one node at a time.
 
@@ -335,16 +336,6 @@ class Program:
                 lines.append(
                     f"{target} = [{local} * g for {loop} in zip({', '.join(pool[u] for u in used)}, {g_code})]"
                 )
-
-    def sorted_products(self, parents: list[int], partners: list[int] | None, owners: list[int], c: int) -> str:
-        """C[c:...] = partner value * G[owner] for each edge, the edges sorted by parent; records the edges."""
-        order = sorted(range(len(parents)), key=parents.__getitem__)
-        self.record_edges([parents[e] for e in order], c)
-        g_code = self.source_of([owners[e] for e in order], "G")
-        target = f"C[{c}:{c + len(parents)}]"
-        if partners is None:
-            return f"{target} = {g_code}"
-        return f"{target} = map(mul, {self.source_of([partners[e] for e in order])}, {g_code})"
 
     def _nary(self, entry: ops.Op, nodes: list[Value], a: int, b: int, c: int, lines: list[str]) -> None:
         m, arity = len(nodes), len(nodes[0].parents)
