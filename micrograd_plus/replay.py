@@ -93,7 +93,7 @@ class Replay:
     def __init__(self, loss_fn: Callable[..., Value], model: Any) -> None:
         if not callable(loss_fn):
             raise TypeError(f"Replay needs the step's loss function, got {type(loss_fn).__name__} {loss_fn!r}")
-        if not hasattr(model, "parameters") or not hasattr(model, "named_modules"):
+        if not hasattr(model, "parameters") or not hasattr(model, "modules"):
             raise TypeError(f"Replay needs the Module being trained, got {type(model).__name__}")
         self.loss_fn, self.model = loss_fn, model
         self._cache: dict[Any, _Compiled | str] = {}
@@ -102,7 +102,7 @@ class Replay:
 
     def _key(self, data: tuple[Any, ...], numbers_out: list[float]) -> tuple[Any, list[Value]]:
         params = self.model.parameters()
-        modes = (self.model.training, *[m.training for _, m in self.model.named_modules()])
+        modes = tuple([m.training for m in self.model.modules()])
         return (_structure(data, numbers_out), tuple(map(id, params)), modes), params
 
     def __call__(self, *data: Any) -> float:

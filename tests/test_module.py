@@ -43,6 +43,8 @@ def test_a_tied_value_is_one_parameter_under_its_first_name() -> None:
 def test_parameters_are_named_parameters_in_the_same_order(make: Callable[[], Module]) -> None:
     model = make()
     assert [id(p) for p in model.parameters()] == [id(p) for _, p in model.named_parameters()]
+    below = list(dict.fromkeys(id(m) for _, m in model.named_modules()))  # a shared child is listed once
+    assert [id(m) for m in model.modules()] == [id(model), *below]
 
 
 def test_tied_weights_are_counted_once_by_l2_and_checked_by_gradcheck_module() -> None:

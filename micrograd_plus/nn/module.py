@@ -55,6 +55,22 @@ class Module:
                     if isinstance(item, Module):
                         yield f"{name}.{i}", item
 
+    def modules(self) -> list[Module]:
+        """This module and every module below it, depth first, each once (``named_modules`` without the names)."""
+        found: list[Module] = []
+        seen: set[int] = set()
+        stack: list[object] = [self]
+        while stack:
+            attr = stack.pop()
+            if isinstance(attr, Module):
+                if id(attr) not in seen:
+                    seen.add(id(attr))
+                    found.append(attr)
+                    stack += [a for name, a in reversed(vars(attr).items()) if not name.startswith("_")]
+            elif isinstance(attr, (list, tuple)):
+                stack += reversed(attr)
+        return found
+
     def named_modules(self) -> Iterator[tuple[str, Module]]:
         """(attribute path, module) for every module below this one, e.g. ('layers.0.neurons.3', Neuron)."""
         for name, child in self.named_children():
