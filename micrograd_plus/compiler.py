@@ -144,6 +144,8 @@ class CompiledGraph:
                 f"the graph was compiled for {len(self.inputs)} input values, got {len(values)}; "
                 "pass one value per input, in the order given to compile_graph"
             )
+        if set(map(type, values)) <= {float} and (total := sum(values)) - total == 0.0:
+            return list(values)  # plain finite floats (the usual case): nothing to convert or check one by one
         for k, v in enumerate(values):
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
                 name = _safe(self.inputs[k].label, 40) or "unlabelled"
