@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from micrograd_plus import __version__, losses, optim, player, viz
 from micrograd_plus.data import make_moons
@@ -27,6 +27,7 @@ from micrograd_plus.explain import explain_backward, explain_forward
 from micrograd_plus.expressions import Expression, parse_assignments
 from micrograd_plus.gradcheck import gradcheck
 from micrograd_plus.nn import MLP, Neuron
+from micrograd_plus.progress import progress
 from micrograd_plus.replay import Replay
 from micrograd_plus.training import TrainingRecorder, write_training_page
 
@@ -35,15 +36,6 @@ Points = list[list[float]]
 
 class UsageError(Exception):
     """A problem with what was asked: one line on stderr, exit status 2."""
-
-
-def progress_bar(total: int) -> Any:
-    """tqdm.auto's bar over ``total`` steps (it renders in Jupyter too), or None when tqdm is not installed."""
-    try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped,import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    return tqdm(total=total, desc="training", unit="step", file=sys.stderr)
 
 
 def accuracy_of(model: MLP, X: Points, labels: list[float]) -> float:
@@ -110,7 +102,7 @@ def demo(steps: int = 100, out: Path | None = None) -> None:
 
     step_of = Replay(loss_of, model)  # the first step builds and compiles the graph; the others replay it
     print(f"before training: loss {loss_of(X, labels).data:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}")
-    bar = progress_bar(steps)
+    bar = progress(total=steps, desc="training", unit="step", mininterval=0.1)
     start = time.perf_counter()
     for step in range(steps):
         opt.zero_grad()
@@ -119,17 +111,14 @@ def demo(steps: int = 100, out: Path | None = None) -> None:
             recorder.record(step, loss, accuracy_of(model, X, labels))
         opt.lr = 1.0 - 0.9 * step / steps
         opt.step()
-        if bar is not None:
-            bar.update()
-            bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+        bar.update()
+        bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
         if step % max(1, steps // 10) == 0 or step + 1 == steps:
-            line = f"step {step + 1:4d}/{steps}  loss {loss:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}"
-            if bar is None:
-                print(line)
-            else:
-                bar.write(line, file=sys.stdout)
-    if bar is not None:
-        bar.close()
+            bar.write(
+                f"step {step + 1:4d}/{steps}  loss {loss:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}",
+                file=sys.stdout,
+            )
+    bar.close()
     elapsed, nodes = time.perf_counter() - start, len(loss_of(X, labels).topological_order())
     final = accuracy_of(model, X, labels)
     per_step = f"{elapsed / steps * 1e3:.0f} ms per step"
