@@ -84,6 +84,34 @@ def execute(notebook: Any) -> None:
     nbclient.NotebookClient(
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
     ).execute()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce(cell.outputs)
+
+
+def _as_shown(text: str) -> str:
+    """Stream text as a terminal shows it: each carriage return starts its line again (progress bars)."""
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def coalesce(outputs: list[Any]) -> list[Any]:
+    """Consecutive outputs of one stream joined into one, redrawn lines kept only as last drawn: a progress
+    bar is saved as its final line, not as one output per update."""
+    merged: list[Any] = []
+    for output in outputs:
+        if (
+            output.output_type == "stream"
+            and merged
+            and merged[-1].output_type == "stream"
+            and (merged[-1].name == output.name)
+        ):
+            merged[-1].text += output.text
+        else:
+            merged.append(output)
+    for output in merged:
+        if output.output_type == "stream":
+            output.text = _as_shown(output.text)
+    return [o for o in merged if o.output_type != "stream" or o.text.strip()]  # a bar's closing newline, say
 
 
 def main(argv: list[str] | None = None) -> int:
