@@ -131,7 +131,8 @@ def dot_batch(program: Any, nodes: list[Value], a: int, lines: list[str], needs:
     bias, n = table[0][2] >= 0, len(slots_of[table[0][0]])
     if new:
         getters = program.constant(tuple(program.getter_of(s) for s in new))
-        program.forward.append(f"X += [f(V) for f in {getters}]  # {len(new)} operand vectors")
+        shown = f"{len(new)} operand vectors" if len(new) > 1 else "1 operand vector"
+        program.forward.append(f"X += [f(V) for f in {getters}]  # {shown}")
     _forward(program, table, n, a, bias)
     wanted = [u for u in uses if any(map(needs, slots_of[u]))]
     _backward_single(program, [u for u in wanted if len(uses[u]) == 1], uses, slots_of, a, n, lines)
