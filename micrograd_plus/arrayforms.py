@@ -152,7 +152,7 @@ def has_form(op: ops.Op) -> bool:
     return _found[op] is not None or op in REDUCTIONS
 
 
-class Lanes(np.ndarray):  # type: ignore[type-arg]
+class Lanes(np.ndarray):
     """An ndarray that the registry's ``fn`` functions accept: ``fn.cos(lanes)`` is the array form of cos."""
 
     @classmethod
@@ -182,8 +182,8 @@ def forward(op: ops.Op, n_operands: int = 1) -> Callable[..., Array]:
         return REDUCTIONS[op][0]
     if has_form(op):
         form = _found[op]
-        assert form is not None  # has_form found it
-        return form
+        if form is not None:
+            return form
     return _each(op, n_operands)[0]
 
 
@@ -195,6 +195,9 @@ def derivatives(op: ops.Op, xs: Sequence[Array], out: Array) -> list[Any]:
     if op in REDUCTIONS:
         return [REDUCTIONS[op][1](xs[0], out)]
     if not has_form(op):
-        return _each(op, len(xs))[1](*xs, out)
-    assert op.derivatives is not None  # every op with an array form is a built-in with a rule
-    return list(op.derivatives(*[np.asarray(x).view(Lanes) for x in xs], np.asarray(out).view(Lanes)))
+        found: list[Any] = _each(op, len(xs))[1](*xs, out)
+        return found
+    rule = op.derivatives
+    if rule is None:
+        raise ValueError(f"op {op.name!r} was recorded with Value.from_op and has no derivative rule")
+    return list(rule(*[np.asarray(x).view(Lanes) for x in xs], np.asarray(out).view(Lanes)))

@@ -36,11 +36,16 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from micrograd_plus import arrayforms
+try:
+    import numpy as np
+except ImportError as error:  # pragma: no cover - exercised only without numpy
+    raise ImportError(
+        "the batched replay (micrograd_plus.vectorized) needs NumPy: pip install numpy "
+        "(or pip install 'micrograd_plus[numpy]'); the rest of micrograd_plus works without it"
+    ) from error
+
 from micrograd_plus.engine import Value
 from micrograd_plus.vectorplan import Plan
-
-np = arrayforms.np  # imported there, with the install hint when it is missing
 
 __all__ = ["VectorizedGraph", "vectorize"]
 
@@ -72,7 +77,9 @@ class VectorizedGraph:
                 if v.parents:
                     raise ValueError(f"{_name(v, k, what)} is not a leaf: only leaves can be parameters or inputs")
                 if id(v) in seen:
-                    raise ValueError(f"{_name(v, k, what)} is listed twice; list each leaf once, as a parameter or an input")
+                    raise ValueError(
+                        f"{_name(v, k, what)} is listed twice; list each leaf once, as a parameter or an input"
+                    )
                 seen.add(id(v))
         self.order = root.topological_order()
         for v in self.order:
@@ -113,7 +120,9 @@ class VectorizedGraph:
         return S
 
     def _columns(self, data: Any) -> Any:
-        expected = f"{len(self.inputs)} data columns of one length B >= 1 (one per input, in the order given to vectorize)"
+        expected = (
+            f"{len(self.inputs)} data columns of one length B >= 1 (one per input, in the order given to vectorize)"
+        )
         try:
             columns = np.asarray(data, dtype=float)
         except (TypeError, ValueError) as error:
@@ -123,7 +132,9 @@ class VectorizedGraph:
         bad = np.argwhere(~np.isfinite(columns))
         if len(bad):
             k, b = (int(i) for i in bad[0])
-            raise ValueError(f"{_name(self.inputs[k], k, 'input')} is {columns[k, b]} at sample {b}; data must be finite")
+            raise ValueError(
+                f"{_name(self.inputs[k], k, 'input')} is {columns[k, b]} at sample {b}; data must be finite"
+            )
         V = np.empty((self.plan.n_v, columns.shape[1]))
         V[: len(self.inputs)] = columns
         return V
@@ -144,7 +155,9 @@ class VectorizedGraph:
             return V[self._root_row].copy()
         return np.full(V.shape[1], S[self._root_row])
 
-    def value_and_grad(self, param_values: Sequence[float], data: Any, reduction: str = "mean") -> tuple[float, list[float]]:
+    def value_and_grad(
+        self, param_values: Sequence[float], data: Any, reduction: str = "mean"
+    ) -> tuple[float, list[float]]:
         """The mean (or sum) over the batch of the per-sample loss, and its gradient for each parameter.
 
         ``data`` holds one column of B values per data input (a list of lists, or an array of shape (inputs, B)).
@@ -190,8 +203,9 @@ class VectorizedGraph:
 
     def _refuse(self, S: Any, V: Any, found: Any, nodes: list[Value], what: str) -> None:
         """Replay the first bad sample eagerly, so the engine names the op, node and inputs; or say where it was."""
-        bad = np.argwhere(~np.isfinite(np.asarray(found).reshape(len(nodes), -1)))
-        node, sample = int(bad[0][0]), int(bad[0][1]) if found.shape[-1] > 1 else 0
+        found = np.asarray(found)  # (nodes, samples) or (nodes, operands, samples); one sample if the same for all
+        first = tuple(int(i) for i in np.argwhere(~np.isfinite(found))[0])
+        node, sample = first[0], first[-1] if found.shape[-1] > 1 else 0
         values: dict[int, float] = {id(p): float(S[k]) for k, p in enumerate(self.params)}
         values.update({id(x): float(V[k, sample]) for k, x in enumerate(self.inputs)})
         for i, v in enumerate(self.order):
@@ -209,9 +223,10 @@ class VectorizedGraph:
             except (ValueError, ZeroDivisionError, OverflowError) as error:
                 raise type(error)(f"{error}; at sample {sample} of the batch") from None
         shown = nodes[node].label or nodes[node].op
+        number = found[first]
         raise OverflowError(
-            f"the batched replay computed a {what} of {found.reshape(len(nodes), -1)[node][sample if found.shape[-1] > 1 else 0]} "
-            f"at node {shown!r} for sample {sample}; rescale the inputs"
+            f"the batched replay computed a {what} of {number} at node {shown!r} for sample {sample}; "
+            "rescale the inputs"
         )
 
 

@@ -129,9 +129,10 @@ class GeneralKernel(Kernel):
 
     def __init__(self, nodes: list[Value], varying: bool, first: int, plan: Plan) -> None:
         super().__init__(nodes, varying, first)
-        self.op = entry = nodes[0].entry
+        entry = nodes[0].entry
         if entry is None:
-            raise ValueError("a group needs an op")
+            raise ValueError("a group needs nodes made by an op, not leaves")
+        self.op: ops.Op = entry
         k, a = len(nodes), len(nodes[0].parents)
         self.shape = (k, a)
         self.reduction = entry in arrayforms.REDUCTIONS
@@ -243,7 +244,10 @@ class Plan:
         if v.entry is ops.DOT and len(parents) >= 2:
             n = len(parents) // 2
             bias_fixed = len(parents) % 2 == 0 or not spaces[-1]
-            for swapped, w_part, x_part in ((False, spaces[:n], parents[n : 2 * n]), (True, spaces[n : 2 * n], parents[:n])):
+            for swapped, w_part, x_part in (
+                (False, spaces[:n], parents[n : 2 * n]),
+                (True, spaces[n : 2 * n], parents[:n]),
+            ):
                 x_spaces = spaces[:n] if swapped else spaces[n : 2 * n]
                 if bias_fixed and not any(w_part) and all(x_spaces):
                     return ("matmul", swapped, len(parents), tuple(self.row[id(p)] for p in x_part))
