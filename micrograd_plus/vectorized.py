@@ -142,10 +142,11 @@ class VectorizedGraph:
     # -- running it ----------------------------------------------------------------------------------
 
     def _forward(self, S: Any, V: Any) -> None:
-        for kernel in self.plan.kernels:
-            out = kernel.forward(V, S)
-            if not np.isfinite(out).all():
-                self._refuse(S, V, out, kernel.nodes, "value")
+        with np.errstate(all="ignore"):  # a value outside an op's domain is found here, and explained
+            for kernel in self.plan.kernels:
+                out = kernel.forward(V, S)
+                if not np.isfinite(out).all():
+                    self._refuse(S, V, out, kernel.nodes, "value")
 
     def losses(self, param_values: Sequence[float], data: Any) -> Any:
         """The per-sample loss of every sample: an array of B values."""
@@ -166,6 +167,20 @@ class VectorizedGraph:
             raise ValueError(f"unknown reduction {reduction!r}; use 'mean' or 'sum'")
         S, V = self._parameters(param_values), self._columns(data)
         self._forward(S, V)
+        with np.errstate(all="ignore"):
+            value, grads = self._backward(S, V, reduction)
+        if not math.isfinite(value):
+            raise OverflowError(f"the batched loss is {value}; rescale the inputs or the loss")
+        bad = np.flatnonzero(~np.isfinite(grads))
+        if len(bad):
+            k = int(bad[0])
+            raise OverflowError(
+                f"the gradient with respect to {_name(self.params[k], k, 'parameter')} overflowed to {grads[k]} in "
+                "the batched backward pass; rescale the inputs or the loss"
+            )
+        return value, grads.tolist()
+
+    def _backward(self, S: Any, V: Any, reduction: str) -> tuple[float, Any]:
         B = V.shape[1]
         weight = 1.0 / B if reduction == "mean" else 1.0
         GV, GS = np.zeros_like(V), np.zeros_like(S)
@@ -179,17 +194,7 @@ class VectorizedGraph:
             for local in kernel.backward(V, S, GV, GS):
                 if not np.isfinite(local).all():
                     self._refuse(S, V, local, kernel.nodes, "local derivative")
-        grads = GS[: len(self.params)]
-        if not math.isfinite(value):
-            raise OverflowError(f"the batched loss is {value}; rescale the inputs or the loss")
-        bad = np.flatnonzero(~np.isfinite(grads))
-        if len(bad):
-            k = int(bad[0])
-            raise OverflowError(
-                f"the gradient with respect to {_name(self.params[k], k, 'parameter')} overflowed to {grads[k]} in "
-                "the batched backward pass; rescale the inputs or the loss"
-            )
-        return value, grads.tolist()
+        return value, GS[: len(self.params)]
 
     def run(self, data: Any, reduction: str = "mean") -> float:
         """Replay at the parameters' current ``.data`` and add the gradients to their ``.grad`` (as

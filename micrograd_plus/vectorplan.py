@@ -61,7 +61,8 @@ def adder(rows: Sequence[int]) -> Callable[[Array, Array], None]:
 
 class Kernel:
     """One group: ``forward(V, S)`` writes its rows and returns them; ``backward(V, S, GV, GS)`` adds its
-    parents' gradients and returns the local derivatives it used (for the finiteness check)."""
+    parents' gradients and returns the local derivatives it used. Both run with NumPy's warnings off:
+    the caller checks that every returned number is finite, and names the op and sample when one is not."""
 
     def __init__(self, nodes: list[Value], varying: bool, first: int) -> None:
         self.nodes, self.varying, self.first = nodes, varying, first
@@ -171,8 +172,7 @@ class GeneralKernel(Kernel):
 
     def forward(self, V: Array, S: Array) -> Array:
         X = self._gather(V, S)
-        with np.errstate(all="ignore"):  # a value outside an op's domain is found by the finiteness check
-            out = self.function(X) if self.reduction else self.function(*[X[:, j] for j in range(self.shape[1])])
+        out = self.function(X) if self.reduction else self.function(*[X[:, j] for j in range(self.shape[1])])
         out = np.broadcast_to(np.asarray(out, dtype=float), (self.shape[0], X.shape[2]))
         if self.varying:
             V[self.rows] = out
@@ -186,15 +186,14 @@ class GeneralKernel(Kernel):
             return []
         X, out = self.saved
         G = GV[self.rows] if self.varying else GS[self.rows][:, None]
-        with np.errstate(all="ignore"):
-            if self.reduction:
-                found = arrayforms.derivatives(self.op, [X], out)
-                C = np.asarray(found[0]) * G[:, None, :]
-            else:
-                found = arrayforms.derivatives(self.op, [X[:, j] for j in range(self.shape[1])], out)
-                C = np.empty(X.shape[:2] + G.shape[1:])
-                for j, d in enumerate(found):
-                    C[:, j] = np.asarray(d) * G
+        if self.reduction:
+            found = arrayforms.derivatives(self.op, [X], out)
+            C = np.asarray(found[0]) * G[:, None, :]
+        else:
+            found = arrayforms.derivatives(self.op, [X[:, j] for j in range(self.shape[1])], out)
+            C = np.empty(X.shape[:2] + G.shape[1:])
+            for j, d in enumerate(found):
+                C[:, j] = np.asarray(d) * G
         for picked, add, space in self.targets:
             values = C.reshape(-1, C.shape[2]) if picked is None else C[picked[0], picked[1]]
             add(GV if space else GS, values if space else values.sum(axis=-1))
