@@ -4,6 +4,7 @@ Run by hand (never by the tests):
 
     pip install micrograd==0.1.0          # the reference
     pip install torch==2.13.0             # optional: the PyTorch rows
+    pip install numpy                     # optional: the vectorized (batched NumPy replay) row
     python benchmarks/bench_speed.py [--quick] [--scale]
 
 W1 is micrograd's demo step: two moons, 100 points, MLP(2, [16, 16, 1]), hinge loss +
@@ -143,6 +144,28 @@ def torch_contenders(reference: Any) -> dict[str, Any]:
     return {"torch scalar": lambda: timed(scalar_step), "torch batched": lambda: timed(batched_step)}
 
 
+def vectorized_contender(reference: Any) -> dict[str, Any]:
+    """One sample's W1 graph replayed over the batch with NumPy (micrograd_plus.vectorized), SGD on the Values."""
+    try:
+        import numpy as np
+
+        from micrograd_plus.vectorized import vectorize
+    except ImportError:
+        return {}
+    model = our_model(reference)
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+    x, y = [Value(0.0), Value(0.0)], Value(1.0)  # one sample's features and label
+    batched = vectorize(losses.hinge(model(x), [y]) + 1e-4 * losses.l2(model.parameters()), model.parameters(), [*x, y])
+    columns = np.array([[p[0] for p in X], [p[1] for p in X], Y_PM1])
+
+    def vectorized_step() -> None:
+        sgd.zero_grad()
+        batched.run(columns)
+        sgd.step()
+
+    return {"vectorized": lambda: timed(vectorized_step)}
+
+
 def w1(repeats: int) -> None:
     reference = micrograd_model()
     eager, replayed, auto = our_model(reference), our_model(reference), our_model(reference)
@@ -179,6 +202,7 @@ def w1(repeats: int) -> None:
         "floor": lambda: timed(lambda: float_step(weights)),
         "micrograd": lambda: timed(lambda: micrograd_step(reference)),
         "micrograd_nogc": lambda: timed(lambda: micrograd_step(reference), gc_enabled=False),
+        **vectorized_contender(reference),
         **torch_contenders(reference),
     }
     t = medians(contenders, repeats)
@@ -190,6 +214,7 @@ def w1(repeats: int) -> None:
         "floor": "hand-written float step (the floor)",
         "compiled": "micrograd_plus compiled replay",
         "auto": "micrograd_plus Replay (auto)",
+        "vectorized": "micrograd_plus vectorized (NumPy batch)",
         "torch batched": "PyTorch batched nn.Sequential, 1 thread",
     }
     print("W1: moons, 100 points, MLP(2, [16, 16, 1]), hinge + 1e-4·L2, forward + backward + SGD")
@@ -204,6 +229,10 @@ def w1(repeats: int) -> None:
           f"{compile_seconds / t['eager']:.1f} eager steps; {compiled}")  # fmt: skip
     if "torch batched" in t:
         print(f"   compiled replay / PyTorch batched: {t['compiled'] / t['torch batched']:.1f}x")
+    if "vectorized" in t:
+        against = f"PyTorch batched {t['vectorized'] / t['torch batched']:.2f}x, " if "torch batched" in t else ""
+        print(f"   vectorized / {against}compiled replay {t['vectorized'] / t['compiled']:.3f}x, "
+              f"floor {t['vectorized'] / t['floor']:.3f}x")  # fmt: skip
     print()
 
 

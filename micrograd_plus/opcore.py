@@ -59,10 +59,12 @@ class Op:
         kind: str = "function",
         param: Any = None,
         builtin: bool = True,
+        family: Callable[..., Op] | None = None,
     ) -> None:
         self.name, self.forward, self.derivatives, self.arity = name, forward, derivatives, arity
         self.check, self.expression, self.formula, self.emit = check, expression, formula, emit
         self.kinks, self.partial, self.kind, self.param, self.builtin = kinks, partial, kind, param, builtin
+        self.family = family  # the factory of a parametrised op (ops.power, ...), which made it from ``param``
 
     def __repr__(self) -> str:
         return f"<op {self.name!r}>"

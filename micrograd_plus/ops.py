@@ -339,6 +339,7 @@ def power(n: Any) -> Op:
             emit="({0} ** " + repr(k) + ")",
             kind="arithmetic",
             param=k,
+            family=power,
         )
     return _FAMILY[key]
 
@@ -367,6 +368,7 @@ def leaky_relu(slope: Any = 0.01) -> Op:
             emit="({0} if {0} > 0.0 else " + repr(a) + " * {0})",
             kind="activation",
             param=a,
+            family=leaky_relu,
         )
     return _FAMILY[key]
 
@@ -384,6 +386,7 @@ def step(above: float = 1.0, below: float = 0.0) -> Op:
             emit="(" + repr(hi) + " if {0} > 0.0 else " + repr(lo) + ")",
             kind="helper",
             param=(hi, lo),
+            family=step,
         )
     return _FAMILY[key]
 
