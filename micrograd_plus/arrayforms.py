@@ -25,13 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-try:
-    import numpy as np
-except ImportError as error:  # pragma: no cover - exercised only without numpy
-    raise ImportError(
-        "the batched replay (micrograd_plus.vectorized) needs NumPy: pip install numpy "
-        "(or pip install 'micrograd_plus[numpy]'); the rest of micrograd_plus works without it"
-    ) from error
+import numpy as np  # micrograd_plus.vectorized, the entry point, says how to install it when it is missing
 
 from micrograd_plus import ops
 

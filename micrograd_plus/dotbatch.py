@@ -116,7 +116,7 @@ def _forward(program: Any, table: list[tuple[int, int, int]], n: int, a: int, bi
         order = [r for rs in groups.values() for r in rs]  # node of each value, in the order they come
         if order != list(range(m)):
             where = sorted(range(m), key=order.__getitem__)
-            code = f"{program.constant(itemgetter(*where) if m > 1 else _one(0))}(list({code}))"
+            code = f"{program.constant(itemgetter(*where))}(list({code}))"  # m > 1: one node is always in order
     if bias:
         program.forward.append(f"V[{a}:{a + m}] = map(add, {code}, {program.source_of([r[2] for r in table])})")
     else:

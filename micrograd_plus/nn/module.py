@@ -55,21 +55,27 @@ class Module:
                     if isinstance(item, Module):
                         yield f"{name}.{i}", item
 
-    def modules(self) -> list[Module]:
-        """This module and every module below it, depth first, each once (``named_modules`` without the names)."""
-        found: list[Module] = []
+    def _reachable(self) -> list[object]:
+        """Every Module and Value below this module (itself first), depth first, each once: the walk of
+        ``named_parameters`` without building names."""
+        found: list[object] = []
         seen: set[int] = set()
         stack: list[object] = [self]
         while stack:
             attr = stack.pop()
-            if isinstance(attr, Module):
+            if isinstance(attr, (Value, Module)):
                 if id(attr) not in seen:
                     seen.add(id(attr))
                     found.append(attr)
-                    stack += [a for name, a in reversed(vars(attr).items()) if not name.startswith("_")]
+                    if isinstance(attr, Module):
+                        stack += [a for name, a in reversed(vars(attr).items()) if not name.startswith("_")]
             elif isinstance(attr, (list, tuple)):
                 stack += reversed(attr)
         return found
+
+    def modules(self) -> list[Module]:
+        """This module and every module below it, depth first, each once (``named_modules`` without the names)."""
+        return [m for m in self._reachable() if isinstance(m, Module)]
 
     def named_modules(self) -> Iterator[tuple[str, Module]]:
         """(attribute path, module) for every module below this one, e.g. ('layers.0.neurons.3', Neuron)."""
@@ -111,22 +117,7 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter once, in the order of ``named_parameters()`` (the same walk, without the names)."""
-        found: list[Value] = []
-        seen: set[int] = set()
-        stack: list[object] = [self]
-        while stack:
-            attr = stack.pop()
-            if isinstance(attr, Value):
-                if id(attr) not in seen:
-                    seen.add(id(attr))
-                    found.append(attr)
-            elif isinstance(attr, Module):
-                if id(attr) not in seen:
-                    seen.add(id(attr))
-                    stack += [a for name, a in reversed(vars(attr).items()) if not name.startswith("_")]
-            elif isinstance(attr, (list, tuple)):
-                stack += reversed(attr)
-        return found
+        return [v for v in self._reachable() if isinstance(v, Value)]
 
     def named_buffers(self) -> list[tuple[str, float]]:
         """(name, number) for every buffer of this module and the modules below it, e.g. ('running_var.2', 1.0)."""
