@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from itertools import filterfalse
 from numbers import Real
 from operator import attrgetter
 from typing import Any, Union
@@ -131,10 +130,17 @@ class Value:
     __slots__ = ("data", "grad", "label", "entry", "parents", "local_grads", "scope")
 
     def __init__(self, data: float, label: str = "") -> None:
-        if isinstance(data, bool) or not isinstance(data, Real):
-            raise TypeError(f"expected a Value, int or float, got {type(data).__name__} {data!r}")
-        data = float(data)
-        if not math.isfinite(data):
+        if type(data) is not float:  # the common case skips the slower abstract-number test
+            if isinstance(data, bool) or not isinstance(data, Real):
+                raise TypeError(f"expected a Value, int or float, got {type(data).__name__} {data!r}")
+            try:
+                data = float(data)
+            except OverflowError:
+                raise ValueError(
+                    f"Value needs a finite number, got {type(data).__name__} beyond the float range (about ±1.8e308); "
+                    "rescale it"
+                ) from None
+        if data - data != 0.0:  # inf - inf and nan - nan are nan: not finite
             raise ValueError(f"Value needs a finite number, got {data}; check the input for nan or inf")
         self.data: float = data
         self.grad: float = 0.0  # a Value after backward(create_graph=True), so it can be differentiated again
@@ -314,26 +320,8 @@ class Value:
     # -- backpropagation --------------------------------------------------------
 
     def topological_order(self) -> list[Value]:
-        """Every node this one depends on, each after all of its parents; ``self`` last.
-
-        Iterative depth-first search, so deep graphs never hit the recursion limit.
-        """
-        order: list[Value] = []
-        visited = {self}
-        stack = [(self, iter(self.parents))]  # each node with the parents it has yet to visit
-        while stack:
-            v, parents = stack[-1]
-            for parent in parents:
-                if parent not in visited:
-                    visited.add(parent)
-                    if parent.parents:
-                        stack.append((parent, iter(parent.parents)))
-                        break  # descend; come back to v's other parents later
-                    order.append(parent)  # a leaf is complete at once
-            else:  # every parent is in order: v is complete
-                stack.pop()
-                order.append(v)
-        return order
+        """Every node this one depends on, each after all of its parents; ``self`` last."""
+        return depth_first_order(self)
 
     def backward(self, gradient: float = 1.0, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node below this one with d(self)/d(node).
@@ -351,8 +339,8 @@ class Value:
                 raise ValueError("backward(create_graph=True) starts from d(root)/d(root) = 1; leave gradient at 1")
             _backward_with_graph(self)
             return
-        everything = self.topological_order()
-        order = list(filter(_has_parents, everything))  # leaves pass nothing on
+        leaves: list[Value] = []
+        order = depth_first_order(self, leaves)  # leaves pass nothing on: they are kept apart
         for v in order:
             v.grad = 0.0
         self.grad += gradient
@@ -363,14 +351,47 @@ class Value:
                     _overflowed(v, g)
                 for parent, local in zip(v.parents, v.local_grads):
                     parent.grad += local * g  # the chain rule
-        total = sum(map(_grad, filterfalse(_has_parents, everything)))
+        total = sum(map(_grad, leaves))
         if type(total) is float and total - total:  # a leaf's gradient is inf or nan (or finite ones summed past it)
-            for leaf in filterfalse(_has_parents, everything):
+            for leaf in leaves:
                 if leaf.grad - leaf.grad:
                     _overflowed(leaf, leaf.grad)
 
 
-_has_parents = attrgetter("parents")
+def depth_first_order(root: Value, leaves: list[Value] | None = None) -> list[Value]:
+    """``root.topological_order()``; given a list ``leaves``, the leaves go there instead, in the same order.
+
+    Iterative depth-first search, so deep graphs never hit the recursion limit. A node reached
+    before is already in order unless it is on the stack, and no parent of a node can be on the
+    stack (that would be a cycle), so a node whose parents were all reached is complete at once.
+    """
+    order: list[Value] = []
+    leaf_done = order.append if leaves is None else leaves.append
+    if not root.parents:
+        leaf_done(root)
+        return order
+    visited = {root}
+    all_visited = visited.issuperset  # one C-level test for a node whose parents were all reached before
+    stack = [(root, iter(root.parents))]  # each node with the parents it has yet to visit
+    while stack:
+        v, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                grandparents = parent.parents
+                if not grandparents:
+                    leaf_done(parent)  # a leaf is complete at once
+                elif all_visited(grandparents):
+                    order.append(parent)  # so is a node whose parents are all in order
+                else:
+                    stack.append((parent, iter(grandparents)))
+                    break  # descend; come back to v's other parents later
+        else:  # every parent is in order: v is complete
+            stack.pop()
+            order.append(v)
+    return order
+
+
 _grad = attrgetter("grad")
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 from hypothesis import given, settings
 
 from micrograd_plus import Value
 from micrograd_plus import functional as F
+from micrograd_plus.engine import depth_first_order
 from micrograd_plus.testing import OPS, OpSpec, op_inputs
 
 H = 1e-6  # central-difference step
@@ -161,6 +163,66 @@ def test_topological_order_puts_parents_first() -> None:
     assert order[:2] == [a, b]  # operands are visited in order
 
 
+def _postorder(root: Value) -> list[Value]:
+    """The reference order: recursive depth-first search, parents in order, each node after its parents."""
+    order: list[Value] = []
+    seen = {id(root)}
+
+    def visit(v: Value) -> None:
+        for p in v.parents:
+            if id(p) not in seen:
+                seen.add(id(p))
+                visit(p)
+        order.append(v)
+
+    visit(root)
+    return order
+
+
+def _random_graph(rng: random.Random, n_leaves: int, n_nodes: int) -> Value:
+    """Random fan-out, diamonds, reuse of a node as both operands, n-ary nodes over earlier nodes."""
+    nodes = [Value(rng.uniform(-1, 1), f"x{i}") for i in range(n_leaves)]
+    for _ in range(n_nodes):
+        kind = rng.randrange(4)
+        a, b = rng.choice(nodes), rng.choice(nodes[-5:])  # mostly recent nodes: deep chains with side branches
+        if kind == 0:
+            nodes.append(a * b)
+        elif kind == 1:
+            nodes.append((a + a).tanh())
+        elif kind == 2:
+            nodes.append(F.sum(rng.sample(nodes, min(len(nodes), rng.randrange(1, 6)))))
+        else:
+            nodes.append(F.dot(nodes[-3:], [a, b, a]) if len(nodes) >= 3 else a - b)
+    return F.sum(nodes[-3:])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_topological_order_is_the_depth_first_postorder(seed: int) -> None:
+    rng = random.Random(seed)
+    root = _random_graph(rng, rng.randrange(1, 6), rng.randrange(1, 60))
+    expected = _postorder(root)
+    assert root.topological_order() == expected
+    leaves: list[Value] = []
+    interior = depth_first_order(root, leaves)
+    assert interior == [v for v in expected if v.parents]
+    assert leaves == [v for v in expected if not v.parents]
+
+
+def test_topological_order_of_a_leaf_and_of_shared_subgraphs() -> None:
+    x = Value(1.0)
+    assert x.topological_order() == [x]
+    leaves: list[Value] = []
+    assert depth_first_order(x, leaves) == [] and leaves == [x]
+    y = x * x  # one parent twice
+    t = y.tanh()
+    s = y + t
+    d = s * y  # a diamond whose top y is read three times
+    assert d.topological_order() == _postorder(d) == [x, y, t, s, d]
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0  # a leaf root accumulates like any leaf
+
+
 @pytest.mark.slow
 def test_million_op_chain_at_default_recursion_limit() -> None:
     x = Value(1.0)
@@ -221,16 +283,37 @@ def test_number_and_value_exponents() -> None:
 # -- bad input: a clear error, never a silent nan ------------------------------
 
 
+def repr_short(x: object) -> str:
+    return f"int of {x.bit_length()} bits" if isinstance(x, int) else repr(x)
+
+
 @pytest.mark.parametrize(("bad", "shown"), [("3", "str"), (None, "NoneType"), ([1], "list"), (True, "bool")])
 def test_value_rejects_non_numbers(bad: object, shown: str) -> None:
     with pytest.raises(TypeError, match=shown):
         Value(bad)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
-def test_value_rejects_non_finite(bad: float) -> None:
+@pytest.mark.parametrize(
+    "bad", [float("nan"), float("inf"), -float("inf"), 10**400, -(10**5000), "np.nan", "np.inf"], ids=repr_short
+)
+def test_value_rejects_non_finite(bad: object) -> None:  # huge ints too, which float() cannot hold
+    if isinstance(bad, str):
+        np = pytest.importorskip("numpy")
+        bad = getattr(np, bad[3:]) * np.float32(1.0)  # a NumPy scalar, not a Python float
     with pytest.raises(ValueError, match="finite"):
-        Value(bad)
+        Value(bad)  # type: ignore[arg-type]
+
+
+def test_value_takes_any_real_number_as_a_plain_float() -> None:
+    from fractions import Fraction
+
+    class Scaled(float):
+        pass
+
+    np = pytest.importorskip("numpy")
+    for number in (3, 3.0, Fraction(3), Scaled(3.0), np.float64(3.0), np.float32(3.0), np.int64(3)):
+        v = Value(number)  # type: ignore[arg-type]
+        assert type(v.data) is float and v.data == 3.0, type(number)
 
 
 def test_operand_of_wrong_type() -> None:

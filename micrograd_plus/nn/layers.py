@@ -107,8 +107,12 @@ class Layer(Module):
         out = []
         with scoped(self):
             layer = current_scope()
-            for neuron in self.neurons:
-                out.append(neuron.forward(xs, x_data, (neuron, layer)))
+            for neuron in self.neurons:  # Neuron.forward, written out: this loop runs per neuron per sample
+                z = F.affine(neuron.w, xs, neuron.b, x_data)
+                act = neuron._act
+                y = z if act is None else act(z)
+                z.scope = y.scope = (neuron, layer)  # what ``with scoped(neuron):`` records, without entering it
+                out.append(y)
         return out
 
 
