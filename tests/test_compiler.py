@@ -195,16 +195,16 @@ def test_bad_graphs() -> None:
         compile_graph(x * 2, [2.0])  # type: ignore[list-item]
 
 
-def _dot_graph(seed: int) -> tuple[Value, list[Value], list[Value]]:
+def _dot_graph(seed: int, width: int = 3) -> tuple[Value, list[Value], list[Value]]:
     """Batches of dots that share operand vectors in every way the vector form must handle: weight vectors met by
     many samples, constant data, dead relus (zero gradients, some or all of a vector's nodes), a self dot, reversed
     and strided operands, an operand listed twice, dots without bias and a batch of one."""
     import random
 
     rng = random.Random(seed)
-    ws = [[Value(rng.uniform(-1, 1)) for _ in range(3)] for _ in range(5)]
+    ws = [[Value(rng.uniform(-1, 1)) for _ in range(width)] for _ in range(5)]
     bs = [Value(rng.uniform(-0.5, 0.5)) for _ in range(5)]
-    data = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(6)]
+    data = [[rng.uniform(-2, 2) for _ in range(width)] for _ in range(6)]
     free = [Value(rng.uniform(-1, 1)) for _ in range(6)]
     terms = []
     for x in data:
@@ -217,15 +217,18 @@ def _dot_graph(seed: int) -> tuple[Value, list[Value], list[Value]]:
     return loss, params, ws[0]
 
 
+@pytest.mark.parametrize("width", [3, 6])  # vectors too short and long enough to transpose only nonzero partners
 @pytest.mark.parametrize("seed", range(6))
-def test_dot_batches_equal_eager_on_shared_constant_dead_and_repeated_operands(seed: int) -> None:
-    loss, params, _ = _dot_graph(seed)
+def test_dot_batches_equal_eager_on_shared_constant_dead_and_repeated_operands(seed: int, width: int) -> None:
+    loss, params, _ = _dot_graph(seed, width)
     compiled = compile_graph(loss, params)
     loss.backward()
     value, grads = compiled.value_and_grad([p.data for p in params])
     assert close(value, loss.data)
     assert all(math.isclose(g, p.grad, rel_tol=1e-12, abs_tol=1e-15) for g, p in zip(grads, params))
     assert "X += " in compiled.source  # the dots ran in the vector form
+    assert "map(compress, R[q]" in compiled.source  # short vectors drop the zeros from each column...
+    assert ("zip(*compress(" in compiled.source) or width < 4  # ...long ones transpose only the nonzero partners
 
 
 def test_data_leaves_vary_without_a_gradient() -> None:
