@@ -112,10 +112,13 @@ def _forward(program: Any, table: list[tuple[int, int, int]], n: int, a: int, bi
         groups: dict[int, list[int]] = {}
         for r, row in enumerate(table):
             groups.setdefault(row[side], []).append(r)
-        sets = program.constant(tuple(tuple(table[r][1 - side] for r in rs) for rs in groups.values()))
+        distinct: dict[tuple[int, ...], int] = {}  # partner sets: every weight vector meets the same samples
+        index = [distinct.setdefault(tuple(table[r][1 - side] for r in rs), len(distinct)) for rs in groups.values()]
+        sets = program.constant(tuple(distinct))
         program.forward.append(f"F = [list(zip(*map(X.__getitem__, P))) for P in {sets}]  # the partners' columns")
         shared = program.constant(itemgetter(*groups) if len(groups) > 1 else _one(next(iter(groups))))
-        code = f"chain.from_iterable(map(accumulate, {shared}(X), F))"
+        columns = "F" if len(distinct) == len(index) else f"map(F.__getitem__, {program.constant(tuple(index))})"
+        code = f"chain.from_iterable(map(accumulate, {shared}(X), {columns}))"
         order = [r for rs in groups.values() for r in rs]  # node of each value, in the order they come
         if order != list(range(m)):
             where = sorted(range(m), key=order.__getitem__)
