@@ -383,6 +383,10 @@ def depth_first_order(root: Value, leaves: list[Value] | None = None) -> list[Va
                     leaf_done(parent)  # a leaf is complete at once
                 elif all_visited(grandparents):
                     order.append(parent)  # so is a node whose parents are all in order
+                elif len(grandparents) == 1 and (only := grandparents[0]).parents and all_visited(only.parents):
+                    visited.add(only)  # an activation of such a node (relu of a new dot): both complete at once
+                    order.append(only)
+                    order.append(parent)
                 else:
                     stack.append((parent, iter(grandparents)))
                     break  # descend; come back to v's other parents later
