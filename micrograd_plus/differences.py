@@ -36,14 +36,27 @@ __all__ = [
     "check_tolerances",
     "kink_slopes",
     "nudged",
+    "UNDERFLOW",
     "relative_error",
+    "rounding_error",
 ]
 
 EPS = 1e-6
 ATOL = 1e-8
 RTOL = 1e-5
 KINK_TOL = 1e-3  # one-sided slopes further apart than this (relative) mean a kink, not curvature
-ROUNDING = 4 * 2.0**-52
+ROUNDING = 4 * 2.0**-52  # a few units of rounding in each evaluation of f
+UNDERFLOW = 2.0**-1000  # below 2**-1022 floats are evenly spaced: there rounding is absolute, not relative
+
+
+def rounding_error(*values: float) -> float:
+    """The rounding error of a sum of evaluations of f: relative to each, but never below the absolute
+    spacing of the subnormal floats (5e-324 / 2 has no relative accuracy left).
+
+    >>> rounding_error(1.0) == 4 * 2.0**-52 * (1.0 + 2.0**-1000), rounding_error(0.0) > 0.0
+    (True, True)
+    """
+    return ROUNDING * sum(abs(v) + UNDERFLOW for v in values)
 
 
 def check_eps(eps: object) -> float:
@@ -87,7 +100,7 @@ def allowed_error(numeric: float, f_up: float, f_down: float, h: float, atol: fl
     >>> allowed_error(2.0, 1.0, 1.0, 1e-6, 1e-8, 1e-5) > 2e-5
     True
     """
-    return atol + rtol * abs(numeric) + ROUNDING * (abs(f_up) + abs(f_down)) / (2 * h)
+    return atol + rtol * abs(numeric) + rounding_error(f_up, f_down) / (2 * h)
 
 
 def kink_slopes(f_up: float, f_x: float, f_down: float, h: float, numeric: float) -> tuple[float, float] | None:

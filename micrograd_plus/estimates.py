@@ -39,6 +39,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .differences import rounding_error
+
 __all__ = [
     "DEFAULT_STEP",
     "METHODS",
@@ -54,7 +56,6 @@ __all__ = [
 
 METHODS = ("richardson", "central", "forward", "backward", "complex")
 DEFAULT_STEP = {"richardson": 1e-3, "central": 1e-6, "forward": 1e-3, "backward": 1e-3, "complex": 1e-20}
-ROUNDING = 4 * 2.0**-52  # a few units of rounding in each evaluation of f
 LEVELS = 3  # Richardson uses h, h/2, h/4: truncation O(h⁶), 6 evaluations
 KINK_TOL = 1e-3  # a jump in slope larger than this (relative) is a kink, not curvature
 SEARCH = 12  # smaller base steps tried (16-fold apart) when the first is not accurate enough
@@ -117,7 +118,7 @@ def _settled(column: list[float], rounding: list[float], base: float) -> bool:
 def _local(changes: list[float], f0: float) -> bool:
     """Whether g(±h_k) - g(0) shrinks with h like f'h + f''h²/2 + ... (by 2 to 8 per halving), i.e. whether the
     steps are inside the scale on which f varies; sin at x = 1e12 with h = 1e6 gives numbers of no pattern."""
-    noise = 10 * ROUNDING * (abs(f0) + max(abs(c) for c in changes))
+    noise = 10 * rounding_error(f0, max(changes, key=abs))
     for big, small in itertools.pairwise(changes):
         if abs(big) > noise and not 1.5 * abs(small) <= abs(big) <= 8.5 * abs(small):
             return False
@@ -140,7 +141,7 @@ def _extrapolate(column: list[float], rounding: list[float], base: float) -> tup
         noise = [fine + (fine + coarse) / (factor - 1) for coarse, fine in itertools.pairwise(noise)]
     if not _settled(column, rounding, base):
         return values[-1], math.inf
-    return values[-1], abs(values[-1] - previous) + noise[-1] + 2 * ROUNDING * abs(values[-1])
+    return values[-1], abs(values[-1] - previous) + noise[-1] + 2 * rounding_error(values[-1])
 
 
 def _kinks(
@@ -151,7 +152,7 @@ def _kinks(
     found: list[tuple[float, float] | None] = []
     for k, (u, d, c) in enumerate(zip(up, down, f0)):
         jump, jump_big = (u - 2 * c + d) / h, (up_big[k] - 2 * c + down_big[k]) / h_big
-        noise = 4 * ROUNDING * (abs(u) + 2 * abs(c) + abs(d)) / h
+        noise = 4 * rounding_error(u, c, c, d) / h
         sharp = abs(jump) > KINK_TOL * (1.0 + abs(values[k])) + noise and abs(jump) > 2 / 3 * abs(jump_big)
         found.append(((u - c) / h, (c - d) / h) if sharp else None)
     return tuple(found)
@@ -165,7 +166,7 @@ def _bend(samples: list[tuple[float, list[float], list[float]]], f0: Sequence[fl
     """
     c = f0[i]
     second = [(up[i] - 2 * c + down[i]) / hk for hk, up, down in samples]
-    noise = [4 * ROUNDING * (abs(up[i]) + 2 * abs(c) + abs(down[i])) / hk for hk, up, down in samples]
+    noise = [4 * rounding_error(up[i], c, c, down[i]) / hk for hk, up, down in samples]
     excess = [abs(small - big / 2) - n_big / 2 - n_small for big, small, n_big, n_small in
               zip(second, second[1:], noise, noise[1:])]  # fmt: skip
     return max(0.0, *excess)
@@ -186,7 +187,7 @@ def richardson(g: Offsets, h: float, f0: Sequence[float] | None = None, levels: 
     values, errors = [], []
     for i in range(len(f0)):
         column = [(up[i] - down[i]) / (2 * hk) for hk, up, down in samples]
-        rounding = [ROUNDING * (abs(up[i]) + abs(down[i])) / (2 * hk) for hk, up, down in samples]
+        rounding = [rounding_error(up[i], down[i]) / (2 * hk) for hk, up, down in samples]
         value, error = _extrapolate(column, rounding, 4.0)
         local = _local([up[i] - f0[i] for _, up, _ in samples], f0[i])
         local = local and _local([down[i] - f0[i] for _, _, down in samples], f0[i])
@@ -207,7 +208,7 @@ def central(g: Offsets, h: float, f0: Sequence[float] | None = None) -> Estimate
     values, errors = [], []
     for i in range(len(f0)):
         column = [(up[i] - down[i]) / (2 * hk) for hk, up, down in samples]
-        rounding = ROUNDING * (abs(samples[-1][1][i]) + abs(samples[-1][2][i])) / (2 * h)
+        rounding = rounding_error(samples[-1][1][i], samples[-1][2][i]) / (2 * h)
         values.append(column[-1])
         settled = _settled(column, [rounding / 4, rounding / 2, rounding], 4.0)
         settled = settled and _local([up[i] - f0[i] for _, up, _ in samples], f0[i])
@@ -231,7 +232,7 @@ def one_sided(g: Offsets, h: float, side: int, f0: Sequence[float] | None = None
     values, errors = [], []
     for i in range(len(f0)):
         column = [(out[i] - f0[i]) / hk * side for hk, out in samples]
-        rounding = [ROUNDING * (abs(out[i]) + abs(f0[i])) / hk for hk, out in samples]
+        rounding = [rounding_error(out[i], f0[i]) / hk for hk, out in samples]
         value, error = _extrapolate(column, rounding, 2.0)
         values.append(value)
         errors.append(error if _local([out[i] - f0[i] for _, out in samples], f0[i]) else math.inf)
@@ -255,7 +256,7 @@ def complex_step(g: Callable[[complex], Sequence[complex]], h: float) -> Estimat
                 "abs(), float(), max() and comparisons drop the imaginary part; use method='richardson'"
             )
     values = [z.imag / h for z in first]
-    errors = [abs(v - w.imag / (2 * h)) + 2 * ROUNDING * abs(v) for v, w in zip(values, second)]
+    errors = [abs(v - w.imag / (2 * h)) + 2 * rounding_error(v) for v, w in zip(values, second)]
     for v, z in zip(values, first):
         if not (math.isfinite(v) and math.isfinite(z.real)):
             raise EvaluationError(1j * h, f"f is {z} there")

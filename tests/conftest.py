@@ -1,4 +1,7 @@
-"""Shared fixtures: external programs are required in CI (a missing one fails) and optional elsewhere."""
+"""Shared fixtures: external programs are required in CI (a missing one fails) and optional elsewhere.
+
+In CI, Hypothesis draws the same examples on every run, so that a landing does not hang on a lucky draw;
+elsewhere each run draws new ones and keeps the failures it finds in .hypothesis/."""
 
 from __future__ import annotations
 
@@ -6,6 +9,11 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def require_program(name: str, install: str) -> str:

@@ -18,6 +18,7 @@ from micrograd_plus import (
     eps_sweep,
     gradcheck,
     gradcheck_module,
+    gradgradcheck,
 )
 from micrograd_plus import functional as F
 from micrograd_plus.testing import OPS, Expression, OpSpec, expressions, op_inputs
@@ -291,7 +292,7 @@ def wrong_triple(x: Value, factor: float = 1.0005) -> Value:
     return Value.from_op(3 * x.data, [x], [3 * factor], "triple")
 
 
-@pytest.mark.parametrize("x", [1e10, 1e12, 1e20, -1e20, 1e-8])
+@pytest.mark.parametrize("x", [1e10, 1e12, 1e20, -1e20, 1e-8, 1e-310, -5e-324])
 def test_a_derivative_wrong_by_0_05_percent_fails_at_any_magnitude(x: float) -> None:
     report = gradcheck(wrong_triple, [x])
     assert not report.ok and report.rows[0].status == "wrong", str(report)
@@ -303,6 +304,25 @@ def test_a_derivative_wrong_by_0_05_percent_fails_at_any_magnitude(x: float) -> 
     assert gradcheck(lambda *v: F.sum([t * 3 for t in v]), many, directions=2).ok
     with pytest.raises(AssertionError, match=r"^gradcheck FAILED: 1 of 1 input wrong: x0: off by \+0\.050%"):
         assert_gradients_match(wrong_triple, [x])
+
+
+SUBNORMAL_OUTPUTS = [
+    (lambda v: 5e-324 / v, 2.0),  # f rounds to 0 or to the smallest float as v moves: no relative accuracy
+    (lambda v: 1e-323 / v, 2.0),
+    (lambda v: 1.5e-323 * v.tanh(), 0.5),
+    (lambda v: (-v * v).exp() * 1e-322, 1.0),
+    (lambda v: v * 1e-300 * 1e-20, 1.0),
+]
+
+
+@pytest.mark.parametrize("method", ["richardson", "central", "forward", "backward"])
+def test_outputs_among_the_subnormal_floats_are_not_unresolved(method: str) -> None:
+    for f, x in SUBNORMAL_OUTPUTS:
+        report = gradcheck(f, [x], method=method)
+        assert report.ok, str(report)
+    # the second derivative d²(a/b)/db² = 2a/b³ at a = 5e-324 is itself below the smallest float
+    assert gradgradcheck(lambda a, b: a / b, [5e-324, 2.0]).ok
+    assert not gradcheck(lambda v: wrong_triple(v) * 1e-300, [1.0], method=method, atol=0.0).ok  # rtol alone
 
 
 @pytest.mark.parametrize("method", ["richardson", "central", "forward", "backward"])
