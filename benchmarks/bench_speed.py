@@ -11,7 +11,8 @@ W1 is micrograd's demo step: two moons, 100 points, MLP(2, [16, 16, 1]), hinge l
 1e-4·L2, full-batch forward + backward + SGD, every contender from the same weights.
 The *float floor* is the same step written by hand in plain floats (forward, the
 backward pass of each layer, SGD): what reverse mode costs in CPython without a graph.
-Contenders alternate; ratios are of medians, with the collector on. The PyTorch steps run in a
+Contenders alternate; ratios are of medians, with the collector on (one eager row with it off shows
+what the collector costs: allocation-driven collections the float floor never triggers). The PyTorch steps run in a
 worker process, one step per request: importing torch adds ~150,000 objects for the collector to
 walk, which slows every pure-Python contender (--torch-here times them in this process instead).
 
@@ -206,8 +207,10 @@ def vectorized_contender(reference: Any) -> dict[str, Any]:
 
 def w1(repeats: int, torch_here: bool = False) -> None:
     reference = micrograd_model()
-    eager, replayed, auto = our_model(reference), our_model(reference), our_model(reference)
-    eager_opt, replay_opt, auto_opt = (optim.SGD(m.parameters(), lr=0.1) for m in (eager, replayed, auto))
+    eager, bare, replayed, auto = (our_model(reference) for _ in range(4))
+    eager_opt, bare_opt, replay_opt, auto_opt = (
+        optim.SGD(m.parameters(), lr=0.1) for m in (eager, bare, replayed, auto)
+    )
     weights = float_weights(our_model(reference))
     start = time.perf_counter()
     compiled = compile_graph(loss_of(replayed, X, Y_PM1), replayed.parameters())
@@ -235,6 +238,7 @@ def w1(repeats: int, torch_here: bool = False) -> None:
 
     contenders = {
         "eager": lambda: timed(lambda: our_step(eager, eager_opt)),
+        "eager_nogc": lambda: timed(lambda: our_step(bare, bare_opt), gc_enabled=False),
         "compiled": lambda: timed(compiled_step),
         "auto": lambda: timed(auto_replay_step),
         "floor": lambda: timed(lambda: float_step(weights)),
@@ -249,6 +253,7 @@ def w1(repeats: int, torch_here: bool = False) -> None:
         "micrograd_nogc": "micrograd 0.1.0, gc.disable()",
         "torch scalar": "PyTorch, every scalar a 0-d tensor",
         "eager": "micrograd_plus eager",
+        "eager_nogc": "micrograd_plus eager, gc.disable()",
         "floor": "hand-written float step (the floor)",
         "compiled": "micrograd_plus compiled replay",
         "auto": "micrograd_plus Replay (auto)",
