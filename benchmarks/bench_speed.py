@@ -11,10 +11,11 @@ W1 is micrograd's demo step: two moons, 100 points, MLP(2, [16, 16, 1]), hinge l
 1e-4·L2, full-batch forward + backward + SGD, every contender from the same weights.
 The *float floor* is the same step written by hand in plain floats (forward, the
 backward pass of each layer, SGD): what reverse mode costs in CPython without a graph.
-Contenders alternate; ratios are of medians, with the collector on (one eager row with it off shows
-what the collector costs: allocation-driven collections the float floor never triggers). The PyTorch steps run in a
-worker process, one step per request: importing torch adds ~150,000 objects for the collector to
-walk, which slows every pure-Python contender (--torch-here times them in this process instead).
+Contenders alternate; ratios are of medians, with the collector on. One eager row runs with it
+off, to show what the collector costs: collections driven by node allocations, which the float
+floor never triggers. The PyTorch steps run in a worker process, one step per request: importing
+torch adds ~150,000 objects for the collector to walk, which slows every pure-Python contender
+(--torch-here times them in this process instead).
 
 --scale: compile time, replay time and peak memory (tracemalloc) of compile_graph on a
 chain ``y = (y * 0.999999).tanh()`` of 10^4, 10^5 and 10^6 nodes.

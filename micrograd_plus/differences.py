@@ -30,13 +30,13 @@ __all__ = [
     "KINK_TOL",
     "ROUNDING",
     "RTOL",
+    "UNDERFLOW",
     "allowed_error",
     "central_difference",
     "check_eps",
     "check_tolerances",
     "kink_slopes",
     "nudged",
-    "UNDERFLOW",
     "relative_error",
     "rounding_error",
 ]
@@ -44,7 +44,7 @@ __all__ = [
 EPS = 1e-6
 ATOL = 1e-8
 RTOL = 1e-5
-KINK_TOL = 1e-3  # one-sided slopes further apart than this (relative) mean a kink, not curvature
+KINK_TOL = 1e-3  # slopes on either side further apart than this (relative) mean a kink, not curvature
 ROUNDING = 4 * 2.0**-52  # a few units of rounding in each evaluation of f
 UNDERFLOW = 2.0**-1000  # below 2**-1022 floats are evenly spaced: there rounding is absolute, not relative
 

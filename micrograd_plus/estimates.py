@@ -39,7 +39,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .differences import rounding_error
+from .differences import KINK_TOL, rounding_error
 
 __all__ = [
     "DEFAULT_STEP",
@@ -57,7 +57,6 @@ __all__ = [
 METHODS = ("richardson", "central", "forward", "backward", "complex")
 DEFAULT_STEP = {"richardson": 1e-3, "central": 1e-6, "forward": 1e-3, "backward": 1e-3, "complex": 1e-20}
 LEVELS = 3  # Richardson uses h, h/2, h/4: truncation O(h⁶), 6 evaluations
-KINK_TOL = 1e-3  # a jump in slope larger than this (relative) is a kink, not curvature
 SEARCH = 12  # smaller base steps tried (16-fold apart) when the first is not accurate enough
 RETRIES = 8  # times the step is shrunk 16-fold when f fails at a nudged point
 
