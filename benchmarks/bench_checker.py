@@ -4,7 +4,7 @@ Run by hand (never by the tests):
 
     python benchmarks/bench_checker.py [--points 200] [--seed 0]
 
-*Op table*: every row of ``micrograd_plus.testing.OPS`` at seeded random points
+*Op table*: every row of ``micrograd_plus.check.op_table.OPS`` at seeded random points
 of its domain, and the polynomial rows again with inputs scaled to 1e6..1e20.
 Each point is checked three times: the right derivative (a failure is a false
 fail), the derivative 0.05% too large and with its sign flipped (a pass is a
@@ -32,7 +32,7 @@ from typing import Any
 
 import micrograd_plus
 from micrograd_plus import Value, gradcheck
-from micrograd_plus.testing import OPS, Domain
+from micrograd_plus.check.op_table import OPS, Domain
 
 POLYNOMIAL = ["a + b", "2.5 + a", "a - b", "a * b", "2.5 * a", "a ** 3", "-a", "sum", "mean", "dot", "dot + bias"]
 

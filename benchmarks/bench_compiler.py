@@ -27,7 +27,7 @@ from bench_nn import (
 from timing import medians, timed
 
 from micrograd_plus import losses, optim
-from micrograd_plus.compiler import compile_graph
+from micrograd_plus.compile import compile_graph
 from micrograd_plus.nn import MLP
 
 

@@ -30,7 +30,7 @@ def loss_of(model: MLP) -> object:
 
 
 def per_evaluation(repeats: int) -> None:
-    from micrograd_plus.compiler import compile_graph
+    from micrograd_plus.compile import compile_graph
 
     model = MLP(2, [16, 16, 1], seed=0)
     params = model.parameters()

@@ -37,9 +37,8 @@ from bench_nn import Y_PM1, X, micrograd_model, micrograd_step, our_model, our_s
 from timing import medians, timed
 
 from micrograd_plus import Value, losses, optim
-from micrograd_plus.compiler import compile_graph
+from micrograd_plus.compile import Replay, compile_graph
 from micrograd_plus.nn import MLP
-from micrograd_plus.replay import Replay
 
 Weights = list[tuple[list[list[float]], list[float]]]  # per layer: rows of weights, biases
 
@@ -185,11 +184,11 @@ def torch_steps(reference: Any) -> dict[str, Any]:
 
 
 def vectorized_contender(reference: Any) -> dict[str, Any]:
-    """One sample's W1 graph replayed over the batch with NumPy (micrograd_plus.vectorized), SGD on the Values."""
+    """One sample's W1 graph replayed over the batch with NumPy (micrograd_plus.compile.batched), SGD on the Values."""
     try:
         import numpy as np
 
-        from micrograd_plus.vectorized import vectorize
+        from micrograd_plus.compile import vectorize
     except ImportError:
         return {}
     model = our_model(reference)

@@ -10,11 +10,10 @@
 
 from micrograd_plus import autodiff, data, functional, losses, nn, ops, optim, viz
 from micrograd_plus.autodiff import grad, hessian, hvp, jacobian, jvp, value_and_grad
-from micrograd_plus.checkgrad import assert_grad, assert_jacobian, check_grad, check_jacobian
-from micrograd_plus.differences import central_difference
-from micrograd_plus.engine import Value
-from micrograd_plus.explain import explain_backward, explain_forward
-from micrograd_plus.gradcheck import (
+from micrograd_plus.check.differences import central_difference
+from micrograd_plus.check.functions import assert_grad, assert_jacobian, check_grad, check_jacobian
+from micrograd_plus.check.local_grads import LocalGradReport, check_local_grads
+from micrograd_plus.check.values import (
     GradcheckReport,
     JacobianReport,
     assert_gradients_match,
@@ -24,9 +23,10 @@ from micrograd_plus.gradcheck import (
     gradcheck_module,
     gradgradcheck,
 )
-from micrograd_plus.layerwise import explain_layers
-from micrograd_plus.localcheck import LocalGradReport, check_local_grads
+from micrograd_plus.engine import Value
 from micrograd_plus.ops import define_op, fn
+from micrograd_plus.viz.explain import explain_backward, explain_forward
+from micrograd_plus.viz.matrix_view import explain_layers
 
 __version__ = "0.1.0"
 

@@ -17,7 +17,7 @@ import random
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from micrograd_plus.arguments import check_count, check_real, make_rng
+from micrograd_plus._validate import check_count, check_real, make_rng
 
 __all__ = [
     "GLYPHS",

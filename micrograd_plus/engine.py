@@ -26,7 +26,7 @@ from typing import Any, Union
 
 from micrograd_plus import ops
 from micrograd_plus.ops import ADD, MUL, NEG, RELU, SUB, TANH
-from micrograd_plus.recording import note_branch
+from micrograd_plus.tracing import note_branch
 
 __all__ = [
     "Value",

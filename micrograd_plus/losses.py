@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from micrograd_plus import functional as F
-from micrograd_plus.arguments import shown
+from micrograd_plus._validate import shown
 from micrograd_plus.engine import Operand, Value, lift
 from micrograd_plus.ops import fn
-from micrograd_plus.recording import note_branch
+from micrograd_plus.tracing import note_branch
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "mse"]
 

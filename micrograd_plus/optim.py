@@ -22,7 +22,7 @@ import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
-from micrograd_plus.arguments import check_real
+from micrograd_plus._validate import check_real
 from micrograd_plus.engine import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from micrograd_plus.arguments import check_count, check_real, make_rng
+from micrograd_plus._validate import check_count, check_real, make_rng
 from micrograd_plus.nn import MLP, RNN, Perceptron
 
 

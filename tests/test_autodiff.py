@@ -22,8 +22,8 @@ from micrograd_plus.autodiff import (
     local_derivative_values,
     value_and_grad,
 )
+from micrograd_plus.check.op_table import OPS, Expression, OpSpec, expressions, op_inputs
 from micrograd_plus.nn import MLP
-from micrograd_plus.testing import OPS, Expression, OpSpec, expressions, op_inputs
 from micrograd_plus.viz import to_dot
 
 

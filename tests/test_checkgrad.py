@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from micrograd_plus import Value, check_grad, check_jacobian, gradcheck
-from micrograd_plus.testing import OPS
+from micrograd_plus.check.op_table import OPS
 
 
 def numpy() -> Any:

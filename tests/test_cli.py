@@ -91,7 +91,7 @@ def test_worksheet_writes_blank_answers_and_tables(tmp_path: Path, dot_program: 
 
 
 def test_the_demo_neuron_is_live() -> None:
-    from micrograd_plus.cli import demo_neuron
+    from micrograd_plus.cli.commands import demo_neuron
     from micrograd_plus.data import make_moons
     from micrograd_plus.nn import MLP
 
@@ -177,7 +177,7 @@ def test_help_and_version() -> None:
 
 
 def main_result(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    from micrograd_plus.cli import main
+    from micrograd_plus.cli.commands import main
 
     try:
         code = main(list(args))

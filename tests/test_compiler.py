@@ -9,10 +9,10 @@ from hypothesis import given, settings
 
 from micrograd_plus import Value, losses, optim
 from micrograd_plus import functional as F
-from micrograd_plus.compiler import compile_graph
+from micrograd_plus.check.op_table import Expression, expressions
+from micrograd_plus.compile import compile_graph
 from micrograd_plus.data import make_moons, make_sine_sequence
 from micrograd_plus.nn import MLP, RNN
-from micrograd_plus.testing import Expression, expressions
 
 
 def close(a: float, b: float) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from micrograd_plus import Value, gradcheck, gradcheck_module
 from micrograd_plus import functional as F
-from micrograd_plus.compiler import compile_graph
+from micrograd_plus.compile import compile_graph
 from micrograd_plus.nn import (
     Activation,
     AvgPool2d,

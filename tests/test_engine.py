@@ -10,8 +10,8 @@ from hypothesis import given, settings
 
 from micrograd_plus import Value
 from micrograd_plus import functional as F
+from micrograd_plus.check.op_table import OPS, OpSpec, op_inputs
 from micrograd_plus.engine import depth_first_order
-from micrograd_plus.testing import OPS, OpSpec, op_inputs
 
 H = 1e-6  # central-difference step
 RTOL = 1e-6  # relative tolerance for derivatives
@@ -34,7 +34,7 @@ def test_every_public_op_has_a_row() -> None:
     value_ops = {name for name, attr in vars(Value).items() if callable(attr) and name not in NOT_OPS}
     public = value_ops | set(F.__all__)
     covered = {spec.covers for spec in OPS.values()}
-    assert public - covered == set(), "add a row to micrograd_plus.testing.OPS for each of these ops"
+    assert public - covered == set(), "add a row to micrograd_plus.check.op_table.OPS for each of these ops"
 
 
 @pytest.mark.parametrize("spec", OPS.values(), ids=list(OPS))

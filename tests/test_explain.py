@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 
 from micrograd_plus import Value
-from micrograd_plus.explain import explain_backward, explain_forward, local_formula
+from micrograd_plus.check.op_table import OPS, Expression, OpSpec, expressions
 from micrograd_plus.nn import MLP
-from micrograd_plus.testing import OPS, Expression, OpSpec, expressions
+from micrograd_plus.viz.explain import explain_backward, explain_forward, local_formula
 
 
 @given(expressions(max_steps=12))

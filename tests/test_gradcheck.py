@@ -21,7 +21,7 @@ from micrograd_plus import (
     gradgradcheck,
 )
 from micrograd_plus import functional as F
-from micrograd_plus.testing import OPS, Expression, OpSpec, expressions, op_inputs
+from micrograd_plus.check.op_table import OPS, Expression, OpSpec, expressions, op_inputs
 
 
 def wrong_tanh(x: Value, factor: float) -> Value:

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from micrograd_plus import Value, check_local_grads, define_op, fn, jvp, ops
 from micrograd_plus import functional as F
 from micrograd_plus.autodiff import Dual, grad, hessian
-from micrograd_plus.compiler import compile_graph
+from micrograd_plus.check.op_table import OPS, OpSpec, op_inputs
+from micrograd_plus.compile import compile_graph
 from micrograd_plus.engine import current_scope, scope
-from micrograd_plus.explain import explain_backward, local_formula
-from micrograd_plus.testing import OPS, OpSpec, op_inputs
+from micrograd_plus.viz.explain import explain_backward, local_formula
 
 
 def close(a: float, b: float, rel: float = 1e-12) -> bool:
@@ -33,7 +33,7 @@ def test_every_registry_op_has_a_row_in_the_op_table() -> None:
     covered = set().union(*(entries_of(spec) for spec in OPS.values()))
     helpers = {name for name, op in ops.REGISTRY.items() if op.kind == "helper"}
     missing = {name for name, op in ops.REGISTRY.items() if op.builtin} - covered - helpers
-    assert missing == set(), "add a row to micrograd_plus.testing.OPS for each of these registry ops"
+    assert missing == set(), "add a row to micrograd_plus.check.op_table.OPS for each of these registry ops"
 
 
 @pytest.mark.parametrize("name", sorted(n for n, op in ops.REGISTRY.items() if op.builtin))

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from conftest import require_program
 
-from micrograd_plus import Value, explain_backward, player
+from micrograd_plus import Value, explain_backward
 from micrograd_plus.nn import MLP
+from micrograd_plus.viz import player
 
 
 def small_graph(label: str = "a") -> Value:

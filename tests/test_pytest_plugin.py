@@ -11,7 +11,7 @@ pytest_plugins = ["pytester"]
 TESTS = """
 import math
 from micrograd_plus import Value
-from micrograd_plus.pytest_plugin import assert_grad
+from micrograd_plus.check.pytest_plugin import assert_grad
 
 def test_right(gradcheck):
     report = gradcheck(lambda v: v[0] * math.sin(v[1]), lambda v: [math.sin(v[1]), v[0] * math.cos(v[1])], [2.0, 0.5])
@@ -36,7 +36,7 @@ def test_jacobian(gradcheck):
 
 def test_the_plugin_is_registered_as_an_entry_point() -> None:
     names = {e.value for e in entry_points(group="pytest11")}
-    assert "micrograd_plus.pytest_plugin" in names
+    assert "micrograd_plus.check.pytest_plugin" in names
 
 
 def test_failures_are_one_sentence_in_the_short_summary(pytester: pytest.Pytester) -> None:

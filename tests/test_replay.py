@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from micrograd_plus import Value, losses, optim
+from micrograd_plus.compile import Replay
 from micrograd_plus.data import make_glyphs, make_moons, make_sine_sequence
 from micrograd_plus.nn import MLP, RNN, Activation, AvgPool2d, BatchNorm1d, Conv2d, Flatten, Layer, Sequential
-from micrograd_plus.replay import Replay
 
 
 def same(a: float, b: float) -> bool:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 
 from micrograd_plus import check_grad
-from micrograd_plus.strategies import Domain, floats_in, magnitudes, points
+from micrograd_plus.check.strategies import Domain, floats_in, magnitudes, points
 
 
 @given(points(Domain(-3.0, 3.0, avoid=(0.0, 1.0), margin=0.05), size=3))
@@ -36,7 +36,7 @@ def test_bad_arguments() -> None:
         points(Domain(), 0)
     with pytest.raises(ValueError, match=r"the domain is empty: low = 2.0 must be below high = 1.0"):
         floats_in(Domain(2.0, 1.0))
-    with pytest.raises(TypeError, match=r"domain must be a micrograd_plus.testing.Domain, got tuple"):
+    with pytest.raises(TypeError, match=r"domain must be a micrograd_plus.check.op_table.Domain, got tuple"):
         floats_in((0.0, 1.0))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"0 < smallest < largest"):
         magnitudes(1.0, 0.5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 
 from micrograd_plus import Value
-from micrograd_plus.testing import OPS, Expression, expressions
+from micrograd_plus.check.op_table import OPS, Expression, expressions
 
 
 @given(expressions(max_inputs=4, max_steps=12))

@@ -14,7 +14,7 @@ from conftest import require_program
 from micrograd_plus import losses, optim
 from micrograd_plus.data import make_moons
 from micrograd_plus.nn import MLP
-from micrograd_plus.training import TrainingRecorder, check_history, write_training_page
+from micrograd_plus.viz.training_page import TrainingRecorder, check_history, write_training_page
 
 
 def recorded_run(steps: int = 12) -> list[dict[str, Any]]:

@@ -13,12 +13,12 @@ np = pytest.importorskip("numpy")
 
 from micrograd_plus import Value, define_op, losses, ops, optim  # noqa: E402
 from micrograd_plus import functional as F  # noqa: E402
-from micrograd_plus.arrayforms import has_form  # noqa: E402
+from micrograd_plus.check.op_table import OPS, Expression, expressions, op_inputs  # noqa: E402
+from micrograd_plus.compile import vectorize  # noqa: E402
+from micrograd_plus.compile.array_ops import has_form  # noqa: E402
+from micrograd_plus.compile.batched_schedule import GeneralKernel, MatmulKernel  # noqa: E402
 from micrograd_plus.data import make_moons  # noqa: E402
 from micrograd_plus.nn import MLP  # noqa: E402
-from micrograd_plus.testing import OPS, Expression, expressions, op_inputs  # noqa: E402
-from micrograd_plus.vectorized import vectorize  # noqa: E402
-from micrograd_plus.vectorplan import GeneralKernel, MatmulKernel  # noqa: E402
 
 POINTS, LABELS = make_moons(100, noise=0.1, seed=1)
 SIGNS = [2.0 * y - 1.0 for y in LABELS]

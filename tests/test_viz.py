@@ -190,7 +190,7 @@ def test_missing_graphviz_package(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_missing_dot_program(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("graphviz")
-    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    monkeypatch.setattr(viz.drawing.shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match=r"apt-get install graphviz.*to_dot\(root\)"):
         viz.draw_dot(Value(1.0))
     assert viz.to_dot(Value(1.0)).startswith("digraph")  # the text never needs it

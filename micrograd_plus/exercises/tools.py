@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from micrograd_plus.autodiff import grad
-from micrograd_plus.compiler import compile_graph
+from micrograd_plus.check.values import central_difference
+from micrograd_plus.compile.program import compile_graph
 from micrograd_plus.engine import Value
 from micrograd_plus.exercises.checking import Answer, Exercise
-from micrograd_plus.gradcheck import central_difference
 from micrograd_plus.nn import MLP, Neuron
 
 __all__ = ["EXERCISES"]

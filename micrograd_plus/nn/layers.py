@@ -18,11 +18,11 @@ from typing import Any
 
 from micrograd_plus import functional as F
 from micrograd_plus import ops
-from micrograd_plus.arguments import check_count, check_real
+from micrograd_plus._validate import check_count, check_real
 from micrograd_plus.engine import Operand, Scope, Value, current_scope, lift
 from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, make_rng, scoped
-from micrograd_plus.recording import record_random
+from micrograd_plus.tracing import record_random
 
 __all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]
 
@@ -233,7 +233,7 @@ class Perceptron(Module):
         nothing). With ``seed`` the samples are visited in a fresh shuffled order
         each epoch; without it, in the order given.
         """
-        from micrograd_plus.arguments import check_real, make_rng
+        from micrograd_plus._validate import check_real, make_rng
 
         check_count("epochs", epochs)
         lr = check_real("learning rate", lr, low=0.0, low_open=True)

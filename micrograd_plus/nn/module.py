@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_plus import engine
-from micrograd_plus.arguments import make_rng
+from micrograd_plus._validate import make_rng
 from micrograd_plus.engine import Value
 
 __all__ = ["Module", "make_rng", "scoped"]

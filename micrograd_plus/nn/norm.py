@@ -28,7 +28,7 @@ from micrograd_plus import functional as F
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.module import Module, scoped
 from micrograd_plus.nn.shapes import check_number
-from micrograd_plus.recording import note_branch
+from micrograd_plus.tracing import note_branch
 
 __all__ = ["BatchNorm1d", "LayerNorm"]
 

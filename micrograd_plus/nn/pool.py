@@ -20,7 +20,7 @@ from micrograd_plus import functional as F
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.module import Module, scoped
 from micrograd_plus.nn.shapes import Grid, Nested, as_planes, check_number, pair, windows
-from micrograd_plus.recording import note_branch
+from micrograd_plus.tracing import note_branch
 
 __all__ = ["AvgPool2d", "Flatten", "MaxPool1d", "MaxPool2d"]
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from micrograd_plus import functional as F
-from micrograd_plus.arguments import check_count
+from micrograd_plus._validate import check_count
 from micrograd_plus.engine import Operand, Value
 from micrograd_plus.nn.init import check_init, draw_weights
 from micrograd_plus.nn.layers import Seed, check_activation, check_inputs

@@ -2,19 +2,19 @@
 
 Each input's derivative is estimated by Richardson extrapolation of central
 differences at steps h, h/2, h/4 with h ≈ 1e-3·max(1, |x|) (the step rule
-and the estimators are in :mod:`micrograd_plus.estimates`), and the estimate
+and the estimators are in :mod:`micrograd_plus.check.estimates`), and the estimate
 carries a bound on its own error. A row passes when |analytic - numeric| is
 within atol + rtol·|numeric| plus that bound and the bound itself is below the
 tolerance: a derivative the estimate could not resolve fails as *unresolved*
-instead of passing (:mod:`micrograd_plus.reports`). A failure says how the
-derivative is wrong where the numbers show it (:mod:`micrograd_plus.diagnosis`).
+instead of passing (:mod:`micrograd_plus.check.reports`). A failure says how the
+derivative is wrong where the numbers show it (:mod:`micrograd_plus.check.diagnosis`).
 
 Measured over every op of the engine across its domain
 (``benchmarks/bench_checker.py``), no correct op failed and every derivative
 0.05% wrong failed. A point at a kink (relu or abs at 0) has no derivative: its
 row fails with a note saying so. Plain functions of floats are checked by
-:mod:`micrograd_plus.checkgrad`; the per-node check, which locates a wrong op,
-is :mod:`micrograd_plus.localcheck`.
+:mod:`micrograd_plus.check.functions`; the per-node check, which locates a wrong op,
+is :mod:`micrograd_plus.check.local_grads`.
 
 >>> from micrograd_plus import Value
 >>> report = gradcheck(lambda x, y: (x * y).tanh(), [0.5, -1.5])
@@ -33,7 +33,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from micrograd_plus.comparison import (
+from micrograd_plus.check.differences import ATOL, RTOL, central_difference, check_eps, relative_error
+from micrograd_plus.check.inputs import bind, call_values, named_floats, outputs_of
+from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport
+from micrograd_plus.check.second_order import check_forward_reverse, gradgradcheck
+from micrograd_plus.check.verdicts import (
     NudgedPointError,
     Settings,
     compare,
@@ -41,11 +45,7 @@ from micrograd_plus.comparison import (
     make_jacobian_report,
     make_report,
 )
-from micrograd_plus.differences import ATOL, RTOL, central_difference, check_eps, relative_error
 from micrograd_plus.engine import Value
-from micrograd_plus.higherorder import check_forward_reverse, gradgradcheck
-from micrograd_plus.reports import GradcheckReport, GradcheckRow, JacobianReport
-from micrograd_plus.valueinputs import bind, call_values, named_floats, outputs_of
 
 __all__ = [
     "NudgedPointError",
@@ -186,7 +186,7 @@ def _loss_value(loss_fn: Callable[[Any], Value], model: Any) -> Value:
 
 def _replayer(loss: Value, params: list[Value]) -> Callable[[list[float]], list[float]] | None:
     """Evaluate the recorded loss graph at new parameter values without rebuilding it (None when refused)."""
-    from micrograd_plus.compiler import compile_graph
+    from micrograd_plus.compile.program import compile_graph
 
     try:
         compiled = compile_graph(loss, params)
@@ -211,7 +211,7 @@ def gradcheck_module(
 
     A parameter reachable twice (tied weights) is checked once. The nudged
     points are evaluated by replaying the compiled loss graph
-    (:func:`micrograd_plus.compiler.compile_graph`), about 5x faster than
+    (:func:`micrograd_plus.compile.program.compile_graph`), about 5x faster than
     rebuilding it; the graph is rebuilt by calling ``loss_fn`` each time when it
     has an op of your own, or with ``replay=False`` (needed when ``loss_fn``
     branches in Python on parameter values, which a recorded graph cannot

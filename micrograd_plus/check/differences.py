@@ -10,7 +10,7 @@ derivative computed another way is accepted when
 curvature and rounding explain (``kink_slopes``) has no derivative to check.
 These single-step helpers serve the per-node check and the step-size sweep; the
 whole-function checks use the estimators with error bounds of
-:mod:`micrograd_plus.estimates`.
+:mod:`micrograd_plus.check.estimates`.
 
 >>> up, down = nudged([1.0, 2.0], 1, 0.5)
 >>> up, down

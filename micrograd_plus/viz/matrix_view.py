@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from micrograd_plus import losses, ops
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.layers import MLP, Layer, Neuron
-from micrograd_plus.tables import SummarisedTable
+from micrograd_plus.viz.tables import SummarisedTable
 
 __all__ = ["DeltaRule", "LayerExplanation", "LayerStep", "Mismatch", "explain_layers"]
 

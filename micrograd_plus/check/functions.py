@@ -4,8 +4,8 @@
 float, a list of floats or a 1-D NumPy array and returns one number, and
 ``grad_f`` returns the gradient in the same shape. ``check_jacobian(f, jac_f, x)``
 does the same for vector outputs (``jac_f`` an m×n nested list or array, rows
-are outputs). Both return the reports of :mod:`micrograd_plus.reports` and use
-the estimators of :mod:`micrograd_plus.estimates`; ``method="complex"`` uses the
+are outputs). Both return the reports of :mod:`micrograd_plus.check.reports` and use
+the estimators of :mod:`micrograd_plus.check.estimates`; ``method="complex"`` uses the
 complex step when ``f`` accepts complex numbers (``cmath`` or NumPy functions).
 NumPy is never imported unless ``x`` is an array.
 
@@ -25,9 +25,9 @@ import numbers
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from micrograd_plus.comparison import Settings, compare, make_jacobian_report, make_report
-from micrograd_plus.differences import ATOL, RTOL
-from micrograd_plus.reports import GradcheckReport, JacobianReport
+from micrograd_plus.check.differences import ATOL, RTOL
+from micrograd_plus.check.reports import GradcheckReport, JacobianReport
+from micrograd_plus.check.verdicts import Settings, compare, make_jacobian_report, make_report
 
 __all__ = ["assert_grad", "assert_jacobian", "check_grad", "check_jacobian"]
 

@@ -7,7 +7,7 @@ constant). Boxes are coloured by the sign and size of their gradient
 (constants stay white: nothing learns from them). Nodes made inside a module
 call (a Neuron, a Layer, an RNN time step) are grouped in a labelled cluster;
 ``collapse=`` draws each such call as a single box. The walk of the graph
-(order, names, roles, what collapses) is :mod:`micrograd_plus.graphview`'s;
+(order, names, roles, what collapses) is :mod:`micrograd_plus.viz.graph_view`'s;
 this module turns it into DOT.
 
 >>> from micrograd_plus import Value
@@ -28,9 +28,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from micrograd_plus import graphview
 from micrograd_plus.engine import Scope, Value, grad_number
-from micrograd_plus.graphview import GraphView, Layout, plural, safe_text, scope_chain
+from micrograd_plus.viz import graph_view as graphview
+from micrograd_plus.viz.graph_view import GraphView, Layout, plural, safe_text, scope_chain
 
 __all__ = ["HIGHLIGHT", "DrawOptions", "dot_lines", "draw_dot", "drawing_options", "render", "to_dot"]
 

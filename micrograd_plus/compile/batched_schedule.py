@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_plus import arrayforms, ops
+from micrograd_plus import ops
+from micrograd_plus.compile import array_ops as arrayforms
 from micrograd_plus.engine import Value
 
 __all__ = ["Kernel", "Plan", "adder"]

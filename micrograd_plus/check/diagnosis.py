@@ -6,7 +6,7 @@ values are each other's are swapped; one wrong component among right ones is a
 term missing (or wrong) along that input; a Jacobian equal to the transpose of
 the numeric one is transposed.
 
->>> from micrograd_plus.reports import judge
+>>> from micrograd_plus.check.reports import judge
 >>> rows = [judge("x0", 1.0, -2.0, 2.0, 0.0, None, 1e-8, 1e-5), judge("x1", 1.0, 1.0, 1.0, 0.0, None, 1e-8, 1e-5)]
 >>> explained, findings = explain(rows)
 >>> findings[0]
@@ -19,7 +19,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from micrograd_plus.reports import GradcheckRow
+from micrograd_plus.check.reports import GradcheckRow
 
 __all__ = ["describe", "explain", "transposed"]
 
@@ -37,7 +37,7 @@ def _slack(row: GradcheckRow) -> float:
 def describe(row: GradcheckRow) -> str:
     """How one wrong derivative is off: a flipped sign, a factor 2 or 1/2, missing, or by how much.
 
-    >>> from micrograd_plus.reports import judge
+    >>> from micrograd_plus.check.reports import judge
     >>> describe(judge("x", 1.0, 6.0, 3.0, 0.0, None, 1e-8, 1e-5))
     'factor 2 too large (analytic 6, numeric 3)'
     """

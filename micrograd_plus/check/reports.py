@@ -1,7 +1,7 @@
 """Reports of derivative checks: one row per checked number, the verdict rule, and how a report is shown.
 
 A row compares an analytic derivative a with a numeric estimate n whose own
-error is at most b (see :mod:`micrograd_plus.estimates`). With the tolerance
+error is at most b (see :mod:`micrograd_plus.check.estimates`). With the tolerance
 t = atol + rtol·|n| the verdict is
 
 - **ok** when |a - n| <= t + b and b <= t,
@@ -26,7 +26,7 @@ import html
 import math
 from dataclasses import dataclass
 
-from micrograd_plus.tables import html_table, markdown_table, text_table
+from micrograd_plus.viz.tables import html_table, markdown_table, text_table
 
 __all__ = ["GradcheckReport", "GradcheckRow", "JacobianReport", "judge", "number"]
 

@@ -3,8 +3,8 @@
 The engine-independent core of every check (``gradcheck``, ``gradcheck_module``,
 ``check_grad``, ``check_jacobian``): it takes ``evaluate(point) -> outputs`` and
 the analytic Jacobian (m outputs × n inputs), estimates each column numerically
-(:mod:`micrograd_plus.estimates`) and judges each entry
-(:func:`micrograd_plus.reports.judge`).
+(:mod:`micrograd_plus.check.estimates`) and judges each entry
+(:func:`micrograd_plus.check.reports.judge`).
 
 >>> import math
 >>> opts = Settings.of("richardson", None, 1e-8, 1e-5)
@@ -21,9 +21,9 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from micrograd_plus.diagnosis import explain, transposed
-from micrograd_plus.estimates import DEFAULT_STEP, METHODS, Estimate, EvaluationError, estimate
-from micrograd_plus.reports import GradcheckReport, GradcheckRow, JacobianReport, judge
+from micrograd_plus.check.diagnosis import explain, transposed
+from micrograd_plus.check.estimates import DEFAULT_STEP, METHODS, Estimate, EvaluationError, estimate
+from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport, judge
 
 __all__ = [
     "NudgedPointError",
@@ -189,7 +189,7 @@ def make_report(
     directions: Sequence[GradcheckRow] = (),
     title: str = "gradcheck",
 ) -> GradcheckReport:
-    """The report of these rows, each wrong row explained (:mod:`micrograd_plus.diagnosis`)."""
+    """The report of these rows, each wrong row explained (:mod:`micrograd_plus.check.diagnosis`)."""
     explained, findings = explain(rows)
     s = settings
     return GradcheckReport(

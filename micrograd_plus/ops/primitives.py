@@ -1,6 +1,6 @@
 """The op registry: every primitive defined once — its forward, its local derivatives, its domain.
 
-(What an entry is made of, ``define_op`` and ``fn`` live in :mod:`micrograd_plus.opcore`; they are
+(What an entry is made of, ``define_op`` and ``fn`` live in :mod:`micrograd_plus.ops.registry`; they are
 available from here too.)
 
 An ``Op`` holds what each part of the library needs to know about one primitive:
@@ -29,7 +29,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from micrograd_plus.opcore import (
+from micrograd_plus.ops.registry import (
     FAMILIES,
     REGISTRY,
     Formula,

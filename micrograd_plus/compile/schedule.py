@@ -12,7 +12,7 @@ the contributions of its outgoing edges, ``G[node] = Σ C[edges of node]``, read
 C-level getters. Every value lives in one flat list ``V`` (inputs first, then
 constants, then each batch's nodes side by side), so a batch writes ``V[a:b]`` at once.
 
-A ``dot`` batch works on whole operand vectors (:mod:`micrograd_plus.dotbatch`): one
+A ``dot`` batch works on whole operand vectors (:mod:`micrograd_plus.compile.dot_code`): one
 gradient contribution per vector element rather than per edge, none for constants, and
 nothing for nodes whose gradient is 0. n-ary ops never become one line per operand, so
 a node with 10^5 operands or a graph of 10^6 nodes compiles in seconds. Nodes of a level too
@@ -36,7 +36,7 @@ from operator import itemgetter
 from typing import Any
 
 from micrograd_plus import ops
-from micrograd_plus.dotbatch import Vectors, accumulate, dot_batch
+from micrograd_plus.compile.dot_code import Vectors, accumulate, dot_batch
 from micrograd_plus.engine import Value
 
 __all__ = ["MIN_BATCH", "Program", "getter", "tape_backward", "tape_forward"]

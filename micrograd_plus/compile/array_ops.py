@@ -1,4 +1,4 @@
-"""The registry's ops on NumPy arrays: what the batched replay (:mod:`micrograd_plus.vectorized`) runs.
+"""The registry's ops on NumPy arrays: what the batched replay (:mod:`micrograd_plus.compile.batched`) runs.
 
 Every form is keyed by the registry's ``Op`` object (a parametrised op by its ``family``, the
 factory that made it, and its ``param``), never by a name. An elementwise op's forward takes one
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np  # micrograd_plus.vectorized, the entry point, says how to install it when it is missing
+import numpy as np  # micrograd_plus.compile.batched, the entry point, says how to install it when it is missing
 
 from micrograd_plus import ops
 

@@ -20,16 +20,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from micrograd_plus import __version__, losses, optim, player, viz
+from micrograd_plus import __version__, losses, optim, viz
+from micrograd_plus.check.values import gradcheck
+from micrograd_plus.cli.expressions import Expression, parse_assignments
+from micrograd_plus.compile.replay import Replay
 from micrograd_plus.data import make_moons
 from micrograd_plus.engine import Value
-from micrograd_plus.explain import explain_backward, explain_forward
-from micrograd_plus.expressions import Expression, parse_assignments
-from micrograd_plus.gradcheck import gradcheck
 from micrograd_plus.nn import MLP, Neuron
 from micrograd_plus.progress import progress
-from micrograd_plus.replay import Replay
-from micrograd_plus.training import TrainingRecorder, write_training_page
+from micrograd_plus.viz import player
+from micrograd_plus.viz.explain import explain_backward, explain_forward
+from micrograd_plus.viz.training_page import TrainingRecorder, write_training_page
 
 Points = list[list[float]]
 

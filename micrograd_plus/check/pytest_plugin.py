@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from micrograd_plus.checkgrad import assert_grad, assert_jacobian, check_grad, check_jacobian
+from micrograd_plus.check.functions import assert_grad, assert_jacobian, check_grad, check_jacobian
+from micrograd_plus.check.reports import GradcheckReport, JacobianReport
+from micrograd_plus.check.values import gradcheck as gradcheck_values
 from micrograd_plus.engine import Value
-from micrograd_plus.gradcheck import gradcheck as gradcheck_values
-from micrograd_plus.reports import GradcheckReport, JacobianReport
 
 __all__ = ["GradientChecker", "assert_grad", "assert_jacobian", "gradcheck"]
 

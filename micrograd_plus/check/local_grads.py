@@ -12,7 +12,7 @@ import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from micrograd_plus.differences import ATOL, EPS, RTOL, allowed_error, check_eps, check_tolerances, kink_slopes
+from micrograd_plus.check.differences import ATOL, EPS, RTOL, allowed_error, check_eps, check_tolerances, kink_slopes
 from micrograd_plus.engine import Value
 
 __all__ = ["LocalGradReport", "NodeCheck", "check_local_grads", "replay_for"]

@@ -12,10 +12,10 @@ from dataclasses import replace
 from typing import Any
 
 from micrograd_plus import functional as F
-from micrograd_plus.comparison import Settings, compare, make_report, random_unit_vector
+from micrograd_plus.check.inputs import call_values, named_floats, outputs_of
+from micrograd_plus.check.reports import GradcheckReport
+from micrograd_plus.check.verdicts import Settings, compare, make_report, random_unit_vector
 from micrograd_plus.engine import Value
-from micrograd_plus.reports import GradcheckReport
-from micrograd_plus.valueinputs import call_values, named_floats, outputs_of
 
 __all__ = ["check_forward_reverse", "gradgradcheck"]
 

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_plus.engine import grad_number
-from micrograd_plus.player import page, read_page, script_json
-from micrograd_plus.viz import text
+from micrograd_plus.viz.drawing import text
+from micrograd_plus.viz.player import page, read_page, script_json
 
 __all__ = ["TrainingRecorder", "check_history", "write_training_page"]
 

@@ -25,10 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from micrograd_plus import graphview, ops
+from micrograd_plus import ops
 from micrograd_plus.engine import Value
-from micrograd_plus.graphview import GraphView
-from micrograd_plus.tables import SummarisedTable, html_table, latex_table, markdown_table, text_table
+from micrograd_plus.viz import graph_view as graphview
+from micrograd_plus.viz.graph_view import GraphView
+from micrograd_plus.viz.tables import SummarisedTable, html_table, latex_table, markdown_table, text_table
 
 __all__ = [
     "BackwardStep",

@@ -1,0 +1,244 @@
+"""Batched replay: one sample's recorded graph, replayed over a whole batch as NumPy array operations.
+
+Record the loss of ONE sample, with a leaf per data input; ``vectorize`` turns that graph into a
+few array operations per level (see :mod:`micrograd_plus.compile.batched_schedule`: the neurons of a layer
+become one matrix product). Each data leaf then takes a whole column of B values, and
+``value_and_grad`` gives the mean (or sum) over the batch of the per-sample loss and its gradient
+with respect to each parameter, with no graph of B samples ever built.
+
+A term that depends only on the parameters (``1e-4 * l2(model.parameters())``) may be added to
+the per-sample loss: it is computed once per call, not once per sample, and since it is the same
+for every sample the mean over the batch of ``loss_i + r`` is ``mean(loss_i) + r``. (With
+``reduction="sum"`` it is counted B times, as the sum says.)
+
+The graph is frozen, as in compiled replay: ops that branch on numbers (relu, abs, leaky_relu,
+sigmoid, ...) branch per sample on the current values, but Python code that chose a different
+graph by the numbers is not re-run. A class index that *picks* a node (``cross_entropy``'s
+``z[t]``) is such a choice: pass the class as a one-hot data column instead, ``logsumexp(z) -
+dot(one_hot, z)``. Needs NumPy (``pip install numpy``); the rest of the library does not.
+
+>>> from micrograd_plus import Value, losses
+>>> from micrograd_plus.nn import MLP
+>>> model = MLP(2, [4, 1], seed=0)
+>>> x, y = [Value(0.0), Value(0.0)], Value(1.0)  # one sample's inputs and its label
+>>> loss = losses.hinge(model(x), [y]) + 1e-4 * losses.l2(model.parameters())
+>>> batched = vectorize(loss, model.parameters(), [*x, y])
+>>> value, grads = batched.value_and_grad([p.data for p in model.parameters()],
+...                                       [[0.5, -1.0, 2.0], [1.0, 0.0, 0.5], [1.0, -1.0, 1.0]])
+>>> len(grads) == len(model.parameters()), value > 0
+(True, True)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+try:
+    import numpy as np
+except ImportError as error:  # pragma: no cover - exercised only without numpy
+    raise ImportError(
+        "the batched replay (micrograd_plus.compile.batched) needs NumPy: pip install numpy "
+        "(or pip install 'micrograd_plus[numpy]'); the rest of micrograd_plus works without it"
+    ) from error
+
+from micrograd_plus.compile.batched_schedule import Plan
+from micrograd_plus.engine import Value
+
+__all__ = ["VectorizedGraph", "vectorize"]
+
+REDUCTIONS = ("mean", "sum")
+
+
+def _name(v: Value, k: int, what: str) -> str:
+    return f"{what} {k} ({v.label!r})" if v.label else f"{what} {k}"
+
+
+class VectorizedGraph:
+    """One sample's graph, replayed over batches: ``value_and_grad``, ``losses`` and ``run``.
+
+    ``params`` are the leaves whose gradients are wanted (values passed per call, one each);
+    ``inputs`` are the leaves that take one data column each. Every other leaf is a constant.
+    """
+
+    def __init__(self, root: Value, params: Sequence[Value], inputs: Sequence[Value]) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"vectorize needs the per-sample loss as a Value, got {type(root).__name__}")
+        self.root, self.params, self.inputs = root, list(params), list(inputs)
+        if not self.inputs:
+            raise ValueError("vectorize needs at least one data input leaf; for a graph without data use compile_graph")
+        seen: set[int] = set()
+        for what, leaves in (("parameter", self.params), ("input", self.inputs)):
+            for k, v in enumerate(leaves):
+                if not isinstance(v, Value):
+                    raise TypeError(f"{what} {k} must be a Value leaf, got {type(v).__name__} {v!r}")
+                if v.parents:
+                    raise ValueError(f"{_name(v, k, what)} is not a leaf: only leaves can be parameters or inputs")
+                if id(v) in seen:
+                    raise ValueError(
+                        f"{_name(v, k, what)} is listed twice; list each leaf once, as a parameter or an input"
+                    )
+                seen.add(id(v))
+        self.order = root.topological_order()
+        for v in self.order:
+            if v.parents and (v.entry is None or v.entry.recorded):
+                raise ValueError(
+                    f"op {v.op!r} cannot be vectorized: the node was made with Value.from_op, which records only "
+                    "float derivatives at one point; define the op with define_op(...) to replay it, or use backward()"
+                )
+        self.plan = Plan(self.order, self.params, self.inputs)
+        self._template = np.zeros(self.plan.n_s)
+        self._template[len(self.params) :] = self.plan.constants + [0.0] * (
+            self.plan.n_s - len(self.params) - len(self.plan.constants)
+        )
+        self._root_varies = self.plan.varies(root)
+        self._root_row = self.plan.row[id(root)]
+
+    def __repr__(self) -> str:
+        return (
+            f"VectorizedGraph({len(self.order)} nodes, {len(self.params)} parameters, {len(self.inputs)} data inputs, "
+            f"{len(self.plan.kernels)} array groups)"
+        )
+
+    # -- checking what is passed ---------------------------------------------------------------------
+
+    def _parameters(self, values: Sequence[float]) -> Any:
+        if len(values) != len(self.params):
+            raise ValueError(
+                f"expected {len(self.params)} parameter values (one per parameter, in the order given to vectorize), "
+                f"got {len(values)}"
+            )
+        for k, v in enumerate(values):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"{_name(self.params[k], k, 'parameter')} must be a real number, got {v!r}")
+            if not math.isfinite(v):
+                raise ValueError(f"{_name(self.params[k], k, 'parameter')} is {v}; parameters must be finite")
+        S = self._template.copy()
+        S[: len(self.params)] = values
+        return S
+
+    def _columns(self, data: Any) -> Any:
+        expected = (
+            f"{len(self.inputs)} data columns of one length B >= 1 (one per input, in the order given to vectorize)"
+        )
+        try:
+            columns = np.asarray(data, dtype=float)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"expected {expected}: {error}") from None
+        if columns.ndim != 2 or columns.shape[0] != len(self.inputs) or columns.shape[1] == 0:
+            raise ValueError(f"expected {expected}, i.e. shape ({len(self.inputs)}, B); got shape {columns.shape}")
+        bad = np.argwhere(~np.isfinite(columns))
+        if len(bad):
+            k, b = (int(i) for i in bad[0])
+            raise ValueError(
+                f"{_name(self.inputs[k], k, 'input')} is {columns[k, b]} at sample {b}; data must be finite"
+            )
+        V = np.empty((self.plan.n_v, columns.shape[1]))
+        V[: len(self.inputs)] = columns
+        return V
+
+    # -- running it ----------------------------------------------------------------------------------
+
+    def _forward(self, S: Any, V: Any) -> None:
+        with np.errstate(all="ignore"):  # a value outside an op's domain is found here, and explained
+            for kernel in self.plan.kernels:
+                out = kernel.forward(V, S)
+                if not np.isfinite(out).all():
+                    self._refuse(S, V, out, kernel.nodes, "value")
+
+    def losses(self, param_values: Sequence[float], data: Any) -> Any:
+        """The per-sample loss of every sample: an array of B values."""
+        S, V = self._parameters(param_values), self._columns(data)
+        self._forward(S, V)
+        if self._root_varies:
+            return V[self._root_row].copy()
+        return np.full(V.shape[1], S[self._root_row])
+
+    def value_and_grad(
+        self, param_values: Sequence[float], data: Any, reduction: str = "mean"
+    ) -> tuple[float, list[float]]:
+        """The mean (or sum) over the batch of the per-sample loss, and its gradient for each parameter.
+
+        ``data`` holds one column of B values per data input (a list of lists, or an array of shape (inputs, B)).
+        """
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"unknown reduction {reduction!r}; use 'mean' or 'sum'")
+        S, V = self._parameters(param_values), self._columns(data)
+        self._forward(S, V)
+        with np.errstate(all="ignore"):
+            value, grads = self._backward(S, V, reduction)
+        if not math.isfinite(value):
+            raise OverflowError(f"the batched loss is {value}; rescale the inputs or the loss")
+        bad = np.flatnonzero(~np.isfinite(grads))
+        if len(bad):
+            k = int(bad[0])
+            raise OverflowError(
+                f"the gradient with respect to {_name(self.params[k], k, 'parameter')} overflowed to {grads[k]} in "
+                "the batched backward pass; rescale the inputs or the loss"
+            )
+        return value, grads.tolist()
+
+    def _backward(self, S: Any, V: Any, reduction: str) -> tuple[float, Any]:
+        B = V.shape[1]
+        weight = 1.0 / B if reduction == "mean" else 1.0
+        GV, GS = np.zeros_like(V), np.zeros_like(S)
+        if self._root_varies:
+            value = float(V[self._root_row].sum()) * weight
+            GV[self._root_row] = weight
+        else:
+            value = float(S[self._root_row]) * B * weight
+            GS[self._root_row] = B * weight
+        for kernel in reversed(self.plan.kernels):
+            for local in kernel.backward(V, S, GV, GS):
+                if not np.isfinite(local).all():
+                    self._refuse(S, V, local, kernel.nodes, "local derivative")
+        return value, GS[: len(self.params)]
+
+    def run(self, data: Any, reduction: str = "mean") -> float:
+        """Replay at the parameters' current ``.data`` and add the gradients to their ``.grad`` (as
+        ``backward()`` would), so optimizers work unchanged. Returns the batch's loss."""
+        value, grads = self.value_and_grad([p.data for p in self.params], data, reduction)
+        for p, g in zip(self.params, grads):
+            p.grad += g
+        return value
+
+    # -- when a number is not finite -----------------------------------------------------------------
+
+    def _refuse(self, S: Any, V: Any, found: Any, nodes: list[Value], what: str) -> None:
+        """Replay the first bad sample eagerly, so the engine names the op, node and inputs; or say where it was."""
+        found = np.asarray(found)  # (nodes, samples) or (nodes, operands, samples); one sample if the same for all
+        first = tuple(int(i) for i in np.argwhere(~np.isfinite(found))[0])
+        node, sample = first[0], first[-1] if found.shape[-1] > 1 else 0
+        values: dict[int, float] = {id(p): float(S[k]) for k, p in enumerate(self.params)}
+        values.update({id(x): float(V[k, sample]) for k, x in enumerate(self.inputs)})
+        for i, v in enumerate(self.order):
+            if not v.parents or v.entry is None:
+                continue
+            args = [values.get(id(p), p.data) for p in v.parents]
+
+            def where(k: int, v: Value = v, i: int = i) -> str:
+                label = v.parents[k].label
+                return f"node {label!r}" if label else f"operand {k} of node #{i}"
+
+            try:
+                values[id(v)] = out = v.entry.evaluate(*args, where=where)
+                v.entry.local_grads(args, out, where)
+            except (ValueError, ZeroDivisionError, OverflowError) as error:
+                raise type(error)(f"{error}; at sample {sample} of the batch") from None
+        shown = nodes[node].label or nodes[node].op
+        number = found[first]
+        raise OverflowError(
+            f"the batched replay computed a {what} of {number} at node {shown!r} for sample {sample}; "
+            "rescale the inputs"
+        )
+
+
+def vectorize(per_sample_loss: Value, params: Sequence[Value], sample_inputs: Sequence[Value]) -> VectorizedGraph:
+    """Record one sample's graph once and replay it over whole batches as NumPy array operations.
+
+    ``params``: the leaves to differentiate (a model's parameters); ``sample_inputs``: the leaves that
+    stand for one sample's data (features, label), each of which takes a whole column per call.
+    """
+    return VectorizedGraph(per_sample_loss, params, sample_inputs)
