@@ -1,13 +1,17 @@
-"""Checks of the numbers a user passes in (counts, reals, seeds), with one message style.
+"""The checks of what a user passes in — reals, whole numbers, probabilities, seeds, lists of leaves — in one
+message style: ``"<name> must be <what>, got <type> <value>"``, plus what to do where it is not obvious.
 
-Any ``numbers.Integral`` counts as a whole number and any ``numbers.Real`` as a
-real number, so numpy scalars (``np.int64(3)``, ``np.float32(0.1)``) work wherever
-a Python int or float does; ``True``/``False`` never count as numbers.
+Any ``numbers.Integral`` counts as a whole number and any ``numbers.Real`` as a real number, so NumPy scalars
+(``np.int64(3)``, ``np.float32(0.1)``) and NumPy 0-d arrays work wherever a Python int or float does;
+``True``/``False`` never count as numbers. Every module that takes numbers from a user checks them here.
 
 >>> check_count("n_samples", 10)
 10
 >>> check_real("lr", 0.5, low=0.0, low_open=True)
 0.5
+>>> check_probability("p", 1.0)
+Traceback (most recent call last):
+ValueError: p must be a finite number >= 0 and < 1, got 1.0
 >>> make_rng(-1).random() != make_rng(1).random()
 True
 """
@@ -17,8 +21,22 @@ from __future__ import annotations
 import math
 import numbers
 import random
+from collections.abc import Iterable
+from typing import Any
 
-__all__ = ["check_count", "check_real", "make_rng", "shown"]
+from micrograd_plus.engine import Value, node_name
+
+__all__ = [
+    "as_number",
+    "check_count",
+    "check_leaves",
+    "check_probability",
+    "check_real",
+    "is_real",
+    "is_whole",
+    "make_rng",
+    "shown",
+]
 
 
 def shown(x: object) -> str:
@@ -27,13 +45,33 @@ def shown(x: object) -> str:
     return f"{type(x).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
 
 
+def as_number(x: object) -> object:
+    """A NumPy 0-d array as the scalar it holds; anything else as it is."""
+    if getattr(x, "ndim", None) == 0 and type(x).__module__.split(".")[0] == "numpy" and hasattr(x, "item"):
+        return x.item()  # type: ignore[attr-defined]
+    return x
+
+
+def is_real(x: object) -> bool:
+    """True for ints, floats and NumPy real scalars or 0-d arrays (finite or not); False for bools and the rest."""
+    x = as_number(x)
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def is_whole(x: object) -> bool:
+    """True for ints and NumPy integer scalars or 0-d arrays; False for bools, floats (even 2.0) and the rest."""
+    x = as_number(x)
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
 def check_count(name: str, n: object, minimum: int = 1) -> int:
     """``n`` as an int, if it is a whole number >= ``minimum``; else ValueError naming it."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+    if not is_whole(n):
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {shown(n)}")
-    if n < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {int(n)}")
-    return int(n)
+    whole = int(as_number(n))  # type: ignore[call-overload]
+    if whole < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {whole}")
+    return whole
 
 
 def check_real(
@@ -51,14 +89,44 @@ def check_real(
     if high < math.inf:
         bounds.append(f"{'<' if high_open else '<='} {high:g}")
     wanted = f"{name} must be a finite number{' ' + ' and '.join(bounds) if bounds else ''}"
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if not is_real(x):
         raise ValueError(f"{wanted}, got {shown(x)}")
-    value = float(x)
+    try:
+        value = float(as_number(x))  # type: ignore[arg-type]
+    except OverflowError:  # an int beyond the float range
+        raise ValueError(f"{wanted}, got {shown(x)}") from None
     too_low = value <= low if low_open else value < low
     too_high = value >= high if high_open else value > high
     if not math.isfinite(value) or too_low or too_high:
         raise ValueError(f"{wanted}, got {value!r}")
     return value
+
+
+def check_probability(name: str, p: object, *, one_allowed: bool = False) -> float:
+    """``p`` as a float in [0, 1) (or [0, 1] with ``one_allowed``); else ValueError naming it."""
+    return check_real(name, p, low=0.0, high=1.0, high_open=not one_allowed)
+
+
+def check_leaves(what: str, items: Iterable[Any], *, leaves_only: bool = True) -> list[Value]:
+    """``items`` as a list of distinct Values (leaves, unless ``leaves_only`` is False); else an error naming the
+    first bad one by its position (``"<what> 3"``) and its node, and saying what to pass instead."""
+    if isinstance(items, (Value, str, bytes)) or not isinstance(items, Iterable):
+        raise TypeError(f"{what}s must be a list of Values, got {shown(items)}")
+    found: list[Value] = []
+    first: dict[int, int] = {}
+    for k, v in enumerate(items):
+        if not isinstance(v, Value):
+            raise TypeError(f"{what} {k} must be a Value, got {shown(v)}")
+        if leaves_only and v.parents:
+            raise ValueError(
+                f"{what} {k} ({node_name(v)}, made by '{v.op}') is not a leaf: only leaves (parameters, data) "
+                "can be listed; pass the Values the graph was built from"
+            )
+        if id(v) in first:
+            raise ValueError(f"{what} {k} ({node_name(v)}) is the same Value as {what} {first[id(v)]}; list each once")
+        first[id(v)] = k
+        found.append(v)
+    return found
 
 
 def make_rng(seed: object) -> random.Random:
@@ -71,7 +139,7 @@ def make_rng(seed: object) -> random.Random:
         return seed
     if seed is None:
         return random.Random()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+    if not is_whole(seed):
         raise TypeError(f"seed must be a whole number, a random.Random or None, got {shown(seed)}")
-    whole = int(seed)
+    whole = int(as_number(seed))  # type: ignore[call-overload]
     return random.Random(whole if whole >= 0 else f"negative seed {whole}")

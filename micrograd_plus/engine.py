@@ -37,6 +37,7 @@ __all__ = [
     "lift",
     "local_derivative_values",
     "node",
+    "node_name",
     "scope",
 ]
 
@@ -67,14 +68,15 @@ class scope:  # noqa: N801 - used like a function: ``with scope(module):``
         _current_scope.reset(self.token)
 
 
-def _name(v: Value) -> str:
+def node_name(v: Value) -> str:
+    """How messages name a node: ``node 'h3'``, or ``an unlabelled node``."""
     return f"node {v.label!r}" if v.label else "an unlabelled node"
 
 
 def node(data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], entry: ops.Op) -> Value:
     """Make the output node of an op (no checks of the operands); refuse an overflow instead of carrying inf on."""
     if data - data != 0.0:  # inf - inf is nan; a finite number minus itself is 0
-        shown = ", ".join(f"{p.data!r} ({_name(p)})" for p in parents)
+        shown = ", ".join(f"{p.data!r} ({node_name(p)})" for p in parents)
         raise OverflowError(f"'{entry.name}' overflowed to {data} for inputs {shown}; rescale the inputs")
     out: Value = _new(Value)
     out.data = data
@@ -106,7 +108,7 @@ def apply(entry: ops.Op, *operands: Operand) -> Value:
     xs = [p.data for p in parents]
 
     def where(i: int) -> str:
-        return _name(parents[i])
+        return node_name(parents[i])
 
     data = entry.evaluate(*xs, where=where)
     return node(data, parents, entry.local_grads(xs, data, where), entry)
@@ -168,7 +170,7 @@ class Value:
     def __float__(self) -> float:
         raise TypeError(
             f"a Value cannot silently become a float: float(v), or a math function such as math.exp(v), would cut "
-            f"the graph at {_name(self)}; use the Value's own op (v.exp(), v.log(), v.sin(), or fn.exp(v) ...) "
+            f"the graph at {node_name(self)}; use the Value's own op (v.exp(), v.log(), v.sin(), or fn.exp(v) ...) "
             "to stay in the graph, or v.data for the number"
         )
 
@@ -401,7 +403,7 @@ _grad = attrgetter("grad")
 
 def _overflowed(v: Value, g: float) -> None:
     raise OverflowError(
-        f"the gradient of {_name(v)} ({v.op or 'leaf'}, data {v.data!r}) overflowed to {g} in backward(); "
+        f"the gradient of {node_name(v)} ({v.op or 'leaf'}, data {v.data!r}) overflowed to {g} in backward(); "
         "rescale the inputs or the loss"
     )
 
