@@ -48,7 +48,7 @@ def shown(x: object) -> str:
 def as_number(x: object) -> object:
     """A NumPy 0-d array as the scalar it holds; anything else as it is."""
     if getattr(x, "ndim", None) == 0 and type(x).__module__.split(".")[0] == "numpy" and hasattr(x, "item"):
-        return x.item()  # type: ignore[attr-defined]
+        return x.item()
     return x
 
 
@@ -68,7 +68,7 @@ def check_count(name: str, n: object, minimum: int = 1) -> int:
     """``n`` as an int, if it is a whole number >= ``minimum``; else ValueError naming it."""
     if not is_whole(n):
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {shown(n)}")
-    whole = int(as_number(n))  # type: ignore[call-overload]
+    whole: int = int(as_number(n))  # type: ignore[call-overload]
     if whole < minimum:
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {whole}")
     return whole
