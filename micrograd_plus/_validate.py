@@ -22,9 +22,10 @@ import math
 import numbers
 import random
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from micrograd_plus.engine import Value, node_name
+if TYPE_CHECKING:
+    from micrograd_plus.engine import Value
 
 __all__ = [
     "as_number",
@@ -35,8 +36,19 @@ __all__ = [
     "is_real",
     "is_whole",
     "make_rng",
+    "node_name",
     "shown",
 ]
+
+
+def node_name(v: Any) -> str:
+    """How every message names a node: ``node 'h3'``, or ``an unlabelled node``."""
+    return f"node {v.label!r}" if v.label else "an unlabelled node"
+
+
+def _is_node(x: object) -> bool:
+    # this module sits below the engine (which uses it), so a Value is recognised by its graph attributes
+    return all(hasattr(x, a) for a in ("data", "parents", "local_grads", "entry"))
 
 
 def shown(x: object) -> str:
@@ -110,12 +122,12 @@ def check_probability(name: str, p: object, *, one_allowed: bool = False) -> flo
 def check_leaves(what: str, items: Iterable[Any], *, leaves_only: bool = True) -> list[Value]:
     """``items`` as a list of distinct Values (leaves, unless ``leaves_only`` is False); else an error naming the
     first bad one by its position (``"<what> 3"``) and its node, and saying what to pass instead."""
-    if isinstance(items, (Value, str, bytes)) or not isinstance(items, Iterable):
+    if _is_node(items) or isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         raise TypeError(f"{what}s must be a list of Values, got {shown(items)}")
     found: list[Value] = []
     first: dict[int, int] = {}
     for k, v in enumerate(items):
-        if not isinstance(v, Value):
+        if not _is_node(v):
             raise TypeError(f"{what} {k} must be a Value, got {shown(v)}")
         if leaves_only and v.parents:
             raise ValueError(

@@ -25,6 +25,7 @@ from operator import attrgetter
 from typing import Any, Union
 
 from micrograd_plus import ops
+from micrograd_plus._validate import node_name
 from micrograd_plus.ops import ADD, MUL, NEG, RELU, SUB, TANH
 from micrograd_plus.tracing import note_branch
 
@@ -66,11 +67,6 @@ class scope:  # noqa: N801 - used like a function: ``with scope(module):``
 
     def __exit__(self, *exc: object) -> None:
         _current_scope.reset(self.token)
-
-
-def node_name(v: Value) -> str:
-    """How messages name a node: ``node 'h3'``, or ``an unlabelled node``."""
-    return f"node {v.label!r}" if v.label else "an unlabelled node"
 
 
 def node(data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], entry: ops.Op) -> Value:
