@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 __all__ = [
     "as_number",
     "check_count",
+    "check_from_op",
     "check_leaves",
     "check_probability",
     "check_real",
+    "finite_float",
     "is_real",
     "is_whole",
     "make_rng",
@@ -74,6 +76,23 @@ def is_whole(x: object) -> bool:
     """True for ints and NumPy integer scalars or 0-d arrays; False for bools, floats (even 2.0) and the rest."""
     x = as_number(x)
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def finite_float(x: object) -> float:
+    """A Value's number: ``x`` as a float if it is a finite real number; TypeError (not a number) or ValueError
+    (nan, inf, beyond the float range) naming it otherwise."""
+    number = as_number(x)
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise TypeError(f"expected a Value, int or float, got {shown(x)}")
+    try:
+        value = float(number)
+    except OverflowError:
+        raise ValueError(
+            f"Value needs a finite number, got {shown(x)} beyond the float range (about ±1.8e308); rescale it"
+        ) from None
+    if not math.isfinite(value):
+        raise ValueError(f"Value needs a finite number, got {value}; check the input for nan or inf")
+    return value
 
 
 def check_count(name: str, n: object, minimum: int = 1) -> int:
@@ -119,9 +138,9 @@ def check_probability(name: str, p: object, *, one_allowed: bool = False) -> flo
     return check_real(name, p, low=0.0, high=1.0, high_open=not one_allowed)
 
 
-def check_leaves(what: str, items: Iterable[Any], *, leaves_only: bool = True) -> list[Value]:
-    """``items`` as a list of distinct Values (leaves, unless ``leaves_only`` is False); else an error naming the
-    first bad one by its position (``"<what> 3"``) and its node, and saying what to pass instead."""
+def check_leaves(what: str, items: Iterable[Any], *, leaves_only: bool = True, distinct: bool = True) -> list[Value]:
+    """``items`` as a list of Values (leaves, unless ``leaves_only`` is False; each once, unless ``distinct`` is
+    False); else an error naming the first bad one by its position (``"<what> 3"``) and its node, and the fix."""
     if _is_node(items) or isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         raise TypeError(f"{what}s must be a list of Values, got {shown(items)}")
     found: list[Value] = []
@@ -134,11 +153,24 @@ def check_leaves(what: str, items: Iterable[Any], *, leaves_only: bool = True) -
                 f"{what} {k} ({node_name(v)}, made by '{v.op}') is not a leaf: only leaves (parameters, data) "
                 "can be listed; pass the Values the graph was built from"
             )
-        if id(v) in first:
+        if distinct and id(v) in first:
             raise ValueError(f"{what} {k} ({node_name(v)}) is the same Value as {what} {first[id(v)]}; list each once")
         first[id(v)] = k
         found.append(v)
     return found
+
+
+def check_from_op(
+    parents: Iterable[Any], local_grads: Iterable[object], op: object
+) -> tuple[tuple[Any, ...], tuple[float, ...]]:
+    """``Value.from_op``'s parents (Values) and local derivatives (finite numbers, one per parent), checked."""
+    if not isinstance(op, str):
+        raise TypeError(f"from_op needs the op's name as a string, got {shown(op)}")
+    nodes = tuple(check_leaves("from_op parent", parents, leaves_only=False, distinct=False))
+    grads = tuple(check_real(f"from_op local derivative {i}", g) for i, g in enumerate(local_grads))
+    if len(nodes) != len(grads) or not nodes:
+        raise ValueError(f"from_op needs one local derivative per parent, got {len(nodes)} parents and {len(grads)}")
+    return nodes, grads
 
 
 def make_rng(seed: object) -> random.Random:

@@ -31,48 +31,20 @@ import itertools
 import operator
 import re
 from collections.abc import Callable, Sequence
-from itertools import pairwise
-from operator import itemgetter
 from typing import Any
 
 from micrograd_plus import ops
 from micrograd_plus.compile.dot_code import Vectors, accumulate, dot_batch
+from micrograd_plus.compile.edges import Edges, getter
 from micrograd_plus.engine import Value
 
-__all__ = ["MIN_BATCH", "Program", "getter", "tape_backward", "tape_forward"]
+__all__ = ["MIN_BATCH", "Program", "tape_backward", "tape_forward"]
 
 MIN_BATCH = 4  # fewer nodes of one op at one level run on the tape
 STRAIGHT_LIMIT = 400  # a program with at most this many unbatched nodes writes them out, one line each
 
-Getter = Callable[[Sequence[float]], Sequence[float]]
 Namer = Callable[[Callable[..., Any], str], str]
 Caller = Callable[[ops.Op, Sequence[str]], str]
-
-
-def _nothing(_: Sequence[float]) -> Sequence[float]:
-    return ()
-
-
-def _one(_: Sequence[float]) -> Sequence[float]:
-    return (1.0,)  # d(root)/d(root)
-
-
-def _contiguous(slots: Sequence[int]) -> bool:
-    return bool(slots) and slots[-1] - slots[0] == len(slots) - 1 and all(b - a == 1 for a, b in pairwise(slots))
-
-
-def getter(slots: Sequence[int]) -> Getter:
-    """A C-level function ``list -> the items at these positions``, always returning a sequence."""
-    n = len(slots)
-    if n == 0:
-        return _nothing
-    first = slots[0]
-    if n == 1:
-        return itemgetter(slice(first, first + 1))
-    step = slots[1] - first
-    if step > 0 and all(b - a == step for a, b in pairwise(slots)):  # evenly spaced: one slice
-        return itemgetter(slice(first, slots[-1] + 1, step))
-    return itemgetter(*slots)
 
 
 def tape_forward(tape: Sequence[tuple[Any, ...]], V: list[float]) -> None:
@@ -99,7 +71,7 @@ def _used(names: Sequence[str], code: str) -> list[str]:
     return [n for n in names if n in found]
 
 
-class Program:
+class Program(Edges):
     """The batched replay of one graph: ``source`` (a Python function ``value_and_grad(x)``) and its globals."""
 
     def __init__(
@@ -172,10 +144,6 @@ class Program:
                 needs[self.slot[id(v)]] = True
         return needs
 
-    def getter_of(self, slots: Sequence[int]) -> Getter:
-        """``getter(slots)``: a C-level function reading these positions of a list."""
-        return getter(slots)
-
     @staticmethod
     def _segments(order: list[Value]) -> list[tuple[str, list[Value]]]:
         """Nodes by level; at each level one batch per (op, arity) of at least MIN_BATCH nodes, the rest on a tape."""
@@ -208,56 +176,6 @@ class Program:
         if tape:
             segments.append(("tape", tape))
         return segments
-
-    def record_edges(self, parents: Sequence[int], first: int) -> None:
-        """Record that the contributions of these parent slots are at C[first], C[first + 1], ..."""
-        incoming = self.incoming
-        for k, p in enumerate(parents):
-            here = incoming[p]
-            if here is None:
-                incoming[p] = first + k
-            elif here.__class__ is int:
-                incoming[p] = [here, first + k]
-            else:
-                here.append(first + k)
-        self.n_edges = max(self.n_edges, first + len(parents))
-
-    def incoming_getter(self, i: int) -> Getter:
-        """G[i] = sum(getter(C)): the contributions of node i's outgoing edges."""
-        here = self.incoming[i]
-        if here is None:
-            return _nothing
-        if here == -1:
-            return _one
-        return getter([here] if here.__class__ is int else here)
-
-    def constant(self, value: Any, kind: str = "t") -> str:
-        name = f"{kind}{len(self.globals)}"
-        self.globals[name] = value
-        return name
-
-    def source_of(self, slots: Sequence[int], array: str = "V") -> str:
-        """Code for the items of ``array`` at these slots, as a sequence: a slice when they are contiguous."""
-        if _contiguous(slots):
-            return f"{array}[{slots[0]}:{slots[0] + len(slots)}]"
-        return f"{self.constant(getter(slots))}({array})"
-
-    def sums(self, slots: Sequence[int]) -> str:
-        """Code for [G[i] for i in slots] read from C: one sum per node over its outgoing edges' contributions."""
-        here = [self.incoming[i] for i in slots]
-        if all(h.__class__ is int and h >= 0 for h in here):
-            return self.source_of(here, "C")
-        runs: list[Sequence[int]] = [() if h is None else [h] if h.__class__ is int else h for h in here]
-        if all(r and h != -1 and r[-1] - r[0] == len(r) - 1 for h, r in zip(here, runs)):  # parent-sorted: contiguous
-            pieces = self.constant(tuple(slice(r[0], r[-1] + 1) for r in runs))
-            return f"list(map(sum, map(C.__getitem__, {pieces})))"
-        if all(r and h != -1 for h, r in zip(here, runs)) and len({len(r) for r in runs}) == 1 and len(runs[0]) <= 4:
-            # every node has the same few contributions (a parameter in a layer and in the L2 term): add k lists
-            columns = [self.source_of([r[j] for r in runs], "C") for j in range(len(runs[0]))]
-            listed = ", ".join(columns)
-            return f"list(map(add, {listed}))" if len(columns) == 2 else f"list(map(sum, zip({listed})))"
-        getters = self.constant(tuple(self.incoming_getter(i) for i in slots))
-        return f"[sum(f(C)) for f in {getters}]"
 
     def _gradients(self, nodes: Sequence[Value], a: int, b: int) -> str:
         """The line that fills G[a:b] from the contributions in C."""
