@@ -39,6 +39,7 @@ __all__ = [
     "is_whole",
     "make_rng",
     "node_name",
+    "safe_text",
     "shown",
 ]
 
@@ -57,6 +58,25 @@ def shown(x: object) -> str:
     """A value as a message shows it: its type name, then its repr (cut to 60 characters)."""
     text = repr(x)
     return f"{type(x).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def safe_text(text: str, limit: int | None = None) -> str:
+    """A user's string as the library shows it anywhere (messages, drawings, code comments, pages): every
+    non-printable character (NUL, tab, newline, U+2028, ...) written as a visible escape, so nothing can end a
+    line or a comment; cut to ``limit`` characters with "..." when given.
+
+    >>> safe_text("a\\tb\\x00")
+    'a\\\\tb\\\\x00'
+    """
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    named = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    return named.get(ch) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def as_number(x: object) -> object:

@@ -42,21 +42,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd_plus import ops
+from micrograd_plus._validate import safe_text
 from micrograd_plus.compile.schedule import Program
 from micrograd_plus.engine import Value
 
 __all__ = ["CompiledGraph", "compile_graph"]
 
 
-def _safe(text: str, limit: int = 60) -> str:
-    """Text for a comment: every control character escaped (no newline can end the comment), shortened."""
-    shown = repr(text)[1:-1]  # escapes newlines, carriage returns, NULs and other separators
-    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
-
-
 def _comment(node: Value, position: int) -> str:
     """A node's name for a comment: its (escaped) label, or '#position'."""
-    return _safe(node.label, 40) if node.label else f"#{position}"
+    return safe_text(node.label, 40) if node.label else f"#{position}"
 
 
 def _where(v: Value, position: int) -> Callable[[int], str]:
@@ -148,12 +143,12 @@ class CompiledGraph:
             return list(values)  # plain finite floats (the usual case): nothing to convert or check one by one
         for k, v in enumerate(values):
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                name = _safe(self.inputs[k].label, 40) or "unlabelled"
+                name = safe_text(self.inputs[k].label, 40) or "unlabelled"
                 raise TypeError(f"input {k} ({name}) must be a real number, got {type(v).__name__} {v!r}")
         xs = [float(v) for v in values]
         bad = next((k for k, v in enumerate(xs) if not math.isfinite(v)), None)
         if bad is not None:
-            name = _safe(self.inputs[bad].label, 40) or "unlabelled"
+            name = safe_text(self.inputs[bad].label, 40) or "unlabelled"
             raise ValueError(f"input {bad} ({name}) is {xs[bad]}; inputs must be finite")
         return xs
 
@@ -181,7 +176,7 @@ class CompiledGraph:
             raise OverflowError(f"the compiled graph's result is {value} at these inputs; rescale them")
         for k, g in enumerate(grads):
             if type(g) is not float or not math.isfinite(g):
-                name = _safe(self.inputs[k].label, 40) or "unlabelled"
+                name = safe_text(self.inputs[k].label, 40) or "unlabelled"
                 raise OverflowError(
                     f"the gradient with respect to input {k} ({name}) overflowed to {g} in the compiled backward "
                     "pass; rescale the inputs or the loss"

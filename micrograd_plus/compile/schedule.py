@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd_plus import ops
+from micrograd_plus._validate import safe_text
 from micrograd_plus.compile.dot_code import Vectors, accumulate, dot_batch
 from micrograd_plus.compile.edges import Edges, getter
 from micrograd_plus.engine import Value
@@ -58,12 +59,6 @@ def tape_backward(tape: Sequence[tuple[Any, ...]], V: list[float], C: list[float
     for _, parents, i, backward, c, incoming in reversed(tape):
         g = C[incoming] if incoming.__class__ is int else sum(incoming(C))
         C[c : c + len(parents)] = backward(*[V[p] for p in parents], V[i], g)
-
-
-def _shown(text: str) -> str:
-    """Text for a comment: control characters escaped (nothing can end the comment), shortened."""
-    shown = repr(text)[1:-1]
-    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def _used(names: Sequence[str], code: str) -> list[str]:
@@ -337,9 +332,11 @@ class Program(Edges):
             parents = [slot[id(p)] for p in v.parents]
             i = slot[id(v)]
             names = [f"V[{p}]" for p in parents]
-            shown = _shown(v.label) or f"#{i}"
-            operands = ", ".join(_shown(p.label) or f"#{slot[id(p)]}" for p in v.parents)
-            self.forward.append(f"V[{i}] = {self.call(entry, names)}  # {shown} = {_shown(entry.name)}({operands})")
+            shown = safe_text(v.label, 40) or f"#{i}"
+            operands = ", ".join(safe_text(p.label, 40) or f"#{slot[id(p)]}" for p in v.parents)
+            self.forward.append(
+                f"V[{i}] = {self.call(entry, names)}  # {shown} = {safe_text(entry.name, 40)}({operands})"
+            )
             try:
                 rule = entry.derivatives
                 assert rule is not None
@@ -349,7 +346,7 @@ class Program(Edges):
                 ]
             except (TypeError, ValueError, ArithmeticError):
                 traced = None
-            own: list[str] = [f"# {shown} = {_shown(entry.name)}({operands}): g = d(root)/d({shown})", ""]
+            own: list[str] = [f"# {shown} = {safe_text(entry.name, 40)}({operands}): g = d(root)/d({shown})", ""]
             if traced is None:
                 own.append(f"d = {self.name(entry.derivatives, 'rule')}({', '.join(names)}, V[{i}])")  # type: ignore[arg-type]
             for j in range(len(parents)):

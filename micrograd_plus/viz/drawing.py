@@ -28,9 +28,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from micrograd_plus._validate import safe_text
 from micrograd_plus.engine import Scope, Value, grad_number
 from micrograd_plus.viz import graph_view as graphview
-from micrograd_plus.viz.graph_view import GraphView, Layout, plural, safe_text, scope_chain
+from micrograd_plus.viz.graph_view import GraphView, Layout, plural, scope_chain
 
 __all__ = ["HIGHLIGHT", "DrawOptions", "dot_lines", "draw_dot", "drawing_options", "render", "to_dot"]
 

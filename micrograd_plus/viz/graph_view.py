@@ -18,31 +18,12 @@ from typing import Any
 
 from micrograd_plus.engine import Scope, Value
 
-__all__ = ["GraphView", "Layout", "layout", "plural", "safe_text", "scope_chain", "view"]
+__all__ = ["GraphView", "Layout", "layout", "plural", "scope_chain", "view"]
 
 
 def plural(n: int, noun: str) -> str:
     """'1 parameter', '2 parameters'."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def safe_text(text: str) -> str:
-    """``text`` with every non-printable character (NUL, tab, U+FFFE, ...) written as a visible escape.
-
-    >>> safe_text("a\\tb\\x00")
-    'a\\\\tb\\\\x00'
-    """
-    if text.isprintable():
-        return text
-    named = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-    out = []
-    for ch in text:
-        if ch.isprintable():
-            out.append(ch)
-        else:
-            code = ord(ch)
-            out.append(named.get(ch) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
-    return "".join(out)
 
 
 def scope_chain(scope: Scope | None) -> list[Scope]:
