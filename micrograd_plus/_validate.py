@@ -158,13 +158,21 @@ def check_probability(name: str, p: object, *, one_allowed: bool = False) -> flo
     return check_real(name, p, low=0.0, high=1.0, high_open=not one_allowed)
 
 
-def check_leaves(what: str, items: Iterable[Any], *, leaves_only: bool = True, distinct: bool = True) -> list[Value]:
+def check_leaves(
+    what: str,
+    items: Iterable[Any],
+    *,
+    leaves_only: bool = True,
+    distinct: bool = True,
+    seen: dict[int, str] | None = None,
+) -> list[Value]:
     """``items`` as a list of Values (leaves, unless ``leaves_only`` is False; each once, unless ``distinct`` is
-    False); else an error naming the first bad one by its position (``"<what> 3"``) and its node, and the fix."""
+    False); else an error naming the first bad one by its position (``"<what> 3"``) and its node, and the fix.
+    Lists checked with one shared ``seen`` dict may not share a Value either."""
     if _is_node(items) or isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         raise TypeError(f"{what}s must be a list of Values, got {shown(items)}")
     found: list[Value] = []
-    first: dict[int, int] = {}
+    seen = {} if seen is None else seen
     for k, v in enumerate(items):
         if not _is_node(v):
             raise TypeError(f"{what} {k} must be a Value, got {shown(v)}")
@@ -173,9 +181,9 @@ def check_leaves(what: str, items: Iterable[Any], *, leaves_only: bool = True, d
                 f"{what} {k} ({node_name(v)}, made by '{v.op}') is not a leaf: only leaves (parameters, data) "
                 "can be listed; pass the Values the graph was built from"
             )
-        if distinct and id(v) in first:
-            raise ValueError(f"{what} {k} ({node_name(v)}) is the same Value as {what} {first[id(v)]}; list each once")
-        first[id(v)] = k
+        if distinct and id(v) in seen:
+            raise ValueError(f"{what} {k} ({node_name(v)}) is listed twice (also as {seen[id(v)]}); list each once")
+        seen[id(v)] = f"{what} {k}"
         found.append(v)
     return found
 

@@ -191,7 +191,7 @@ def test_bad_graphs() -> None:
     assert compile_graph(x * 2, [x, unused]).value_and_grad([3.0, 5.0]) == (6.0, [2.0, 0.0])
     with pytest.raises(ValueError, match="listed twice"):
         compile_graph(x * 2, [x, x])
-    with pytest.raises(TypeError, match="inputs must be Values"):
+    with pytest.raises(TypeError, match="input 0 must be a Value, got float"):
         compile_graph(x * 2, [2.0])  # type: ignore[list-item]
 
 

@@ -44,6 +44,7 @@ except ImportError as error:  # pragma: no cover - exercised only without numpy
         "(or pip install 'micrograd_plus[numpy]'); the rest of micrograd_plus works without it"
     ) from error
 
+from micrograd_plus._validate import check_leaves, node_name
 from micrograd_plus.compile.batched_schedule import Plan
 from micrograd_plus.engine import Value
 
@@ -53,7 +54,7 @@ REDUCTIONS = ("mean", "sum")
 
 
 def _name(v: Value, k: int, what: str) -> str:
-    return f"{what} {k} ({v.label!r})" if v.label else f"{what} {k}"
+    return f"{what} {k} ({node_name(v)})"
 
 
 class VectorizedGraph:
@@ -66,21 +67,12 @@ class VectorizedGraph:
     def __init__(self, root: Value, params: Sequence[Value], inputs: Sequence[Value]) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"vectorize needs the per-sample loss as a Value, got {type(root).__name__}")
-        self.root, self.params, self.inputs = root, list(params), list(inputs)
+        seen: dict[int, str] = {}
+        self.params = check_leaves("parameter", params, seen=seen)
+        self.inputs = check_leaves("input", inputs, seen=seen)
+        self.root = root
         if not self.inputs:
             raise ValueError("vectorize needs at least one data input leaf; for a graph without data use compile_graph")
-        seen: set[int] = set()
-        for what, leaves in (("parameter", self.params), ("input", self.inputs)):
-            for k, v in enumerate(leaves):
-                if not isinstance(v, Value):
-                    raise TypeError(f"{what} {k} must be a Value leaf, got {type(v).__name__} {v!r}")
-                if v.parents:
-                    raise ValueError(f"{_name(v, k, what)} is not a leaf: only leaves can be parameters or inputs")
-                if id(v) in seen:
-                    raise ValueError(
-                        f"{_name(v, k, what)} is listed twice; list each leaf once, as a parameter or an input"
-                    )
-                seen.add(id(v))
         self.order = root.topological_order()
         for v in self.order:
             if v.parents and (v.entry is None or v.entry.recorded):

@@ -42,7 +42,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd_plus import ops
-from micrograd_plus._validate import safe_text
+from micrograd_plus._validate import check_leaves, safe_text
 from micrograd_plus.compile.schedule import Program
 from micrograd_plus.engine import Value
 
@@ -96,15 +96,9 @@ class CompiledGraph:
     def __init__(self, root: Value, inputs: Sequence[Value], module: Any = None, data: Sequence[Value] = ()) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"compile_graph needs a Value to compile, got {type(root).__name__}")
-        self.wrt = list(inputs)
-        self.inputs = [*self.wrt, *data]
-        for x in self.inputs:
-            if not isinstance(x, Value):
-                raise TypeError(f"inputs must be Values (leaves of the graph), got {type(x).__name__} {x!r}")
-            if x.parents:
-                raise ValueError(f"input {x!r} is not a leaf: only leaves (parameters, data) can be inputs")
-        if len({id(x) for x in self.inputs}) != len(self.inputs):
-            raise ValueError("an input is listed twice; list each leaf once")
+        seen: dict[int, str] = {}
+        self.wrt = check_leaves("input", inputs, seen=seen)
+        self.inputs = [*self.wrt, *check_leaves("data leaf", data, seen=seen)]
         self.module = module
         self._parameter_ids = [id(p) for p in module.parameters()] if module is not None else None
         start = time.perf_counter()
