@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from micrograd_plus.check.differences import ATOL, EPS, RTOL, allowed_error, check_eps, check_tolerances, kink_slopes
 from micrograd_plus.engine import Value
 
-__all__ = ["LocalGradReport", "NodeCheck", "check_local_grads", "replay_for"]
+__all__ = ["LocalGradReport", "NodeCheck", "check_local_grads", "float_forward_of"]
 
 
-def replay_for(node: Value, extra: Mapping[str, Callable[..., float]] | None = None) -> Callable[..., float] | None:
+def float_forward_of(node: Value, extra: Mapping[str, Callable[..., float]] | None = None) -> Callable[..., float] | None:
     """The forward function of a node's op on floats, with its domain check: from its registry entry, or, for a
     node made with ``Value.from_op``, from ``extra`` by the op's name; None when there is none."""
     entry = node.entry
@@ -111,7 +111,7 @@ def check_local_grads(
     checks = []
     for position, node in enumerate(root.topological_order()):
         if node.parents:
-            checks += _check_node(node, position, replay_for(node, ops), eps, atol, rtol)
+            checks += _check_node(node, position, float_forward_of(node, ops), eps, atol, rtol)
     return LocalGradReport(tuple(checks))
 
 
