@@ -67,10 +67,9 @@ class Sequential(Module):
     def config(self) -> dict[str, Any]:
         return {"modules": [module.architecture() for module in self._modules]}
 
-    def __repr__(self) -> str:
-        """The children as a tree, under ``Sequential()`` (their architectures are in the children's lines)."""
-        first, _, children = super().__repr__().partition("\n")
-        return f"Sequential()  # {first.rpartition('  # ')[2]}\n{children}"
+    def _repr_head(self) -> str:
+        """``Sequential()`` and the parameter count: the children's architectures are in their own lines."""
+        return f"Sequential()  # {super()._repr_head().rpartition('  # ')[2]}"
 
     def __len__(self) -> int:
         return len(self._modules)
