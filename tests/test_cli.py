@@ -44,11 +44,20 @@ def test_demo_trains_and_writes_its_files(tmp_path: Path, dot_program: str) -> N
     assert "const DATA" in (out / "player.html").read_text()
 
 
-def test_demo_rejects_bad_steps() -> None:
-    done = run("demo", "--steps", "0")
-    assert (
-        done.returncode == 2 and done.stderr.strip() == "micrograd-plus demo: error: --steps must be at least 1, got 0"
-    )
+@pytest.mark.parametrize("steps", ["0", "-3"])
+def test_demo_rejects_bad_steps(steps: str) -> None:
+    done = run("demo", "--steps", steps)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == f"micrograd-plus demo: error: --steps must be a whole number >= 1, got {steps}"
+
+
+@pytest.mark.parametrize("steps", [0, -1, 2.0, True, "10", None])
+def test_demo_function_checks_its_steps_first(steps: object, capsys: pytest.CaptureFixture[str]) -> None:
+    from micrograd_plus.cli.demo import demo
+
+    with pytest.raises(ValueError, match=r"^steps must be a whole number >= 1, got "):
+        demo(steps)  # type: ignore[arg-type]
+    assert capsys.readouterr().out == ""  # refused before any training or printing
 
 
 def test_explain_prints_forward_backward_and_gradients() -> None:
@@ -91,7 +100,7 @@ def test_worksheet_writes_blank_answers_and_tables(tmp_path: Path, dot_program: 
 
 
 def test_the_demo_neuron_is_live() -> None:
-    from micrograd_plus.cli.commands import demo_neuron
+    from micrograd_plus.cli.demo import demo_neuron
     from micrograd_plus.data import make_moons
     from micrograd_plus.nn import MLP
 
@@ -119,11 +128,13 @@ def test_gradcheck_options_and_bounded_numbers() -> None:
     assert loose.returncode == 0 and "h ≈ 0.0001·max(1, |x|), atol=0," in loose.stdout
     for args, message in [
         (["--method", "complex"], "--method complex needs a function of complex numbers"),
-        (["--atol", "-1"], "atol must be a number >= 0, got -1.0"),
-        (["--eps", "0"], "eps must be a positive number"),
+        (["--atol", "-1"], r"atol must be a (finite )?number >= 0, got -1\.0"),
+        (["--atol", "nan"], r"atol must be a (finite )?number >= 0, got nan"),
+        (["--rtol", "inf"], r"rtol must be a (finite )?number >= 0, got inf"),
+        (["--eps", "0"], r"eps must be a (positive|finite) number"),
     ]:
         done = run("gradcheck", "x*3", "--at", "x=2", *args)
-        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+        assert done.returncode == 2 and re.search(message, done.stderr) and "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(
@@ -148,10 +159,13 @@ def test_gradcheck_options_and_bounded_numbers() -> None:
         ("", "", "the expression is empty"),
         ("a * b", "a=1", "no value for b; give one with --at b=1.0"),
         ("a", "a=1,z=2", "z does not appear in 'a'"),
-        ("a", "a=one", "a='one' is not a number"),
+        ("a", "a=one", "a must be a finite number, got str 'one'"),
+        ("a", "a=", "a must be a finite number, got str ''"),
+        ("a", "a=inf", "a must be a finite number, got inf"),
+        ("a", "a=-1e999", "a must be a finite number, got -inf"),
         ("a", "a=1,a=2", "a is given twice"),
         ("a", "a", "cannot read 'a'; write values as name=number"),
-        ("a", "a=nan", "a=nan is not a finite number"),
+        ("a", "a=nan", "a must be a finite number, got nan"),
         ("log(a)", "a=-1", "log is undefined for x = -1.0 (node 'a')"),
         ("1 / a", "a=0", "division by zero"),
     ],
@@ -273,3 +287,56 @@ def test_huge_expressions_fail_fast_as_a_user_sees_it(expression: str) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("micrograd-plus explain: error: ")
+
+
+# -- names read as Python reads identifiers (NFKC) ------------------------------------------
+
+# (as typed, as Python reads it): the micro sign, a fullwidth letter, a ligature, the Kelvin sign
+SPELLINGS = [("\u00b5", "\u03bc"), ("\uff58", "x"), ("\ufb01", "fi"), ("\u212a", "K")]
+
+
+@pytest.mark.parametrize(("typed", "read"), SPELLINGS, ids=["micro", "fullwidth", "ligature", "kelvin"])
+@pytest.mark.parametrize("where", ["expression", "at", "both"])
+@pytest.mark.parametrize("command", ["explain", "gradcheck"])
+def test_names_are_read_as_python_reads_them(
+    capsys: pytest.CaptureFixture[str], command: str, where: str, typed: str, read: str
+) -> None:
+    in_expression = typed if where in ("expression", "both") else read
+    in_at = typed if where in ("at", "both") else read
+    code, out, err = main_result(capsys, command, f"{in_expression} * y", "--at", f"{in_at}=2,y=3")
+    assert (code, err) == (0, ""), err
+    if command == "explain":
+        assert f"d(out)/d{read} = 3\n" in out and "d(out)/dy = 2\n" in out
+    else:
+        assert out.startswith("gradcheck passed: 2 inputs")
+
+
+def test_a_worksheet_reads_names_as_python_does(tmp_path: Path) -> None:
+    from micrograd_plus.cli.commands import main
+
+    assert main(["worksheet", "\u00b5 * \uff58", "--at", "\u03bc=2,x=3", "--out", str(tmp_path)]) == 0
+    assert "blank.dot" in {p.name for p in tmp_path.iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("expression", "at", "message"),
+    [
+        ("x*\u00b5", "x=2,m=3", "no value for \u00b5 (read as \u03bc); give one with --at \u00b5=1.0"),
+        ("\uff59 * 2", "Y=1", "no value for \uff59 (read as y)"),  # NFKC keeps case: Y is not y
+        ("\ufb01", "f=1", "no value for \ufb01 (read as fi)"),  # the ligature is two letters, not one
+        ("\u212a", "k=1", "no value for \u212a (read as K)"),  # the Kelvin sign is a capital K
+        ("x", "x=1,\uff5a=2", "\uff5a (read as z) does not appear in 'x'"),
+        ("x", "\u00b5=1,\u03bc=2", "\u03bc is given twice in '\u00b5=1,\u03bc=2' (\u00b5 and \u03bc are one name"),
+        ("x", "x=1,\uff58=2", "x is given twice in 'x=1,\uff58=2' (x and \uff58 are one name to Python)"),
+        ("\u00b5", "\u00b5=nan", "\u00b5 must be a finite number, got nan"),
+        ("\u00b5 + x.real", "x=1", "attribute access at column 5"),  # columns count characters, not UTF-8 bytes
+        ("\u00b5\u00b5 + 2x", "x=1", "at column 6: invalid decimal literal"),
+        ("\uff54\uff41\uff4e\uff48", "", "'tanh' is a function; call it"),
+    ],
+)
+def test_names_that_python_reads_differently_are_refused_clearly(
+    capsys: pytest.CaptureFixture[str], expression: str, at: str, message: str
+) -> None:
+    code, out, err = main_result(capsys, "explain", expression, *(["--at", at] if at else []))
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1 and message in err, err

@@ -1,0 +1,169 @@
+"""The ``demo`` subcommand: train MLP(2, [16, 16, 1]) on two moons with a compiled replay, print the decision
+regions, and (with ``--out``) write the model, the decision-boundary plot, one live neuron's graph, its backprop
+player and exercise pages, and the training page."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from micrograd_plus import losses, optim, viz
+from micrograd_plus._validate import check_count
+from micrograd_plus.compile.replay import Replay
+from micrograd_plus.data import make_moons
+from micrograd_plus.engine import Value
+from micrograd_plus.nn import MLP, Neuron
+from micrograd_plus.progress import progress
+from micrograd_plus.viz import player
+from micrograd_plus.viz.training_page import TrainingRecorder, write_training_page
+
+__all__ = ["accuracy_of", "decision_map", "demo", "demo_neuron", "plot_decision_boundary", "write_demo_files"]
+
+Points = list[list[float]]
+
+
+def accuracy_of(model: MLP, X: Points, labels: list[float]) -> float:
+    """The share of points on the right side of the decision boundary."""
+    return sum((model(x)[0].data > 0) == (t > 0) for x, t in zip(X, labels)) / len(X)
+
+
+def decision_map(model: MLP, X: Points, y: list[int], width: int = 60, height: int = 20) -> str:
+    """The plane as text: '.' and ' ' for the two predicted classes, 'x' and 'o' for the data points."""
+    xs, ys = [p[0] for p in X], [p[1] for p in X]
+    left, right, bottom, top = min(xs) - 0.3, max(xs) + 0.3, min(ys) - 0.3, max(ys) + 0.3
+    grid = []
+    for row in range(height):
+        b = top - (top - bottom) * (row + 0.5) / height
+        grid.append(
+            ["." if model([left + (right - left) * (c + 0.5) / width, b])[0].data > 0 else " " for c in range(width)]
+        )
+    for (a, b), label in zip(X, y):
+        col = min(width - 1, int((a - left) / (right - left) * width))
+        row = min(height - 1, int((top - b) / (top - bottom) * height))
+        grid[row][col] = "x" if label else "o"
+    return "\n".join("|" + "".join(line) + "|" for line in grid)
+
+
+def plot_decision_boundary(model: MLP, X: Points, y: list[int], path: Path) -> bool:
+    """A PNG of the decision regions and the data (False when matplotlib is not installed)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    xs, ys = [p[0] for p in X], [p[1] for p in X]
+    left, right, bottom, top = min(xs) - 0.5, max(xs) + 0.5, min(ys) - 0.5, max(ys) + 0.5
+    n = 60
+    grid_x = [left + (right - left) * i / (n - 1) for i in range(n)]
+    grid_y = [bottom + (top - bottom) * j / (n - 1) for j in range(n)]
+    scores = [[model([a, b])[0].data for a in grid_x] for b in grid_y]
+    figure, axes = plt.subplots(figsize=(6, 4.5))
+    axes.contourf(grid_x, grid_y, scores, levels=[-1e9, 0.0, 1e9], colors=["#cfe2f3", "#f4cccc"])
+    axes.contour(grid_x, grid_y, scores, levels=[0.0], colors="k", linewidths=1)
+    axes.scatter(xs, ys, c=["#c0392b" if t else "#2c6fbb" for t in y], s=18, edgecolors="k", linewidths=0.4)
+    axes.set_title("MLP(2, [16, 16, 1]) on two moons: decision boundary")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
+def demo(steps: int = 100, out: Path | None = None) -> None:
+    """Train MLP(2, [16, 16, 1]) on two moons (hinge loss + L2, SGD) and show what it learned."""
+    steps = check_count("steps", steps)
+    X, y = make_moons(100, noise=0.1, seed=1)
+    labels = [2.0 * t - 1.0 for t in y]  # hinge loss wants ±1
+    model = MLP(2, [16, 16, 1], seed=0)
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    print(model)
+    print(f"\ntraining on {len(X)} points of two moons: hinge loss + 1e-4·L2, SGD with a falling learning rate\n")
+    recorder = TrainingRecorder(model, X, y, every=max(1, steps // 40)) if out is not None else None
+
+    def loss_of(points: Points, targets: list[float]) -> Value:
+        scores = [model(x)[0] for x in points]
+        return losses.hinge(scores, targets) + 1e-4 * losses.l2(model.parameters())
+
+    step_of = Replay(loss_of, model)  # the first step builds and compiles the graph; the others replay it
+    print(f"before training: loss {loss_of(X, labels).data:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}")
+    bar = progress(total=steps, desc="training", unit="step", mininterval=0.1)
+    start = time.perf_counter()
+    for step in range(steps):
+        opt.zero_grad()
+        loss = step_of(X, labels)
+        if recorder is not None and step % recorder.every == 0:  # after backward: the frame shows gradients
+            recorder.record(step, loss, accuracy_of(model, X, labels))
+        opt.lr = 1.0 - 0.9 * step / steps
+        opt.step()
+        bar.update()
+        bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+        if step % max(1, steps // 10) == 0 or step + 1 == steps:
+            bar.write(
+                f"step {step + 1:4d}/{steps}  loss {loss:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}",
+                file=sys.stdout,
+            )
+    bar.close()
+    elapsed, nodes = time.perf_counter() - start, len(loss_of(X, labels).topological_order())
+    final = accuracy_of(model, X, labels)
+    per_step = f"{elapsed / steps * 1e3:.0f} ms per step"
+    print(f"\n{steps} steps in {elapsed:.1f} s ({per_step}, graph of {nodes:,} nodes, replayed {step_of.replays}x)")
+    print(f"final training accuracy {final:.1%}")
+    print("\ndecision regions ('.' = class x, ' ' = class o):\n")
+    print(decision_map(model, X, y))
+    if recorder is not None and out is not None:
+        write_demo_files(model, X, y, out, recorder.history)
+
+
+def demo_neuron(model: MLP, X: Points) -> tuple[Value, list[Value], list[Value]]:
+    """A first-layer neuron on a data point where it is live (pre-activation well above 0), after backward().
+
+    Every leaf then has a non-zero gradient: d(o)/dw_i = x_i, d(o)/dx_i = w_i, d(o)/db = 1.
+    """
+    candidates = [
+        (sum(w.data * v for w, v in zip(neuron.w, x)) + neuron.b.data, k, i)
+        for k, neuron in enumerate(model.layers[0].neurons)
+        for i, x in enumerate(X)
+        if all(abs(v) > 0.1 for v in x) and all(abs(w.data) > 0.1 for w in neuron.w)
+    ]
+    _, k, i = max(candidates, default=(0.0, 0, 0), key=lambda c: min(c[0], 1.0) - 0.001 * (c[1] + c[2]))
+    neuron: Neuron = model.layers[0].neurons[k]
+    inputs = [Value(v, label=f"x{j + 1}") for j, v in enumerate(X[i])]
+    params = [Value(w.data, label=f"w{j + 1}") for j, w in enumerate(neuron.w)] + [Value(neuron.b.data, label="b")]
+    n = (sum((w * x for w, x in zip(params, inputs)), params[-1])).named("n")
+    o = getattr(n, neuron.activation)().named("o")  # the neuron's own activation: relu, tanh, sigmoid
+    o.backward()
+    return o, params, inputs
+
+
+def write_demo_files(model: MLP, X: Points, y: list[int], out: Path, history: list[dict[str, object]]) -> None:
+    """Write the model, the plot, the training page and one live neuron's drawing, player and exercise into ``out``;
+    say what was skipped for a missing optional extra, and which page to open first."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "model.json"]
+    model.save(written[0])
+    if plot_decision_boundary(model, X, y, out / "decision_boundary.png"):
+        written.append(out / "decision_boundary.png")
+    else:
+        print("(matplotlib is not installed, so no decision_boundary.png: pip install 'micrograd_plus[plot]')")
+    written.append(write_training_page(history, out / "training.html", title="MLP(2, [16, 16, 1]) on two moons"))
+    o, params, inputs = demo_neuron(model, X)
+    options: dict[str, object] = {"params": params, "inputs": inputs}
+    (out / "neuron.dot").write_text(viz.to_dot(o, **options))
+    written.append(out / "neuron.dot")
+    if shutil.which("dot") is not None:
+        try:
+            written.append(viz.render(o, out / "neuron.svg", **options))
+            title = "one neuron of layer 0: o = relu(w1·x1 + w2·x2 + b)"
+            written.append(player.write_player(o, out / "player.html", title=title, **options))
+            written.append(player.write_player(o, out / "exercise.html", title=title, exercise=True, **options))
+        except ImportError:
+            print("(the graphviz package is missing: pip install 'micrograd_plus[viz]' for neuron.svg and player.html)")
+    else:
+        print("(Graphviz's dot is not installed, so no neuron.svg or player.html: apt-get install graphviz)")
+    print("\nwrote " + ", ".join(str(p) for p in written))
+    first = out / ("player.html" if (out / "player.html").exists() else "neuron.svg")
+    print(f"\nopen {first} first: it steps through backward() on one live neuron of the trained model;")
+    print(f"then {out / 'training.html'} replays the training run, and exercise.html lets you do the steps yourself")
