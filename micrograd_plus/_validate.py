@@ -22,10 +22,7 @@ import math
 import numbers
 import random
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from micrograd_plus.engine import Value
+from typing import Any
 
 __all__ = [
     "as_number",
@@ -56,7 +53,10 @@ def _is_node(x: object) -> bool:
 
 def shown(x: object) -> str:
     """A value as a message shows it: its type name, then its repr (cut to 60 characters)."""
-    text = repr(x)
+    try:
+        text = repr(x)
+    except ValueError:  # an int too long to print (Python refuses more than 4300 digits)
+        text = f"of {x.bit_length()} bits" if isinstance(x, int) else "that cannot be shown"
     return f"{type(x).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
 
 
@@ -165,13 +165,13 @@ def check_leaves(
     leaves_only: bool = True,
     distinct: bool = True,
     seen: dict[int, str] | None = None,
-) -> list[Value]:
+) -> list[Any]:
     """``items`` as a list of Values (leaves, unless ``leaves_only`` is False; each once, unless ``distinct`` is
     False); else an error naming the first bad one by its position (``"<what> 3"``) and its node, and the fix.
     Lists checked with one shared ``seen`` dict may not share a Value either."""
     if _is_node(items) or isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         raise TypeError(f"{what}s must be a list of Values, got {shown(items)}")
-    found: list[Value] = []
+    found: list[Any] = []
     seen = {} if seen is None else seen
     for k, v in enumerate(items):
         if not _is_node(v):

@@ -250,7 +250,7 @@ def right_half(v: Any) -> float:
         (lambda: check_grad(right_half, lambda v: [1.0], [0.0]), ValueError,
          r"f failed at x0 = 0 \+ \(-0\.000977\).*defined for x >= 0 only.*method='forward'"),
         (lambda: check_grad(math.sin, math.cos, 1.0, method="spline"), ValueError, r"method must be one of .*'spline'"),
-        (lambda: check_grad(math.sin, math.cos, 1.0, eps=-1.0), ValueError, r"eps must be a positive number"),
+        (lambda: check_grad(math.sin, math.cos, 1.0, eps=-1.0), ValueError, r"eps must be a finite number > 0"),
         (lambda: check_jacobian(polar, lambda v: [[1.0, 2.0]], [1.0, 2.0]), ValueError,
          r"m×n = 2×2 .*got 1 rows for f's 2 outputs"),
         (lambda: check_jacobian(polar, lambda v: [[1.0, 2.0], [1.0]], [1.0, 2.0]), ValueError,

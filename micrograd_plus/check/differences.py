@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+from micrograd_plus._validate import check_real
+
 __all__ = [
     "ATOL",
     "EPS",
@@ -61,16 +63,16 @@ def rounding_error(*values: float) -> float:
 
 def check_eps(eps: object) -> float:
     """``eps`` as a float, or ValueError naming it: a step must be a positive finite number."""
-    if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not 0.0 < eps < math.inf:
-        raise ValueError(f"eps must be a positive number, got {eps!r}; the default is {EPS}")
-    return float(eps)
+    try:
+        return check_real("eps", eps, low=0.0, low_open=True)
+    except ValueError as error:
+        raise ValueError(f"{error} (the step relative to max(1, |x|)); the default is {EPS}") from None
 
 
 def check_tolerances(atol: object, rtol: object) -> None:
     """ValueError unless both tolerances are finite numbers >= 0."""
-    for name, tol in (("atol", atol), ("rtol", rtol)):
-        if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not 0.0 <= tol < math.inf:
-            raise ValueError(f"{name} must be a number >= 0, got {tol!r}")
+    check_real("atol", atol, low=0.0)
+    check_real("rtol", rtol, low=0.0)
 
 
 def nudged(xs: Sequence[float], i: int, h: float) -> tuple[list[float], list[float]]:

@@ -18,7 +18,9 @@ from micrograd_plus.engine import Value
 __all__ = ["LocalGradReport", "NodeCheck", "check_local_grads", "float_forward_of"]
 
 
-def float_forward_of(node: Value, extra: Mapping[str, Callable[..., float]] | None = None) -> Callable[..., float] | None:
+def float_forward_of(
+    node: Value, extra: Mapping[str, Callable[..., float]] | None = None
+) -> Callable[..., float] | None:
     """The forward function of a node's op on floats, with its domain check: from its registry entry, or, for a
     node made with ``Value.from_op``, from ``extra`` by the op's name; None when there is none."""
     entry = node.entry

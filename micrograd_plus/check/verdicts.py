@@ -21,7 +21,9 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from micrograd_plus._validate import check_real
 from micrograd_plus.check.diagnosis import explain, transposed
+from micrograd_plus.check.differences import check_eps, check_tolerances
 from micrograd_plus.check.estimates import DEFAULT_STEP, METHODS, Estimate, EvaluationError, estimate
 from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport, judge
 
@@ -60,14 +62,9 @@ class Settings:
         chosen = str(method)
         if eps is None:
             eps = DEFAULT_STEP[chosen]
-        if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not 0.0 < eps < math.inf:
-            raise ValueError(f"eps must be a positive number (the step relative to max(1, |x|)), got {eps!r}")
-        tolerances = []
-        for name, tol in (("atol", atol), ("rtol", rtol)):
-            if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not 0.0 <= tol < math.inf:
-                raise ValueError(f"{name} must be a number >= 0, got {tol!r}")
-            tolerances.append(float(tol))
-        return Settings(chosen, float(eps), *tolerances)
+        step = check_eps(eps)
+        check_tolerances(atol, rtol)
+        return Settings(chosen, step, check_real("atol", atol, low=0.0), check_real("rtol", rtol, low=0.0))
 
     @property
     def step_rule(self) -> str:
