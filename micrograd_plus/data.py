@@ -122,9 +122,9 @@ def make_blobs(
     >>> len(X), len(X[0]), sorted(y)
     (6, 2, [0, 0, 1, 1, 2, 2])
     """
-    check_count("n_classes", n_classes, 2)
-    check_count("n_samples", n_samples, n_classes)
-    check_count("n_features", n_features)
+    n_classes = check_count("n_classes", n_classes, 2)
+    n_samples = check_count("n_samples", n_samples, n_classes)
+    n_features = check_count("n_features", n_features)
     sigma, rng = _noise(noise), make_rng(seed)
     centres = []
     for k in range(n_classes):
@@ -177,11 +177,12 @@ def make_glyphs(
     >>> [int(v) for v in images[labels.index(1)][0][1]]  # row 1 of the vertical bar (row 0 is margin)
     [0, 0, 0, 1, 0, 0, 0, 0]
     """
-    check_count("n_samples", n_samples)
-    check_count("size", size, 5)
+    n_samples = check_count("n_samples", n_samples)
+    size = check_count("size", size, 5)
     sigma, rng = _noise(noise), make_rng(seed)
-    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or not 0 <= max_shift <= size // 4:
-        raise ValueError(f"max_shift must be a whole number in 0..{size // 4} for size {size}, got {max_shift!r}")
+    max_shift = check_count("max_shift", max_shift, minimum=0)
+    if max_shift > size // 4:
+        raise ValueError(f"max_shift must be a whole number in 0..{size // 4} for size {size}, got {max_shift}")
     shapes = [_glyph(kind, size - 2) for kind in range(len(GLYPHS))]
     images, labels = [], []
     for i in range(n_samples):

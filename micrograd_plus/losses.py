@@ -11,13 +11,12 @@ Every loss takes predictions (Values or numbers) and targets (numbers), and a
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from micrograd_plus import functional as F
-from micrograd_plus._validate import shown
-from micrograd_plus.engine import Operand, Value, lift
+from micrograd_plus._validate import as_number, check_real, is_real, is_whole, shown
+from micrograd_plus.engine import Operand, Value
 from micrograd_plus.ops import fn
 from micrograd_plus.tracing import note_branch
 
@@ -37,25 +36,35 @@ def _as_list(name: str, what: str, xs: object) -> list[object]:
     return list(xs)
 
 
+def _lift(what: str, k: int, x: object) -> Value:
+    """A prediction as a Value: a Value as it is, a finite real number (NumPy ones too) as a constant."""
+    if isinstance(x, Value):
+        return x
+    if not is_real(x):
+        raise TypeError(f"{what} {k} must be a Value or a number, got {shown(x)}")
+    return Value(check_real(f"{what} {k}", x))
+
+
 def _pairs(name: str, preds: Iterable[Operand] | Operand, targets: Iterable[float] | float) -> list[tuple[Value, Any]]:
     """Predictions and targets as aligned lists; a single prediction and target are a batch of one.
 
     A target may be a Value leaf (a replayed training step passes its data that way); it stays in the graph.
     """
-    pred_list = [preds] if isinstance(preds, (Value, numbers.Real)) else _as_list(name, "predictions", preds)
-    target_list = [targets] if isinstance(targets, numbers.Real) else _as_list(name, "targets", targets)
+    pred_list = [preds] if isinstance(preds, Value) or is_real(preds) else _as_list(name, "predictions", preds)
+    target_list = [targets] if isinstance(targets, Value) or is_real(targets) else _as_list(name, "targets", targets)
     if len(pred_list) != len(target_list) or not pred_list:
         raise ValueError(
             f"{name} needs as many targets as predictions (at least one), got {len(pred_list)} and {len(target_list)}"
         )
-    pairs = []
-    for p, t in zip(pred_list, target_list):
+    pairs: list[tuple[Value, Any]] = []
+    for k, (p, t) in enumerate(zip(pred_list, target_list)):
+        prediction = _lift(f"{name} prediction", k, p)
         if isinstance(t, Value) and not t.parents:
-            pairs.append((lift(p), t))  # type: ignore[arg-type]
+            pairs.append((prediction, t))
             continue
-        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
+        if not is_real(t):
             raise TypeError(f"{name} targets must be finite numbers, got {shown(t)}")
-        pairs.append((lift(p), float(t)))  # type: ignore[arg-type]
+        pairs.append((prediction, check_real(f"{name} target {k}", t)))
     return pairs
 
 
@@ -128,13 +137,13 @@ def binary_cross_entropy_with_logits(
 
 
 def _one_cross_entropy(logits: object, target: object) -> Value:
-    if isinstance(logits, (Value, numbers.Real, str, bytes)) or not isinstance(logits, Iterable):
+    if isinstance(logits, (Value, str, bytes)) or is_real(logits) or not isinstance(logits, Iterable):
         raise TypeError(
             f"cross_entropy: a sample's logits must be a list of numbers, got {shown(logits)}; for one sample "
             "pass its logits and one class index, for a batch a list of logit lists and a list of class indices"
         )
-    nodes = [lift(z) for z in logits]
-    index = int(target) if isinstance(target, numbers.Integral) and not isinstance(target, bool) else -1
+    nodes = [_lift("cross_entropy logit", k, z) for k, z in enumerate(logits)]
+    index = int(as_number(target)) if is_whole(target) else -1  # type: ignore[call-overload]
     if not 0 <= index < len(nodes):
         raise ValueError(
             f"cross_entropy target_index must be a class index (a whole number) in 0..{len(nodes) - 1}, "
@@ -154,7 +163,7 @@ def cross_entropy(
     >>> round(cross_entropy([2.0, 0.0, -1.0], 0).data, 4)
     0.1698
     """
-    if isinstance(target_index, numbers.Integral) and not isinstance(target_index, bool):
+    if is_whole(target_index):
         return _one_cross_entropy(logits, target_index)
     targets = _as_list("cross_entropy", "target_index", target_index)
     batch = _as_list("cross_entropy", "logits", logits)

@@ -18,11 +18,11 @@ as it was.
 from __future__ import annotations
 
 import math
-import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from micrograd_plus._validate import check_real
+from micrograd_plus._validate import as_number, check_leaves, check_real, is_real, shown
 from micrograd_plus.engine import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
@@ -45,21 +45,17 @@ class Optimizer(ABC):
     """
 
     def __init__(self, params: Iterable[Value] | Iterable[tuple[str, Value]], lr: float) -> None:
-        self.params: list[Value] = []
-        self.names: list[str] = []
-        first_index: dict[int, int] = {}
-        for i, item in enumerate(params):
-            name, p = item if isinstance(item, tuple) and len(item) == 2 else (f"parameter {i}", item)
-            if not isinstance(p, Value):
-                raise TypeError(f"parameters must be Values, got {type(p).__name__} {p!r}")
-            if id(p) in first_index:
-                raise ValueError(
-                    f"{name} is the same Value as {self.names[first_index[id(p)]]}; list each parameter once "
-                    "(Module.parameters() lists tied weights once)"
-                )
-            first_index[id(p)] = i
-            self.params.append(p)
-            self.names.append(name if isinstance(item, tuple) else f"parameter {i}{_label(p)}")
+        items: Any = list(params) if isinstance(params, Iterable) and not isinstance(params, (str, bytes)) else params
+        named = [isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) for item in items or ()]
+        values = [item[1] if pair else item for item, pair in zip(items, named)] if named else items
+        try:  # anything but a list of distinct leaves is refused there, by position, in the shared wording
+            self.params: list[Value] = check_leaves("parameter", values)
+        except ValueError as error:  # a repeated Value would be stepped twice; a non-leaf is no parameter
+            raise ValueError(f"{error} (Module.parameters() and named_parameters() list tied weights once)") from None
+        self.names = [
+            item[0] if pair else f"parameter {i}{_label(p)}"
+            for i, (item, pair, p) in enumerate(zip(items, named, self.params))
+        ]
         if not self.params:
             raise ValueError("the optimizer got no parameters; pass model.parameters()")
         self.lr = lr
@@ -87,6 +83,7 @@ class Optimizer(ABC):
             total = None
         if not (type(total) in (float, int) and math.isfinite(total)):  # type: ignore[arg-type]
             self._refuse_gradients(grads)  # raises on the first bad gradient, naming its parameter
+            grads = [float(as_number(g)) for g in grads]  # type: ignore[arg-type]  # NumPy numbers: step with floats
         new_data, state = self._propose(grads, self.steps + 1)
         if not (_all_finite(new_data) and all(_all_finite(xs) for xs in state.values())):
             self._refuse_update(grads, new_data, state)
@@ -103,9 +100,9 @@ class Optimizer(ABC):
                     f"the gradient of {name} is a Value (from backward(create_graph=True)); an optimizer steps "
                     "with numbers: call backward() without create_graph, or set p.grad = p.grad.data first"
                 )
-            if isinstance(g, bool) or not isinstance(g, numbers.Real):
-                raise TypeError(f"the gradient of {name} is {type(g).__name__} {g!r}, not a number")
-            if not math.isfinite(g):
+            if not is_real(g):
+                raise TypeError(f"the gradient of {name} is {shown(g)}, not a number")
+            if not math.isfinite(as_number(g)):  # type: ignore[arg-type]
                 raise ValueError(f"gradient of {name} is {g}; lower the learning rate or check the loss")
 
     def _refuse_update(self, grads: list[float], new_data: list[float], state: dict[str, list[float]]) -> None:

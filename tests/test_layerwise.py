@@ -97,5 +97,5 @@ def test_bad_input() -> None:
         explain_layers(MLP(2, [3, 1], dropout=0.5, seed=0), [1.0, 2.0], [0.0])
     with pytest.raises(TypeError, match="Neuron, Layer or MLP"):
         explain_layers(object(), [1.0], [0.0])  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="learning_rate must be a positive number"):
+    with pytest.raises(ValueError, match="learning_rate must be a finite number > 0, got 0"):
         explain_layers(Neuron(1), [1.0], 0.0, learning_rate=0)

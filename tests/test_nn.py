@@ -399,7 +399,7 @@ def test_failed_save_leaves_the_old_file_intact(tmp_path: Path, monkeypatch: pyt
         (lambda: Dropout(1.0), ValueError, r"p must be a finite number >= 0 and < 1, got 1\.0"),
         (lambda: Dropout(-0.1), ValueError, r"got -0\.1"),
         (lambda: Neuron(2, seed="x"), TypeError, r"seed must be a whole number, a random\.Random or None, got str"),
-        (lambda: Perceptron(2).fit([[1.0, 2.0]], [2]), ValueError, r"labels must be 0 or 1, got 2"),
+        (lambda: Perceptron(2).fit([[1.0, 2.0]], [2]), ValueError, r"labels must be 0 or 1, got int 2"),
         (lambda: Perceptron(2).fit([[1.0, 2.0]], [1], lr=0), ValueError, r"learning rate must be a finite number > 0"),
         (lambda: Perceptron(2).fit([[1.0]], [1]), ValueError, r"Perceptron expects 2 inputs, got 1"),
         (lambda: Perceptron(2).fit([], []), ValueError, r"at least one"),

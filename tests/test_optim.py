@@ -80,7 +80,7 @@ def test_learning_rate_can_change_between_steps() -> None:
         (lambda: optim.SGD([Value(1.0)], lr=-0.1), ValueError, r"got -0\.1"),
         (lambda: optim.Adam([Value(1.0)], lr="fast"), ValueError, r"got str 'fast'"),
         (lambda: optim.SGD([], lr=0.1), ValueError, r"no parameters; pass model\.parameters\(\)"),
-        (lambda: optim.SGD([1.0], lr=0.1), TypeError, r"parameters must be Values, got float"),
+        (lambda: optim.SGD([1.0], lr=0.1), TypeError, r"parameter 0 must be a Value, got float 1\.0"),
         (lambda: optim.SGD([Value(1.0)], lr=0.1, momentum=-1), ValueError, r"momentum must be a finite number >= 0"),
         (lambda: optim.SGD([Value(1.0)], lr=0.1, nesterov=True), ValueError, r"nesterov=True needs a momentum > 0"),
         (
@@ -224,7 +224,7 @@ def test_bad_gradients_name_the_parameter(grad: object, error: type[Exception]) 
 
 def test_a_parameter_listed_twice_is_refused() -> None:
     w = Value(1.0)
-    with pytest.raises(ValueError, match=r"parameter 2 is the same Value as parameter 0 \('w'\)|same Value"):
+    with pytest.raises(ValueError, match=r"^parameter 2 .*parameter 0.*tied weights once"):
         optim.SGD([w, Value(0.0), w], lr=0.1)
 
 

@@ -7,10 +7,10 @@ with the library, so a lesson's answer moves with the library that the lesson te
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from micrograd_plus._validate import as_number, is_real
 from micrograd_plus.engine import Value
 
 __all__ = ["Answer", "AnswerCheck", "Exercise", "compare"]
@@ -48,8 +48,8 @@ def _flatten(answer: object, where: str) -> tuple[list[float], tuple[int, ...]]:
     """The numbers of an answer in reading order, and its shape (``()`` for one number)."""
     if isinstance(answer, Value):
         return [answer.data], ()
-    if isinstance(answer, numbers.Real) and not isinstance(answer, bool):  # int, float, numpy scalars
-        return [float(answer)], ()
+    if is_real(answer):  # int, float, NumPy scalars and 0-d arrays
+        return [float(as_number(answer))], ()  # type: ignore[arg-type]
     if isinstance(answer, (list, tuple)) and answer:
         parts = [_flatten(item, f"{where}[{i}]") for i, item in enumerate(answer)]
         shapes = {shape for _, shape in parts}

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from micrograd_plus.engine import Value
 from micrograd_plus.nn.layers import check_activation
 from micrograd_plus.nn.module import Module, scoped
+from micrograd_plus.nn.shapes import lift_number
 
 __all__ = ["Activation", "Sequential"]
 
@@ -42,9 +42,7 @@ class Activation(Module):
     def _apply(self, x: Any) -> Any:
         if isinstance(x, (list, tuple)):
             return [self._apply(item) for item in x]
-        if isinstance(x, bool) or not isinstance(x, (Value, int, float)):
-            raise TypeError(f"Activation expects nested lists of numbers or Values, got {type(x).__name__} {x!r}")
-        v = x if isinstance(x, Value) else Value(x)
+        v = lift_number(x, "Activation (nested lists of numbers or Values)")
         return v if self._act is None else self._act(v)
 
 

@@ -27,11 +27,12 @@ from collections.abc import Callable
 from typing import Any
 
 from micrograd_plus import functional as F
+from micrograd_plus._validate import check_count
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.init import check_init, draw_weights
 from micrograd_plus.nn.layers import Seed
 from micrograd_plus.nn.module import Module, make_rng, scoped
-from micrograd_plus.nn.shapes import Grid, Nested, as_planes, check_number, pair, windows
+from micrograd_plus.nn.shapes import Grid, Nested, as_planes, pair, windows
 
 __all__ = ["Conv1d", "Conv2d", "correlate"]
 
@@ -97,15 +98,15 @@ class Conv2d(Module):
         init: str = "he_uniform",
         seed: Seed = None,
     ) -> None:
-        self.in_channels = check_number("in_channels", in_channels)
-        self.out_channels = check_number("out_channels", out_channels)
+        self.in_channels = n_in = check_count("in_channels", in_channels)
+        self.out_channels = check_count("out_channels", out_channels)
         self.kernel_size, self.stride = pair("kernel_size", kernel_size), pair("stride", stride)
         self.padding = pair("padding", padding, minimum=0)
         kh, kw = self.kernel_size
-        self._kernels, bias = _kernel_weights(seed, out_channels, in_channels, kh * kw, init)
+        self._kernels, bias = _kernel_weights(seed, self.out_channels, n_in, kh * kw, init)
         # weight[o][c][a][b] holds the same Value objects as the flat kernels used by the dot nodes
         self.weight = [
-            [[flat[c * kh * kw + a * kw : c * kh * kw + (a + 1) * kw] for a in range(kh)] for c in range(in_channels)]
+            [[flat[c * kh * kw + a * kw : c * kh * kw + (a + 1) * kw] for a in range(kh)] for c in range(n_in)]
             for flat in self._kernels
         ]
         self.bias = bias
@@ -153,13 +154,13 @@ class Conv1d(Module):
         init: str = "he_uniform",
         seed: Seed = None,
     ) -> None:
-        self.in_channels = check_number("in_channels", in_channels)
-        self.out_channels = check_number("out_channels", out_channels)
-        self.kernel_size, self.stride = check_number("kernel_size", kernel_size), check_number("stride", stride)
-        self.padding = check_number("padding", padding, minimum=0)
-        self._kernels, bias = _kernel_weights(seed, out_channels, in_channels, kernel_size, init)
-        k = kernel_size
-        self.weight = [[flat[c * k : (c + 1) * k] for c in range(in_channels)] for flat in self._kernels]
+        self.in_channels = n_in = check_count("in_channels", in_channels)
+        self.out_channels = check_count("out_channels", out_channels)
+        self.kernel_size = k = check_count("kernel_size", kernel_size)
+        self.stride = check_count("stride", stride)
+        self.padding = check_count("padding", padding, minimum=0)
+        self._kernels, bias = _kernel_weights(seed, self.out_channels, n_in, k, init)
+        self.weight = [[flat[c * k : (c + 1) * k] for c in range(n_in)] for flat in self._kernels]
         self.bias = bias
 
     def config(self) -> dict[str, Any]:

@@ -18,10 +18,11 @@ from typing import Any
 
 from micrograd_plus import functional as F
 from micrograd_plus import ops
-from micrograd_plus._validate import check_count, check_real
+from micrograd_plus._validate import as_number, check_count, check_real, is_real, shown
 from micrograd_plus.engine import Operand, Scope, Value, current_scope, lift
 from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, make_rng, scoped
+from micrograd_plus.nn.shapes import lift_number
 from micrograd_plus.tracing import record_random
 
 __all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]
@@ -43,11 +44,14 @@ def check_activation(name: str) -> Callable[[Value], Value] | None:
 
 def check_inputs(owner: str, expected: int, x: Sequence[Operand]) -> tuple[Value, ...]:
     """The inputs as Values, after checking their number: ``ValueError: MLP expects 2 inputs, got 3``."""
-    if isinstance(x, (Value, int, float)) or not hasattr(x, "__len__"):
-        raise TypeError(f"{owner} expects a list of {expected} inputs, got {type(x).__name__} {x!r}")
+    if isinstance(x, (Value, str, bytes)) or is_real(x) or not hasattr(x, "__len__"):
+        raise TypeError(f"{owner} expects a list of {expected} inputs, got {shown(x)}")
     if len(x) != expected:
         raise ValueError(f"{owner} expects {expected} inputs, got {len(x)}")
-    return tuple(map(lift, x))
+    try:
+        return tuple(map(lift, x))  # the per-sample path: Values, ints, floats, NumPy scalars
+    except TypeError:  # a 0-d array, or not a number at all: lift_number converts it or names it
+        return tuple(lift_number(v, owner, f"input {k}") for k, v in enumerate(x))
 
 
 def init_bound(n_in: int, activation: str) -> float:
@@ -65,7 +69,7 @@ class Neuron(Module):
         self.activation = activation
         self._act = check_activation(activation)
         rng = make_rng(seed)
-        weights = draw_weights(rng, n_in, check_init(init), n_in, check_count("fan_out", fan_out), activation)
+        weights = draw_weights(rng, self.n_in, check_init(init), self.n_in, check_count("fan_out", fan_out), activation)
         self.w = [Value(w) for w in weights]
         self.b = Value(0.0)
 
@@ -93,7 +97,7 @@ class Layer(Module):
         self.n_in, self.n_out, self.activation = check_count("n_in", n_in), check_count("n_out", n_out), activation
         check_activation(activation)
         rng = make_rng(seed)
-        self.neurons = [Neuron(n_in, activation, rng, init, n_out) for _ in range(n_out)]
+        self.neurons = [Neuron(self.n_in, activation, rng, init, self.n_out) for _ in range(self.n_out)]
 
     def config(self) -> dict[str, Any]:
         return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation}
@@ -127,13 +131,23 @@ class Dropout(Module):
         return {"p": self.p}
 
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
-        xs = [lift(v) for v in x]
+        """x_i · m_i with m_i drawn from the generator; a call that raises leaves the generator where it was."""
+        xs = [lift_number(v, "Dropout", f"input {k}") for k, v in enumerate(x)]
         if not self.training or self.p == 0.0:
             return xs
+        # after the draw only an overflow of x_i / (1 - p) can fail; only then is the generator's state kept
+        largest = max((abs(v.data) for v in xs), default=0.0)
+        before = None if math.isfinite(largest / (1.0 - self.p)) else self._rng.getstate()
         masks = [Value(m) for m in self._masks(len(xs))]
+        try:
+            with scoped(self):
+                out = [v * m for v, m in zip(xs, masks)]
+        except OverflowError:
+            if before is not None:
+                self._rng.setstate(before)
+            raise
         record_random(masks, partial(self._masks, len(xs)))  # a replay draws the next masks the same way
-        with scoped(self):
-            return [v * m for v, m in zip(xs, masks)]
+        return out
 
     def _masks(self, n: int) -> list[float]:
         """n draws: 0 with probability p, else 1/(1-p)."""
@@ -159,13 +173,13 @@ class MLP(Module):
         seed: Seed = None,
         init: str = "auto",
     ) -> None:
-        if isinstance(sizes, int) or not sizes:
-            raise ValueError(f"sizes must be a non-empty list of layer widths, e.g. [16, 16, 1]; got {sizes!r}")
+        if is_real(sizes) or not isinstance(sizes, Sequence) or isinstance(sizes, str) or not sizes:
+            raise ValueError(f"sizes must be a non-empty list of layer widths, e.g. [16, 16, 1]; got {shown(sizes)}")
         self.n_in, self.sizes = check_count("n_in", n_in), [check_count("layer size", s) for s in sizes]
         self.activation, self.output_activation = activation, output_activation
         check_activation(output_activation)
         rng = make_rng(seed)
-        widths = [n_in, *self.sizes]
+        widths = [self.n_in, *self.sizes]
         acts = [activation] * (len(self.sizes) - 1) + [output_activation]
         self.layers = [Layer(widths[i], widths[i + 1], acts[i], rng, init) for i in range(len(self.sizes))]
         self.dropout = Dropout(dropout, rng)
@@ -204,7 +218,7 @@ class Perceptron(Module):
 
     def __init__(self, n_in: int) -> None:
         self.n_in = check_count("n_in", n_in)
-        self.w = [Value(0.0) for _ in range(n_in)]
+        self.w = [Value(0.0) for _ in range(self.n_in)]
         self.b = Value(0.0)
 
     def config(self) -> dict[str, Any]:
@@ -233,15 +247,14 @@ class Perceptron(Module):
         nothing). With ``seed`` the samples are visited in a fresh shuffled order
         each epoch; without it, in the order given.
         """
-        from micrograd_plus._validate import check_real, make_rng
-
-        check_count("epochs", epochs)
+        epochs = check_count("epochs", epochs)
         lr = check_real("learning rate", lr, low=0.0, low_open=True)
         if len(X) != len(y) or not X:
             raise ValueError(f"fit needs as many labels as samples (at least one), got {len(X)} and {len(y)}")
-        bad = [label for label in y if label not in (0, 1)]
+        bad = [label for label in y if not is_real(label) or as_number(label) not in (0, 1)]
         if bad:
-            raise ValueError(f"perceptron labels must be 0 or 1, got {bad[0]!r}")
+            raise ValueError(f"perceptron labels must be 0 or 1, got {shown(bad[0])}")
+        y = [int(as_number(label)) for label in y]  # type: ignore[call-overload]
         rows = [[v.data for v in check_inputs("Perceptron", self.n_in, x_i)] for x_i in X]
         order = list(range(len(rows)))
         rng = make_rng(seed)

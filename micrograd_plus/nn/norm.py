@@ -25,18 +25,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from micrograd_plus import functional as F
+from micrograd_plus._validate import check_count, check_probability, check_real
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.module import Module, scoped
-from micrograd_plus.nn.shapes import check_number
+from micrograd_plus.nn.shapes import lift_number
 from micrograd_plus.tracing import note_branch
 
 __all__ = ["BatchNorm1d", "LayerNorm"]
-
-
-def _positive(name: str, x: object) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0.0 < x < math.inf:
-        raise ValueError(f"{name} must be a positive number, got {x!r}")
-    return float(x)
 
 
 def _sample(owner: str, width: int, x: object, where: str = "") -> list[Value]:
@@ -45,12 +40,7 @@ def _sample(owner: str, width: int, x: object, where: str = "") -> list[Value]:
         raise TypeError(f"{owner} expects {where or 'a sample'} as a list of {width} numbers, got {x!r:.60}")
     if len(x) != width:
         raise ValueError(f"{owner} expects {width} features per sample, got {len(x)}{' in ' + where if where else ''}")
-    out = []
-    for v in x:
-        if isinstance(v, bool) or not isinstance(v, (Value, int, float)):
-            raise TypeError(f"{owner} expects numbers or Values, got {type(v).__name__} {v!r}")
-        out.append(v if isinstance(v, Value) else Value(v))
-    return out
+    return [lift_number(v, owner, f"{where or 'the sample'} position {k}") for k, v in enumerate(x)]
 
 
 class BatchNorm1d(Module):
@@ -67,15 +57,13 @@ class BatchNorm1d(Module):
     buffer_names = ("running_mean", "running_var")
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
-        self.num_features = check_number("num_features", num_features)
-        self.eps = _positive("eps", eps)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"momentum must be a number in [0, 1], got {momentum!r}")
-        self.momentum = float(momentum)
-        self.weight = [Value(1.0) for _ in range(num_features)]
-        self.bias = [Value(0.0) for _ in range(num_features)]
-        self.running_mean = [0.0] * num_features
-        self.running_var = [1.0] * num_features
+        self.num_features = n = check_count("num_features", num_features)
+        self.eps = check_real("eps", eps, low=0.0, low_open=True)
+        self.momentum = check_probability("momentum", momentum, one_allowed=True)
+        self.weight = [Value(1.0) for _ in range(n)]
+        self.bias = [Value(0.0) for _ in range(n)]
+        self.running_mean = [0.0] * n
+        self.running_var = [1.0] * n
 
     def config(self) -> dict[str, Any]:
         return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum}
@@ -92,15 +80,23 @@ class BatchNorm1d(Module):
                 f"of {self.num_features} features; use a batch of at least 2, or call .eval() to use running statistics"
             )
         columns = []
+        new_mean, new_var = list(self.running_mean), list(self.running_var)
         with scoped(self):
             for j in range(self.num_features):
                 with scoped(f"feature {j}"):
-                    normalised = self._normalise([row[j] for row in rows], j)
+                    normalised = self._normalise([row[j] for row in rows], j, new_mean, new_var)
                     columns.append([F.affine([self.weight[j]], [x_hat], self.bias[j]) for x_hat in normalised])
+        if self.training:  # every feature computed without error: only now change the running statistics
+            note_branch("BatchNorm1d updates its running statistics in training mode")  # a side effect of each run
+            self.running_mean[:], self.running_var[:] = new_mean, new_var
         return [list(sample) for sample in zip(*columns)]
 
-    def _normalise(self, column: list[Value], j: int) -> list[Value]:
-        """x̂ for one feature: batch statistics (as nodes) in training, running statistics in eval."""
+    def _normalise(self, column: list[Value], j: int, new_mean: list[float], new_var: list[float]) -> list[Value]:
+        """x̂ for one feature: batch statistics (as nodes) in training, running statistics in eval.
+
+        In training the updated running statistics of feature j go to ``new_mean[j]``, ``new_var[j]``:
+        the caller commits them once every feature has been computed (a call that raises changes nothing).
+        """
         if not self.training:
             running = self.running_var[j] + self.eps
             if running <= 0.0:
@@ -113,9 +109,13 @@ class BatchNorm1d(Module):
         variance = F.mean([d**2 for d in deviations])  # biased: divides by n
         inv_std = (variance + self.eps) ** -0.5
         m = self.momentum
-        note_branch("BatchNorm1d updates its running statistics in training mode")  # a side effect of each run
-        self.running_mean[j] = (1.0 - m) * self.running_mean[j] + m * mean.data
-        self.running_var[j] = (1.0 - m) * self.running_var[j] + m * variance.data * n / (n - 1)
+        new_mean[j] = (1.0 - m) * self.running_mean[j] + m * mean.data
+        new_var[j] = (1.0 - m) * self.running_var[j] + m * variance.data * n / (n - 1)
+        if not (math.isfinite(new_mean[j]) and math.isfinite(new_var[j])):
+            raise OverflowError(
+                f"BatchNorm1d feature {j}: the running statistics overflow (batch mean {mean.data:g}, variance "
+                f"{variance.data:g}); rescale the inputs"
+            )
         return [d * inv_std for d in deviations]
 
 
@@ -127,10 +127,10 @@ class LayerNorm(Module):
     """
 
     def __init__(self, n: int, eps: float = 1e-5) -> None:
-        self.n = check_number("n", n)
-        self.eps = _positive("eps", eps)
-        self.weight = [Value(1.0) for _ in range(n)]
-        self.bias = [Value(0.0) for _ in range(n)]
+        self.n = check_count("n", n)
+        self.eps = check_real("eps", eps, low=0.0, low_open=True)
+        self.weight = [Value(1.0) for _ in range(self.n)]
+        self.bias = [Value(0.0) for _ in range(self.n)]
 
     def config(self) -> dict[str, Any]:
         return {"n": self.n, "eps": self.eps}

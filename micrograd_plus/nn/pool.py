@@ -17,9 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from micrograd_plus import functional as F
+from micrograd_plus._validate import check_count
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.module import Module, scoped
-from micrograd_plus.nn.shapes import Grid, Nested, as_planes, check_number, pair, windows
+from micrograd_plus.nn.shapes import Grid, Nested, as_planes, lift_number, pair, windows
 from micrograd_plus.tracing import note_branch
 
 __all__ = ["AvgPool2d", "Flatten", "MaxPool1d", "MaxPool2d"]
@@ -114,8 +115,9 @@ class MaxPool1d(_Pool2d):
     """
 
     def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0) -> None:
-        kernel = check_number("kernel_size", kernel_size)
-        super().__init__((1, kernel), None if stride is None else (1, check_number("stride", stride)), (0, padding))
+        kernel = check_count("kernel_size", kernel_size)
+        steps = None if stride is None else (1, check_count("stride", stride))
+        super().__init__((1, kernel), steps, (0, check_count("padding", padding, minimum=0)))
 
     def config(self) -> dict[str, Any]:
         return {"kernel_size": self.kernel_size[1], "stride": self.stride[1], "padding": self.padding[1]}
@@ -139,11 +141,6 @@ class Flatten(Module):
             item = stack.pop()
             if isinstance(item, (list, tuple)):
                 stack.extend(reversed(item))
-            elif isinstance(item, Value):
-                flat.append(item)
-            elif isinstance(item, (int, float)) and not isinstance(item, bool):
-                flat.append(Value(item))
             else:
-                kind = type(item).__name__
-                raise TypeError(f"Flatten expects nested lists of numbers or Values, got {kind} {item!r}")
+                flat.append(lift_number(item, "Flatten"))
         return flat

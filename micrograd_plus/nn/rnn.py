@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from micrograd_plus import functional as F
-from micrograd_plus._validate import check_count
+from micrograd_plus._validate import check_count, is_real, shown
 from micrograd_plus.engine import Operand, Value
 from micrograd_plus.nn.init import check_init, draw_weights
 from micrograd_plus.nn.layers import Seed, check_activation, check_inputs
@@ -49,6 +49,7 @@ class RNNCell(Module):
         self.activation = activation
         self._act = check_activation(activation)
         rng = make_rng(seed)
+        n_in, n_hidden = self.n_in, self.n_hidden
         self.w_xh = [_row(rng, n_in, init, n_in + n_hidden, n_hidden) for _ in range(n_hidden)]
         self.w_hh = [_row(rng, n_hidden, init, n_in + n_hidden, n_hidden) for _ in range(n_hidden)]
         self.b_h = [Value(0.0) for _ in range(n_hidden)]
@@ -93,8 +94,8 @@ class RNN(Module):
         self.cell = RNNCell(n_in, n_hidden, activation, rng, init)
         self.n_out = check_count("n_out", n_out)
         # "auto" keeps U(±1/√n_hidden) here too; the named schemes see fan_in = n_hidden, fan_out = n_out
-        self.w_hy = [_output_row(rng, n_hidden, init, n_out) for _ in range(n_out)]
-        self.b_y = [Value(0.0) for _ in range(n_out)]
+        self.w_hy = [_output_row(rng, self.cell.n_hidden, init, self.n_out) for _ in range(self.n_out)]
+        self.b_y = [Value(0.0) for _ in range(self.n_out)]
 
     def config(self) -> dict[str, Any]:
         return {**self.cell.config(), "n_out": self.n_out}
@@ -106,8 +107,8 @@ class RNN(Module):
         truncate: int | None = None,
     ) -> RNNOutput:
         """Run over the sequence ``xs`` (one input vector per step) from ``h0`` (zeros by default)."""
-        if isinstance(xs, (Value, int, float)) or not xs:
-            raise ValueError(f"RNN expects a non-empty sequence of input vectors, got {xs!r}")
+        if isinstance(xs, (Value, str, bytes)) or is_real(xs) or not hasattr(xs, "__len__") or not len(xs):
+            raise ValueError(f"RNN expects a non-empty sequence of input vectors, got {shown(xs)}")
         if truncate is not None:
             check_count("truncate", truncate)
         h: Sequence[Operand] = [0.0] * self.cell.n_hidden if h0 is None else h0

@@ -15,19 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Union
 
+from micrograd_plus._validate import as_number, check_count, is_real, shown
 from micrograd_plus.engine import Value
 
-__all__ = ["Grid", "Nested", "as_planes", "check_number", "output_length", "pair", "shape", "windows"]
+__all__ = ["Grid", "Nested", "as_planes", "lift_number", "output_length", "pair", "shape", "windows"]
 
 Nested = Sequence[Union[Value, int, float, "Nested"]]  # numbers or Values nested to any depth
 Grid = list[list[list[Value]]]  # [C][H][W]
-
-
-def check_number(name: str, value: object, minimum: int = 1) -> int:
-    """``value`` if it is a whole number >= ``minimum``; a ValueError naming it otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return value
 
 
 def pair(name: str, value: object, minimum: int = 1) -> tuple[int, int]:
@@ -35,8 +29,8 @@ def pair(name: str, value: object, minimum: int = 1) -> tuple[int, int]:
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"{name} must be an int or a pair (height, width), got {value!r}")
-        return check_number(name, value[0], minimum), check_number(name, value[1], minimum)
-    number = check_number(name, value, minimum)
+        return check_count(name, value[0], minimum), check_count(name, value[1], minimum)
+    number = check_count(name, value, minimum)
     return number, number
 
 
@@ -44,12 +38,13 @@ def _is_list(x: object) -> bool:
     return isinstance(x, (list, tuple))
 
 
-def _lift(x: object, owner: str, where: str) -> Value:
+def lift_number(x: object, owner: str, where: str = "") -> Value:
+    """A Value as it is, a real number (NumPy scalars and 0-d arrays too) as a constant; else TypeError."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise TypeError(f"{owner} expects numbers or Values, got {type(x).__name__} {x!r} at {where}")
-    return Value(x)
+    if not is_real(x):
+        raise TypeError(f"{owner} expects numbers or Values, got {shown(x)}{' at ' + where if where else ''}")
+    return Value(as_number(x))  # type: ignore[arg-type]
 
 
 def shape(x: object) -> list[int]:
@@ -86,7 +81,7 @@ def as_planes(x: object, depth: int, owner: str, channels: int | None = None) ->
             width = len(row) if width is None else width
             if len(row) != width:
                 raise ValueError(f"{owner} got ragged input: {where} has {len(row)} values, expected {width}")
-            rows.append([_lift(v, owner, f"{where} position {k}") for k, v in enumerate(row)])
+            rows.append([lift_number(v, owner, f"{where} position {k}") for k, v in enumerate(row)])
         grid.append(rows)
     return grid
 

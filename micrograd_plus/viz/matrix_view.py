@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from micrograd_plus import losses, ops
+from micrograd_plus._validate import as_number, check_real, is_real, is_whole, shown
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.layers import MLP, Layer, Neuron
 from micrograd_plus.viz.tables import SummarisedTable
@@ -148,13 +149,14 @@ def _check_target(loss: str, target: object, n_out: int, last_activation: str) -
     if loss == "cross_entropy":
         if last_activation != "linear" or n_out < 2:
             raise ValueError("cross_entropy needs a linear output layer of at least 2 logits (softmax is in the loss)")
-        if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < n_out:
-            raise ValueError(f"cross_entropy target must be a class index in 0..{n_out - 1}, got {target!r}")
-        return target
-    ys = [target] if isinstance(target, (int, float)) and not isinstance(target, bool) else target
+        index = int(as_number(target)) if is_whole(target) else -1  # type: ignore[call-overload]
+        if not 0 <= index < n_out:
+            raise ValueError(f"cross_entropy target must be a class index in 0..{n_out - 1}, got {shown(target)}")
+        return index
+    ys = [target] if is_real(target) else target
     if not isinstance(ys, (list, tuple)) or len(ys) != n_out:
-        raise ValueError(f"{loss} needs {n_out} target value(s), one per output, got {target!r}")
-    return [float(y) for y in ys]
+        raise ValueError(f"{loss} needs {n_out} target value(s), one per output, got {shown(target)}")
+    return [check_real(f"{loss} target {k}", y) for k, y in enumerate(ys)]
 
 
 def _number(x: float, fmt: str) -> str:
@@ -334,11 +336,10 @@ def explain_layers(
     n_in = len(layers[0][0][0])
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence) or len(x) != n_in:
         raise ValueError(f"explain_layers needs x as a list of {n_in} numbers, got {x!r:.60}")
-    for name, number in [("learning_rate", learning_rate), ("rel_tol", rel_tol)]:
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0.0 < number < math.inf:
-            raise ValueError(f"{name} must be a positive number, got {number!r}")
+    learning_rate = check_real("learning_rate", learning_rate, low=0.0, low_open=True)
+    rel_tol = check_real("rel_tol", rel_tol, low=0.0, low_open=True)
     format(1.5, fmt)  # a bad format spec fails here, before any work
-    xs = [float(v) for v in x]
+    xs = [check_real(f"x[{k}]", v) for k, v in enumerate(x)]
     loss_value = _scalar_backward(model, xs, goal, loss)
     values = _forward(layers, xs)  # [a⁽⁰⁾, z⁽¹⁾, a⁽¹⁾, ...] in plain floats
     output_gradient = _output_gradient(loss, values[-1], goal)

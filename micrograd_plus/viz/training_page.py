@@ -22,10 +22,10 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from numbers import Real
 from pathlib import Path
 from typing import Any
 
+from micrograd_plus._validate import as_number, check_count, check_real, is_real, is_whole, shown
 from micrograd_plus.engine import grad_number
 from micrograd_plus.viz.drawing import text
 from micrograd_plus.viz.player import page, read_page, script_json
@@ -64,13 +64,12 @@ class TrainingRecorder:
         self, model: Any, X: Sequence[Sequence[float]] | None = None, y: Sequence[int] | None = None, *,
         every: int = 1, grid: int = 30,
     ) -> None:  # fmt: skip
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a whole number >= 1, got {every!r}")
-        if isinstance(grid, bool) or not isinstance(grid, int) or not 2 <= grid <= 200:
-            raise ValueError(f"grid must be a whole number from 2 to 200, got {grid!r}")
-        self.model, self.every, self.grid = model, every, grid
-        self.points = [[float(v) for v in x] for x in X] if X is not None else []
-        self.labels = [int(t) for t in y] if y is not None else []
+        every = check_count("every", every)
+        if not is_whole(grid) or not 2 <= as_number(grid) <= 200:  # type: ignore[operator]
+            raise ValueError(f"grid must be a whole number from 2 to 200, got {shown(grid)}")
+        self.model, self.every, self.grid = model, every, int(as_number(grid))  # type: ignore[call-overload]
+        self.points = [[check_real("X coordinate", v) for v in x] for x in X] if X is not None else []
+        self.labels = [check_count("label y", t, minimum=0) for t in y] if y is not None else []
         if len(self.points) != len(self.labels):
             raise ValueError(f"X has {len(self.points)} points but y has {len(self.labels)} labels")
         self.history: list[Frame] = []
@@ -91,16 +90,14 @@ class TrainingRecorder:
 
     def record(self, step: int, loss: float, accuracy: float | None = None) -> None:
         """Store this step's frame when ``step`` is a multiple of ``every`` (call it after backward())."""
-        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-            raise ValueError(f"step must be a whole number >= 0, got {step!r}")
+        step = check_count("step", step, minimum=0)
         if step % self.every:
             return
-        for name, x in (("loss", loss), ("accuracy", accuracy)):
-            if x is not None and (isinstance(x, bool) or not isinstance(x, Real) or not math.isfinite(x)):
-                raise ValueError(f"{name} must be a finite number, got {x!r}")
-        frame: Frame = {"step": step, "loss": float(loss), "layers": _layer_matrices(self.model)}
+        loss = check_real("loss", loss)
+        accuracy = None if accuracy is None else check_real("accuracy", accuracy)
+        frame: Frame = {"step": step, "loss": loss, "layers": _layer_matrices(self.model)}
         if accuracy is not None:
-            frame["accuracy"] = float(accuracy)
+            frame["accuracy"] = accuracy
         if self.extent:
             frame["boundary"] = self._boundary()
         self.history.append(frame)
@@ -123,7 +120,7 @@ def check_history(history: Sequence[Frame]) -> None:
     for i, frame in enumerate(history):
         if not isinstance(frame, dict) or not {"step", "loss", "layers"} <= set(frame):
             raise ValueError(f"history[{i}] is not a frame with 'step', 'loss' and 'layers'; use TrainingRecorder")
-        if not isinstance(frame["loss"], Real) or not math.isfinite(frame["loss"]):
+        if not is_real(frame["loss"]) or not math.isfinite(as_number(frame["loss"])):  # type: ignore[arg-type]
             raise ValueError(f"history[{i}]['loss'] is {frame['loss']!r}; every loss must be a finite number")
         try:
             shape = _shape(frame)
