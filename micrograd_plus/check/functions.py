@@ -25,6 +25,7 @@ import numbers
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from micrograd_plus._validate import as_number, is_real, shown
 from micrograd_plus.check.differences import ATOL, RTOL
 from micrograd_plus.check.reports import GradcheckReport, JacobianReport
 from micrograd_plus.check.verdicts import Settings, compare, make_jacobian_report, make_report
@@ -49,9 +50,10 @@ class _Point:
             self.kind, values = "list", list(x)
         else:
             values = [x]
+        values = [as_number(v) for v in values]
         for i, v in enumerate(values):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                raise TypeError(f"{what}: x[{i}] must be a real number, got {type(v).__name__} {v!r}")
+            if not is_real(v):
+                raise TypeError(f"{what}: x[{i}] must be a real number, got {shown(v)}")
             if not math.isfinite(v):
                 raise ValueError(f"{what}: x[{i}] must be finite, got {v}")
         if not values:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from micrograd_plus._validate import as_number, is_real, shown
 from micrograd_plus.engine import Value
 
 __all__ = ["bind", "call_values", "named_floats", "outputs_of"]
@@ -28,13 +29,13 @@ def named_floats(inputs: Sequence[float] | Mapping[str, float]) -> tuple[list[st
         names, values = [f"x{i}" for i in range(len(inputs))], list(inputs)
     if not values:
         raise ValueError("gradcheck needs at least one input")
-    numbers = [x.data if isinstance(x, Value) else x for x in values]  # a Value stands for its data
+    numbers = [x.data if isinstance(x, Value) else as_number(x) for x in values]  # a Value stands for its data
     for name, x in zip(names, numbers):
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise TypeError(f"input {name} must be a number, got {type(x).__name__} {x!r}")
-        if not math.isfinite(x):
+        if not is_real(x):
+            raise TypeError(f"input {name} must be a real number, got {shown(x)}")
+        if not math.isfinite(x):  # type: ignore[arg-type]
             raise ValueError(f"input {name} must be finite, got {x}")
-    return names, [float(x) for x in numbers]
+    return names, [float(x) for x in numbers]  # type: ignore[arg-type]
 
 
 def bind(f: Callable[..., Any], names: list[str], by_name: bool) -> None:
