@@ -26,7 +26,9 @@ from typing import Any
 
 from micrograd_plus import functional as F
 from micrograd_plus import ops
+from micrograd_plus._validate import as_number, check_real, is_real, node_name, shown
 from micrograd_plus.engine import Value, gradients, local_derivative_values
+from micrograd_plus.ops.arithmetic import Arithmetic
 
 __all__ = [
     "Dual",
@@ -64,9 +66,16 @@ def _as_variables(arg: Any, argnum: int) -> tuple[Any, list[Value], bool]:
 def _variable(x: Any, where: str) -> Value:
     if isinstance(x, Value):
         return _identity(x)
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-        raise TypeError(f"argument {where} must be a finite number or a Value, got {type(x).__name__} {x!r}")
-    return Value(float(x))
+    if not is_real(x) or not math.isfinite(float(as_number(x))):  # type: ignore[arg-type]
+        raise TypeError(f"argument {where} must be a finite number or a Value, got {shown(x)}")
+    return Value(float(as_number(x)))  # type: ignore[arg-type]
+
+
+def _numbers(what: str, xs: Any) -> list[float]:
+    """A sequence of finite real numbers as floats; ValueError naming the first that is not one."""
+    if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__") or getattr(xs, "ndim", 1) == 0:
+        raise TypeError(f"{what}s must be a list of numbers, got {shown(xs)}")
+    return [check_real(f"{what} {k}", x) for k, x in enumerate(xs)]
 
 
 def _traced(args: Sequence[Any]) -> bool:
@@ -90,7 +99,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
                 raise ValueError(f"argnums={k!r} is out of range for a function called with {len(args)} arguments")
         nested = _traced(args)
         # the other arguments: plain numbers become constant Values (so x.exp() works on them too)
-        call = [Value(float(a)) if isinstance(a, (int, float)) and not isinstance(a, bool) else a for a in args]
+        call = [Value(float(as_number(a))) if is_real(a) else a for a in args]  # type: ignore[arg-type]
         variables: list[list[Value]] = []
         shapes = []
         for k in positions:
@@ -170,9 +179,10 @@ def hvp(f: Callable[[list[Any]], Value]) -> Callable[[Sequence[Any], Sequence[fl
     """
 
     def transformed(xs: Sequence[Any], v: Sequence[float]) -> list[Any]:
-        if len(v) != len(xs):
-            raise ValueError(f"hvp needs a vector v as long as x: got {len(v)} and {len(xs)}")
-        return grad(lambda ys: F.dot(grad(f)(ys), list(v)))(list(xs))  # type: ignore[no-any-return]
+        direction = _numbers("v", v)
+        if len(direction) != len(xs):
+            raise ValueError(f"hvp needs a vector v as long as x: got {len(direction)} and {len(xs)}")
+        return grad(lambda ys: F.dot(grad(f)(ys), direction))(list(xs))  # type: ignore[no-any-return]
 
     return transformed
 
@@ -181,76 +191,60 @@ def hvp(f: Callable[[list[Any]], Value]) -> Callable[[Sequence[Any], Sequence[fl
 
 
 @dataclass(frozen=True)
-class Dual:
+class Dual(Arithmetic):
     """a + b·ε with ε² = 0: ``value`` and ``tangent`` (the directional derivative) travel together.
 
     Every op on duals is its registry entry: the value from its forward, the tangent
-    Σ d(op)/d(x_i) · tangent_i from its derivative rule on the values.
+    Σ d(op)/d(x_i) · tangent_i from its derivative rule on the values. A plain number
+    operand is a constant: no derivative toward it is needed, so none is computed.
 
     >>> (Dual(0.5, 1.0).tanh() * 2).tangent == 2 * (1 - math.tanh(0.5) ** 2)
     True
+    >>> (0.0 ** Dual(0.5, 1.0)).tangent  # d(0 ** y)/dy = 0 for y > 0, since 0 ** y is 0 there (as in PyTorch)
+    0.0
     """
 
     value: float
     tangent: float = 0.0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", check_real("a dual number's value", self.value))
+        object.__setattr__(self, "tangent", check_real("a dual number's tangent", self.tangent))
+
     @staticmethod
     def lift(x: Dual | Number) -> Dual:
-        return x if isinstance(x, Dual) else Dual(float(x))
+        return x if isinstance(x, Dual) else Dual(check_real("an operand of a dual number op", x))
 
     @classmethod
     def apply_op(cls, entry: ops.Op, *args: Dual | Number) -> Dual:
         """The op on duals: its value, and the tangent by the chain rule over its local derivatives."""
         duals = [Dual.lift(a) for a in args]
+        constant = [i for i, a in enumerate(args) if not isinstance(a, Dual)]
         values = [d.value for d in duals]
         out = entry.evaluate(*values)
-        local = entry.local_grads(values, out)
-        return Dual(out, math.fsum(g * d.tangent for g, d in zip(local, duals)))
-
-    def __add__(self, other: Dual | Number) -> Dual:
-        return Dual.apply_op(ops.ADD, self, other)
-
-    def __radd__(self, other: Dual | Number) -> Dual:
-        return Dual.apply_op(ops.ADD, other, self)
-
-    def __sub__(self, other: Dual | Number) -> Dual:
-        return Dual.apply_op(ops.SUB, self, other)
-
-    def __rsub__(self, other: Dual | Number) -> Dual:
-        return Dual.apply_op(ops.SUB, other, self)
-
-    def __mul__(self, other: Dual | Number) -> Dual:
-        return Dual.apply_op(ops.MUL, self, other)
-
-    def __rmul__(self, other: Dual | Number) -> Dual:
-        return Dual.apply_op(ops.MUL, other, self)
-
-    def __truediv__(self, other: Dual | Number) -> Dual:
-        return Dual.apply_op(ops.DIV, self, other)
-
-    def __rtruediv__(self, other: Dual | Number) -> Dual:
-        return Dual.apply_op(ops.DIV, other, self)
-
-    def __pow__(self, other: Dual | Number) -> Dual:
-        if isinstance(other, Dual):
-            return Dual.apply_op(ops.POW, self, other)
-        return Dual.apply_op(ops.power(other), self)
-
-    def __rpow__(self, base: Number) -> Dual:
-        return Dual.apply_op(ops.POW, base, self)
-
-    def __neg__(self) -> Dual:
-        return Dual.apply_op(ops.NEG, self)
-
-    def __abs__(self) -> Dual:
-        return Dual.apply_op(ops.ABS, self)
+        local = entry.local_grads(values, out, constant=constant)
+        return Dual(out, _tangent(entry.name, local, [d.tangent for d in duals], values))
 
     def __getattr__(self, name: str) -> Callable[..., Dual]:
-        """``d.exp()``, ``d.tanh()``, ``d.leaky_relu(0.2)``: every registry function, on duals."""
+        """``d.sign()`` and the other helpers of ``fn`` without a method of their own, on duals."""
         if name.startswith("_"):
             raise AttributeError(name)
         function = getattr(ops.fn, name)  # AttributeError lists the functions there are
         return lambda *args: function(self, *args)
+
+
+def _tangent(name: str, local: Sequence[float], tangents: Sequence[float], values: Sequence[float]) -> float:
+    """Σ local_i · tangent_i, refusing an overflow as the engine refuses one (naming the op)."""
+    try:
+        total = math.fsum([g * t for g, t in zip(local, tangents)])
+    except (OverflowError, ValueError):  # fsum's intermediate overflow, or inf - inf
+        total = math.inf
+    if not math.isfinite(total):
+        raise OverflowError(
+            f"the tangent of {name!r} overflowed to {total} for inputs {', '.join(map(repr, values))} and tangents "
+            f"{', '.join(map(repr, tangents))}; rescale the tangents"
+        )
+    return total
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]) -> tuple[Any, Any]:
@@ -263,18 +257,23 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     >>> jvp(lambda x, y: x * y, [3.0, 2.0], [1.0, 0.0])
     (6.0, 2.0)
     """
-    if len(primals) != len(tangents):
-        raise ValueError(f"jvp needs one tangent per primal, got {len(primals)} primals and {len(tangents)} tangents")
-    leaves = [Value(p) for p in primals]
+    xs, ts = _numbers("primal", primals), _numbers("tangent", tangents)
+    if len(xs) != len(ts):
+        raise ValueError(f"jvp needs one tangent per primal, got {len(xs)} primals and {len(ts)} tangents")
+    leaves = [Value(x) for x in xs]
     out = f(*leaves)
     outputs = list(out) if isinstance(out, (list, tuple)) else [out]
     if not all(isinstance(y, Value) for y in outputs):
         raise TypeError("f must return a Value or a list of Values built from its arguments")
-    tangent: dict[int, float] = {id(leaf): float(t) for leaf, t in zip(leaves, tangents)}
+    tangent: dict[int, float] = {id(leaf): t for leaf, t in zip(leaves, ts)}
     for y in outputs:
         for v in y.topological_order():
             if id(v) not in tangent:
-                tangent[id(v)] = math.fsum(g * tangent[id(p)] for p, g in zip(v.parents, v.local_grads))
+                ins = [tangent[id(p)] for p in v.parents]
+                try:
+                    tangent[id(v)] = _tangent(v.op, v.local_grads, ins, [p.data for p in v.parents])
+                except OverflowError as error:
+                    raise OverflowError(f"{error} (at {node_name(v)})") from None
     values = [y.data for y in outputs]
     result = [tangent[id(y)] for y in outputs]
     if isinstance(out, (list, tuple)):

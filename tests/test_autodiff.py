@@ -267,3 +267,54 @@ def test_no_second_derivative_at_a_point() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert grad(grad(lambda x: x.relu() * x))(0.5) == 2.0
+
+
+# -- numbers in forward mode are checked like every other number -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [(math.nan, "nan"), (math.inf, "inf"), (-math.inf, "-inf"), ("1", "str '1'"), (True, "bool True"),
+     (None, "NoneType None"), ([1.0], r"list \[1\.0\]")],
+)  # fmt: skip
+def test_jvp_refuses_tangents_and_primals_that_are_not_finite_numbers(bad: object, shown: str) -> None:
+    with pytest.raises(ValueError, match=rf"tangent 1 must be a finite number, got {shown}"):
+        jvp(lambda x, y: 2 * x * y, [1.0, 2.0], [1.0, bad])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match=rf"primal 0 must be a finite number, got {shown}"):
+        jvp(lambda x, y: 2 * x * y, [bad, 2.0], [1.0, 1.0])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match=rf"a dual number's tangent must be a finite number, got {shown}"):
+        Dual(1.0, bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=rf"v 0 must be a finite number, got {shown}"):
+        hvp(lambda v: v[0] * v[0])([1.0], [bad])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("make", [lambda np, x: np.float64(x), lambda np, x: np.float32(x), lambda np, x: np.array(x),
+                                  lambda np, x: np.int64(x)])  # fmt: skip
+def test_jvp_takes_numpy_numbers(make: object) -> None:
+    np = pytest.importorskip("numpy")
+    tangent = make(np, 1)  # type: ignore[operator]
+    assert jvp(lambda x: 2 * x, [make(np, 1)], [tangent]) == (2.0, 2.0)  # type: ignore[operator]
+    assert Dual(make(np, 1), tangent) == Dual(1.0, 1.0)  # type: ignore[operator]
+    assert hvp(lambda v: v[0] ** 3)([make(np, 1)], [tangent]) == [6.0]  # type: ignore[operator]
+
+
+def test_jvp_refuses_wrong_shapes() -> None:
+    with pytest.raises(ValueError, match="one tangent per primal, got 1 primals and 2 tangents"):
+        jvp(lambda x: x, [1.0], [1.0, 2.0])
+    for bad in (1.0, "12", None):
+        with pytest.raises(TypeError, match="tangents must be a list of numbers"):
+            jvp(lambda x: x, [1.0], bad)  # type: ignore[arg-type]
+
+
+def test_an_overflowing_tangent_raises_naming_the_op() -> None:
+    with pytest.raises(
+        OverflowError, match=r"the tangent of '\*' overflowed to inf .* rescale the tangents \(at node 'y'\)"
+    ):
+        jvp(lambda x: (x * 1e300).named("y"), [1.0], [1e300])
+    with pytest.raises(OverflowError, match=r"the tangent of 'exp' overflowed to inf"):
+        jvp(lambda x: x.exp(), [700.0], [1e10])
+    with pytest.raises(OverflowError, match=r"the tangent of '\*' overflowed to inf"):
+        Dual(1.0, 1e300) * 1e300
+    with pytest.raises(OverflowError, match=r"the tangent of '\+' overflowed to inf"):
+        Dual(1.0, 1e308) + Dual(1.0, 1e308)
+    assert jvp(lambda x: x * 1e300, [1.0], [1.0]) == (1e300, 1e300)

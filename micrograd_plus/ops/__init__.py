@@ -1,9 +1,13 @@
 """Every primitive once: the registry of ops, ``define_op`` and ``fn``, and the table of built-in primitives.
 
 ``registry`` holds what an entry is (``Op``), the registry itself, ``define_op`` and ``fn``;
-``primitives`` holds the built-in ops, each its forward, domain and derivative rule, once.
+``primitives`` holds the built-in ops, each its forward, domain and derivative rule, once;
+``display`` holds how each op is shown (expression, derivative formula, code template), keyed by op name;
+``arithmetic`` holds ``Arithmetic``, the operators and function methods shared by Value, Dual and Symbol;
+``symbols`` holds ``Symbol``, on which a rule builds its own source code or formula text.
 """
 
+from micrograd_plus.ops.arithmetic import Arithmetic
 from micrograd_plus.ops.primitives import (
     ABS,
     ADD,
@@ -17,6 +21,7 @@ from micrograd_plus.ops.primitives import (
     DOT,
     EXP,
     EXPM1,
+    FAMILY_CACHE,
     LOG,
     LOG1P,
     LOGSUMEXP,
@@ -43,23 +48,27 @@ from micrograd_plus.ops.primitives import (
     step,
 )
 from micrograd_plus.ops.registry import (
+    BUILTINS,
     FAMILIES,
     REGISTRY,
+    EachOperand,
     Formula,
     Op,
-    Symbol,
     Where,
     activation,
     define_op,
     fn,
     lookup,
-    operand_text,
     register,
-    text,
 )
+from micrograd_plus.ops.symbols import Symbol, operand_text, text
 
 __all__ = [
     "ABS",
+    "Arithmetic",
+    "BUILTINS",
+    "EachOperand",
+    "FAMILY_CACHE",
     "ADD",
     "ARCCOS",
     "ARCSIN",

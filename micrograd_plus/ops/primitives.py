@@ -1,73 +1,55 @@
-"""The op registry: every primitive defined once — its forward, its local derivatives, its domain.
+"""The table of built-in primitives: each op's forward, local derivatives and domain, defined once.
 
-(What an entry is made of, ``define_op`` and ``fn`` live in :mod:`micrograd_plus.ops.registry`; they are
-available from here too.)
+(What an entry is made of, ``define_op`` and ``fn`` live in :mod:`micrograd_plus.ops.registry`; how each op
+is shown, in :mod:`micrograd_plus.ops.display`.)
 
-An ``Op`` holds what each part of the library needs to know about one primitive:
+An ``Op`` holds the math each part of the library needs to know about one primitive:
 
-- ``forward(*xs)`` on floats, and ``check(where, *xs)``, which refuses inputs outside the domain;
+- ``forward(*xs)`` on floats, and ``check(where, *xs)``, which refuses inputs where the op is undefined;
+- ``grad_check(where, needed, *xs)``, which refuses inputs where a needed derivative is infinite or undefined
+  (``sqrt`` is defined at 0, its derivative is not);
 - ``derivatives(*xs, out)``: d(out)/d(x_i) for each input, written **once** as ordinary arithmetic
-  with math functions from :data:`fn`. The same rule runs on floats (the local derivatives a node
+  with math functions from ``fn``. The same rule runs on floats (the local derivatives a node
   records), on Values (gradients that can be differentiated again), on dual numbers (forward mode)
-  and on :class:`Symbol` stand-ins, which turn it into source code (compiled replay) or formula text;
-- how to show it: ``expression`` (how the result was computed) and ``formula`` (its derivative).
+  and on ``Symbol`` stand-ins, which turn it into source code (compiled replay) or formula text.
 
-Any type other than a plain number takes part by having a classmethod ``apply_op(op, *args)``:
-``fn.tanh(x)`` is ``math.tanh(x)`` for a float and ``type(x).apply_op(TANH, x)`` otherwise.
+A family of ops (``x ** n`` for a number n, ``leaky_relu(slope)``, the ``step`` of relu-like derivatives,
+the ops of ``Value.from_op``) has one entry per parameter, made on demand from shared functions with the
+parameter as data, and kept in a small cache: nodes hold their entry, nothing else holds it for ever.
 
 >>> TANH.forward(0.5) == math.tanh(0.5), TANH.local_grads((0.5,), math.tanh(0.5)) == (1 - math.tanh(0.5) ** 2,)
 (True, True)
->>> code = TANH.derivatives(Symbol("x"), Symbol("t"))[0]
->>> code.code
+>>> from micrograd_plus.ops.symbols import Symbol
+>>> TANH.derivatives(Symbol("x"), Symbol("t"))[0].code
 '1.0 - t * t'
+>>> power(3).name, power(3).param, power(3) is power(3)
+('**3', 3.0, True)
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from micrograd_plus.ops.registry import (
-    FAMILIES,
-    REGISTRY,
-    Formula,
-    Op,
-    Symbol,
-    Where,
-    activation,
-    define_op,
-    fn,
-    lookup,
-    operand_text,
-    register,
-    text,
-)
+from micrograd_plus._validate import as_number, is_real, is_whole, shown
+from micrograd_plus.ops.registry import BUILTINS, FAMILIES, REGISTRY, EachOperand, Op, Where, fn, register
 
-__all__ = [
-    "FAMILIES",
-    "REGISTRY",
-    "Formula",
-    "Op",
-    "Symbol",
-    "Where",
-    "activation",
-    "define_op",
-    "fn",
-    "leaky_relu",
-    "lookup",
-    "operand_text",
-    "power",
-    "recorded",
-    "register",
-    "step",
-    "text",
-]
+__all__ = ["ABS", "ADD", "ARCCOS", "ARCSIN", "ARCTAN", "ATAN2", "COS", "COSH", "DIV", "DOT", "EXP", "EXPM1",
+           "FAMILY_CACHE", "LOG", "LOG1P", "LOGSUMEXP", "MEAN", "MUL", "NEG", "POW", "RELU", "SIGMOID", "SIGN", "SIN",
+           "SINH", "SOFTPLUS", "SQRT", "STEP_KINK", "SUB", "SUM", "TAN", "TANH", "XLOGY", "leaky_relu", "power",
+           "recorded", "step"]  # fmt: skip
 
 
 def _operands(where: Where, n: int) -> str:
     return ", ".join(where(i) for i in range(n))
+
+
+def _infinite(what: str, x: float, where: Where, fix: str) -> ValueError:
+    """The error of a point where the op is defined but its derivative is not finite."""
+    return ValueError(f"the derivative {what} is infinite at x = {x} ({where(0)}); {fix}")
 
 
 # -- domain checks: they name the bad value and the operand it came from -------------------
@@ -78,14 +60,27 @@ def _div_check(where: Where, x: float, y: float) -> None:
         raise ZeroDivisionError(f"division by zero: the divisor is 0.0 ({where(1)})")
 
 
+def _pow_refusal(where: Where, x: float, y: float) -> ValueError:
+    return ValueError(
+        f"x ** y with a Value exponent needs x > 0 (or x = 0 with y > 0), since d/dy = x^y ln x; got x = {x}, "
+        f"y = {y} ({_operands(where, 2)}); for a fixed exponent use a plain number: x ** {y}"
+    )
+
+
 def _pow_check(where: Where, x: float, y: float) -> None:
-    if x < 0.0 or (x == 0.0 and y <= 0.0):
+    if (x == 0.0 and y < 0.0) or (x < 0.0 and not y.is_integer()):  # 0 ** -1 and (-2) ** 0.5: no real number
+        raise _pow_refusal(where, x, y)
+
+
+def _pow_grad_check(where: Where, needed: Sequence[bool], x: float, y: float) -> None:
+    # d/dy = x^y ln x needs x > 0, or x = 0 with y > 0 (0 ** y is 0 for every y > 0, so d/dy = 0, as PyTorch
+    # gives); at x = 0, y = 0 it jumps from 1 to 0 and has no derivative
+    if needed[1] and (x < 0.0 or (x == 0.0 and y <= 0.0)):
+        raise _pow_refusal(where, x, y)
+    if needed[0] and x == 0.0 and y < 1.0:
         raise ValueError(
-            f"x ** y with a Value exponent needs x > 0 (or x = 0 with y > 0), since d/dy = x^y ln x; got x = {x}, "
-            f"y = {y} ({_operands(where, 2)}); for a fixed exponent use a plain number: x ** {y}"
+            f"the derivative d(x ** y)/dx is infinite at x = 0 for y = {y} < 1 ({where(0)}); keep x away from 0"
         )
-    if x == 0.0 and y < 1.0:
-        raise ValueError(f"d(x ** y)/dx is infinite at x = 0 for y = {y} < 1 ({where(0)}); keep x away from 0")
 
 
 def _log_check(where: Where, x: float) -> None:
@@ -94,9 +89,13 @@ def _log_check(where: Where, x: float) -> None:
 
 
 def _sqrt_check(where: Where, x: float) -> None:
-    if x <= 0.0:
-        reason = "its derivative is infinite at 0" if x == 0.0 else "inputs must be >= 0"
-        raise ValueError(f"sqrt is undefined for x = {x} ({where(0)}); {reason}")
+    if x < 0.0:
+        raise ValueError(f"sqrt is undefined for x = {x} ({where(0)}); inputs must be >= 0")
+
+
+def _sqrt_grad_check(where: Where, needed: Sequence[bool], x: float) -> None:
+    if x == 0.0:
+        raise _infinite("of sqrt, 1/(2√x),", x, where, "keep x > 0")
 
 
 def _exp_check(where: Where, x: float) -> None:
@@ -104,13 +103,18 @@ def _exp_check(where: Where, x: float) -> None:
         raise OverflowError(f"exp({x}) overflows a float ({where(0)}); inputs must be below about 709.78")
 
 
-def _open_interval(name: str, low: float, high: float) -> Callable[[Where, float], None]:
+def _arc_check(name: str) -> Callable[[Where, float], None]:
     def check(where: Where, x: float) -> None:
-        if not low < x < high:
-            raise ValueError(
-                f"{name} is undefined for x = {x} ({where(0)}) as a differentiable op; inputs must lie in "
-                f"({low:g}, {high:g}), where the derivative is finite"
-            )
+        if not -1.0 <= x <= 1.0:
+            raise ValueError(f"{name} is undefined for x = {x} ({where(0)}); inputs must lie in [-1, 1]")
+
+    return check
+
+
+def _arc_grad_check(name: str) -> Callable[..., None]:
+    def check(where: Where, needed: Sequence[bool], x: float) -> None:
+        if x in (-1.0, 1.0):
+            raise _infinite(f"of {name}, ±1/√(1 − x²),", x, where, "inputs must lie in (-1, 1)")
 
     return check
 
@@ -124,16 +128,21 @@ def _below(name: str, limit: float) -> Callable[[Where, float], None]:
 
 
 def _log1p_check(where: Where, x: float) -> None:
-    if x <= -1.0:
+    if x <= -1.0:  # log1p(-1) is -inf: the op itself has no value there
         raise ValueError(f"log1p is undefined for x = {x} ({where(0)}); inputs must be > -1")
 
 
-def _atan2_check(where: Where, y: float, x: float) -> None:
+def _atan2_grad_check(where: Where, needed: Sequence[bool], y: float, x: float) -> None:
     if x == 0.0 and y == 0.0:
         raise ValueError(f"atan2 has no derivative at y = x = 0 ({_operands(where, 2)}); move the point off the origin")
 
 
 def _xlogy_check(where: Where, a: float, b: float) -> None:
+    if b <= 0.0 and a != 0.0:
+        raise ValueError(f"a·ln b is undefined for b = {b} ({where(1)}) with a = {a} ({where(0)}); b must be > 0")
+
+
+def _xlogy_grad_check(where: Where, needed: Sequence[bool], a: float, b: float) -> None:
     if b <= 0.0:
         raise ValueError(
             f"a·ln b has no derivative at b = {b} ({where(1)}): d(x ** y)/dy at x = 0 is taken as 0, as PyTorch "
@@ -210,193 +219,147 @@ def _logsumexp_partial(xs: Sequence[float]) -> Callable[[int, float], float]:
     return lambda j, t: m + math.log((total - math.exp(xs[j] - m)) + math.exp(t - m))
 
 
-# -- derivative formulas for explanations -------------------------------------------------
-
-
-def _relu_formula(xs: Sequence[float], out: float, j: int, names: Sequence[str], f: Callable[[float], str]) -> str:
-    return f"{names[0]} = {f(xs[0])} > 0, so 1" if xs[0] > 0 else f"{names[0]} = {f(xs[0])} ≤ 0, so 0"
-
-
-def _dot_formula(xs: Sequence[float], out: float, j: int, names: Sequence[str], f: Callable[[float], str]) -> str:
-    n = len(xs) // 2
-    if j >= 2 * n:
-        return "1 (the bias)"
-    return f"{names[j + n] if j < n else names[j - n]} = {f(xs[j + n] if j < n else xs[j - n])}"
-
-
-def _lse_formula(xs: Sequence[float], out: float, j: int, names: Sequence[str], f: Callable[[float], str]) -> str:
-    return f"softmax_{j} = e^({f(xs[j])} − {f(out)}) = {f(math.exp(xs[j] - out))}"
-
-
-def _dot_expression(names: Sequence[str]) -> str:
-    n = len(names) // 2
-    terms = " + ".join(f"{w}·{x}" for w, x in zip(names[:n], names[n : 2 * n]))
-    return terms + (f" + {names[-1]}" if len(names) % 2 else "")
-
-
 # -- the built-in primitives ---------------------------------------------------------------
 
-ADD = Op("+", float.__add__, lambda x, y, out: (1.0, 1.0), arity=2, expression="{0} + {1}", formula=("1", "1"),
-         emit="({0} + {1})", kind="arithmetic")  # fmt: skip
-SUB = Op("-", float.__sub__, lambda x, y, out: (1.0, -1.0), arity=2, expression="{0} - {1}", formula=("1", "-1"),
-         emit="({0} - {1})", kind="arithmetic")  # fmt: skip
-MUL = Op("*", float.__mul__, lambda x, y, out: (y, x), arity=2, expression="{0} * {1}",
-         formula=("{n1} = {value}", "{n0} = {value}"), emit="({0} * {1})", kind="arithmetic")  # fmt: skip
-DIV = Op("/", float.__truediv__, lambda x, y, out: (1.0 / y, -out / y), arity=2, check=_div_check,
-         expression="{0} / {1}", formula=("1/{n1} = 1/{x1} = {value}", "−{n0}/{n1}² = -{b0}/{b1}² = {value}"),
-         emit="({0} / {1})", kind="arithmetic")  # fmt: skip
-POW = Op("**", lambda x, y: x**y, lambda x, y, out: (y * x ** (y - 1.0), fn.xlogy(out, x)),
-         arity=2, check=_pow_check, expression="{0} ** {1}",
-         formula=("{n1}·{n0}^({n1} − 1) = {x1}·{b0}^{y1m} = {value}", "{n0}^{n1}·ln {n0} = {out}·ln {x0} = {value}"),
-         emit="({0} ** {1})", kind="arithmetic")  # fmt: skip
-NEG = Op("neg", float.__neg__, lambda x, out: (-1.0,), expression="-{0}", formula=("-1",), emit="(-{0})",
-         kind="arithmetic")  # fmt: skip
+ADD = Op("+", float.__add__, lambda x, y, out: (1.0, 1.0), arity=2, kind="arithmetic")
+SUB = Op("-", float.__sub__, lambda x, y, out: (1.0, -1.0), arity=2, kind="arithmetic")
+MUL = Op("*", float.__mul__, lambda x, y, out: (y, x), arity=2, kind="arithmetic")
+DIV = Op("/", float.__truediv__, lambda x, y, out: (1.0 / y, -out / y), arity=2, check=_div_check, kind="arithmetic")
+POW = Op("**", lambda x, y: x**y, EachOperand(lambda x, y, out: y * x ** (y - 1.0), lambda x, y, out: fn.xlogy(out, x)),
+         arity=2, check=_pow_check, grad_check=_pow_grad_check, kind="arithmetic")  # fmt: skip
+NEG = Op("neg", float.__neg__, lambda x, out: (-1.0,), kind="arithmetic")
 STEP_KINK = (0.0,)
 SIGN = Op("sign", lambda x: 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0, lambda x, out: (0.0,), kinks=STEP_KINK,
-          emit="(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0)", kind="helper")  # fmt: skip
-ABS = Op("abs", abs, lambda x, out: (fn.sign(x),), kinks=STEP_KINK, formula=("sign({n0}) = sign({x0}) = {value}",),
-         emit="abs({0})")  # fmt: skip
-EXP = Op("exp", math.exp, lambda x, out: (out,), check=_exp_check, formula=("e^{n0} = e^{x0} = {value}",))
-LOG = Op("log", math.log, lambda x, out: (1.0 / x,), check=_log_check, formula=("1/{n0} = 1/{x0} = {value}",))
-SQRT = Op("sqrt", math.sqrt, lambda x, out: (0.5 / out,), check=_sqrt_check,
-          formula=("1/(2√{n0}) = 1/(2·{out}) = {value}",))  # fmt: skip
-TANH = Op("tanh", math.tanh, lambda x, out: (1.0 - out * out,), formula=("1 − tanh({n0})² = 1 − {bout}² = {value}",),
-          kind="activation")  # fmt: skip
-SIGMOID = Op("sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),),
-             formula=("σ({n0})·(1 − σ({n0})) = {out}·(1 − {out}) = {value}",), kind="activation")  # fmt: skip
-SIN = Op("sin", math.sin, lambda x, out: (fn.cos(x),), formula=("cos {n0} = cos({x0}) = {value}",))
-COS = Op("cos", math.cos, lambda x, out: (-fn.sin(x),), formula=("−sin {n0} = −sin({x0}) = {value}",))
-TAN = Op("tan", math.tan, lambda x, out: (1.0 + out * out,),
-         formula=("1 + tan({n0})² = 1 + {bout}² = {value}",))  # fmt: skip
-ARCSIN = Op("arcsin", math.asin, lambda x, out: (1.0 / fn.sqrt(1.0 - x * x),), check=_open_interval("arcsin", -1, 1),
-            formula=("1/√(1 − {n0}²) = 1/√(1 − {b0}²) = {value}",))  # fmt: skip
-ARCCOS = Op("arccos", math.acos, lambda x, out: (-1.0 / fn.sqrt(1.0 - x * x),), check=_open_interval("arccos", -1, 1),
-            formula=("−1/√(1 − {n0}²) = −1/√(1 − {b0}²) = {value}",))  # fmt: skip
-ARCTAN = Op("arctan", math.atan, lambda x, out: (1.0 / (1.0 + x * x),),
-            formula=("1/(1 + {n0}²) = 1/(1 + {b0}²) = {value}",))  # fmt: skip
-SINH = Op("sinh", math.sinh, lambda x, out: (fn.cosh(x),), check=_below("sinh", 710.0),
-          formula=("cosh {n0} = cosh({x0}) = {value}",))  # fmt: skip
-COSH = Op("cosh", math.cosh, lambda x, out: (fn.sinh(x),), check=_below("cosh", 710.0),
-          formula=("sinh {n0} = sinh({x0}) = {value}",))  # fmt: skip
-LOG1P = Op("log1p", math.log1p, lambda x, out: (1.0 / (1.0 + x),), check=_log1p_check,
-           formula=("1/(1 + {n0}) = 1/(1 + {x0}) = {value}",))  # fmt: skip
-EXPM1 = Op("expm1", math.expm1, lambda x, out: (out + 1.0,), check=_exp_check,
-           formula=("e^{n0} = e^{x0} = {value}",))  # fmt: skip
-SOFTPLUS = Op("softplus", _softplus, lambda x, out: (fn.sigmoid(x),), formula=("σ({n0}) = σ({x0}) = {value}",),
-              kind="activation")  # fmt: skip
-RELU = Op("relu", lambda x: x if x > 0.0 else 0.0, lambda x, out: (fn.step(x),), kinks=STEP_KINK,
-          formula=_relu_formula, emit="({0} if {0} > 0.0 else 0.0)", kind="activation")  # fmt: skip
+          kind="helper")  # fmt: skip
+ABS = Op("abs", abs, lambda x, out: (fn.sign(x),), kinks=STEP_KINK)
+EXP = Op("exp", math.exp, lambda x, out: (out,), check=_exp_check)
+LOG = Op("log", math.log, lambda x, out: (1.0 / x,), check=_log_check)
+SQRT = Op("sqrt", math.sqrt, lambda x, out: (0.5 / out,), check=_sqrt_check, grad_check=_sqrt_grad_check)
+TANH = Op("tanh", math.tanh, lambda x, out: (1.0 - out * out,), kind="activation")
+SIGMOID = Op("sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),), kind="activation")
+SIN = Op("sin", math.sin, lambda x, out: (fn.cos(x),))
+COS = Op("cos", math.cos, lambda x, out: (-fn.sin(x),))
+TAN = Op("tan", math.tan, lambda x, out: (1.0 + out * out,))
+ARCSIN = Op("arcsin", math.asin, lambda x, out: (1.0 / fn.sqrt(1.0 - x * x),), check=_arc_check("arcsin"),
+            grad_check=_arc_grad_check("arcsin"))  # fmt: skip
+ARCCOS = Op("arccos", math.acos, lambda x, out: (-1.0 / fn.sqrt(1.0 - x * x),), check=_arc_check("arccos"),
+            grad_check=_arc_grad_check("arccos"))  # fmt: skip
+ARCTAN = Op("arctan", math.atan, lambda x, out: (1.0 / (1.0 + x * x),))
+SINH = Op("sinh", math.sinh, lambda x, out: (fn.cosh(x),), check=_below("sinh", 710.0))
+COSH = Op("cosh", math.cosh, lambda x, out: (fn.sinh(x),), check=_below("cosh", 710.0))
+LOG1P = Op("log1p", math.log1p, lambda x, out: (1.0 / (1.0 + x),), check=_log1p_check)
+EXPM1 = Op("expm1", math.expm1, lambda x, out: (out + 1.0,), check=_exp_check)
+SOFTPLUS = Op("softplus", _softplus, lambda x, out: (fn.sigmoid(x),), kind="activation")
+RELU = Op("relu", lambda x: x if x > 0.0 else 0.0, lambda x, out: (fn.step(x),), kinks=STEP_KINK, kind="activation")
 ATAN2 = Op("atan2", math.atan2, lambda y, x, out: (x / (x * x + y * y), -y / (x * x + y * y)), arity=2,
-           check=_atan2_check, formula=("{n1}/({n1}² + {n0}²) = {x1}/({b1}² + {b0}²) = {value}",
-                                        "−{n0}/({n1}² + {n0}²) = −{b0}/({b1}² + {b0}²) = {value}"))  # fmt: skip
-SUM = Op("sum", lambda *xs: sum(xs), lambda *args: (1.0,) * (len(args) - 1), arity=None, formula=lambda *a: "1",
-         emit=lambda codes: f"sum(({', '.join(codes)},))", partial=_sum_partial, kind="reduction")  # fmt: skip
+           grad_check=_atan2_grad_check)  # fmt: skip
+SUM = Op("sum", lambda *xs: sum(xs), lambda *args: (1.0,) * (len(args) - 1), arity=None, partial=_sum_partial,
+         kind="reduction")  # fmt: skip
 MEAN = Op("mean", lambda *xs: sum(xs) / len(xs), lambda *args: (1.0 / (len(args) - 1),) * (len(args) - 1),
-          arity=None, formula=lambda xs, out, j, names, f: f"1/n = 1/{len(xs)} = {f(1.0 / len(xs))}",
-          partial=_mean_partial, kind="reduction")  # fmt: skip
-DOT = Op("dot", _dot, _dot_derivatives, arity=None, check=_dot_check, expression=_dot_expression, formula=_dot_formula,
-         partial=_dot_partial, kind="reduction")  # fmt: skip
+          arity=None, partial=_mean_partial, kind="reduction")  # fmt: skip
+DOT = Op("dot", _dot, _dot_derivatives, arity=None, check=_dot_check, partial=_dot_partial, kind="reduction")
 LOGSUMEXP = Op("logsumexp", _logsumexp, lambda *args: tuple(fn.exp(x - args[-1]) for x in args[:-1]), arity=None,
-               formula=_lse_formula, partial=_logsumexp_partial, kind="reduction")  # fmt: skip
-XLOGY = Op("xlogy", lambda a, b: 0.0 if a == 0.0 else a * math.log(b), lambda a, b, out: (fn.log(b), a / b), arity=2,
-           check=_xlogy_check, emit="(0.0 if {0} == 0.0 else {0} * log({1}))", kind="helper")  # fmt: skip
+               partial=_logsumexp_partial, kind="reduction")  # fmt: skip
+XLOGY = Op("xlogy", lambda a, b: 0.0 if a == 0.0 else a * math.log(b), EachOperand(lambda a, b, out: fn.log(b),
+           lambda a, b, out: a / b), arity=2, check=_xlogy_check, grad_check=_xlogy_grad_check,
+           kind="helper")  # fmt: skip
 
 
-# -- families: one entry per parameter value, the parameter kept as data ---------------------
+# -- families: one entry per parameter, made from shared functions with the parameter as data ---------------
 
-_FAMILY: dict[tuple[str, Any], Op] = {}
+FAMILY_CACHE = 256  # entries kept per family; an evicted entry lives on in the nodes that hold it
+
+
+def _power_forward(k: float, x: float) -> float:
+    result: float = x**k
+    return result
+
+
+def _power_derivatives(k: float, x: Any, out: Any) -> tuple[Any]:
+    return (0.0,) if k == 0.0 else (k * x ** (k - 1.0),)  # d(x ** n)/dx = n x^(n-1)
+
+
+def _power_check(k: float, where: Where, x: float) -> None:
+    if x == 0.0 and k < 0.0:
+        raise ZeroDivisionError(f"0 ** {k} is undefined ({where(0)}); a negative power needs x != 0")
+    if x < 0.0 and not k.is_integer():
+        raise ValueError(f"{x} ** {k} is not a real number ({where(0)}); a negative base needs an integer exponent")
+    if x != 0.0 and k * math.log(abs(x)) > 709.78:
+        raise OverflowError(f"{x} ** {k} overflowed ({where(0)}); rescale the inputs")
+
+
+def _power_grad_check(k: float, where: Where, needed: Sequence[bool], x: float) -> None:
+    if x == 0.0 and 0.0 < k < 1.0:
+        raise _infinite(f"d(x ** {k})/dx", x, where, "keep x away from 0")
 
 
 def power(n: Any) -> Op:
     """x ** n for a fixed number n; d/dx = n x^(n-1). The op's name shows n as written: ``'**3'``."""
-    if isinstance(n, bool) or not isinstance(n, (int, float)):
-        raise TypeError(f"expected a Value, int or float exponent, got {type(n).__name__} {n!r}")
-    if not math.isfinite(n):
-        raise ValueError(f"the exponent must be a finite number, got {n!r}; x ** inf and x ** nan have no derivative")
-    key = ("**", repr(n))
-    if key not in _FAMILY:
+    if type(n) is not int and type(n) is not float:  # NumPy numbers count, as plain ints or floats
+        if not is_real(n):
+            raise TypeError(f"the exponent must be a number or a Value, got {shown(n)}")
+        n = int(as_number(n)) if is_whole(n) else float(as_number(n))  # type: ignore[call-overload, arg-type]
+    try:
         k = float(n)
+    except OverflowError:
+        raise ValueError(f"the exponent must be a finite number, got an int of {n.bit_length()} bits") from None
+    if not math.isfinite(k):
+        raise ValueError(f"the exponent must be a finite number, got {n!r}; x ** inf and x ** nan have no derivative")
+    return _power(n)
 
-        def check(where: Where, x: float) -> None:
-            if x == 0.0 and k < 0.0:
-                raise ZeroDivisionError(f"0 ** {k} is undefined ({where(0)}); a negative power needs x != 0")
-            if x < 0.0 and not k.is_integer():
-                raise ValueError(
-                    f"{x} ** {k} is not a real number ({where(0)}); a negative base needs an integer exponent"
-                )
-            if x == 0.0 and 0.0 < k < 1.0:
-                raise ValueError(f"d(x ** {k})/dx is infinite at x = 0 ({where(0)}); keep x away from 0")
-            if x != 0.0 and k * math.log(abs(x)) > 709.78:
-                raise OverflowError(f"{x} ** {k} overflowed ({where(0)}); rescale the inputs")
 
-        _FAMILY[key] = Op(
-            f"**{n!r}",
-            lambda x: x**k,
-            lambda x, out: (0.0,) if k == 0.0 else (k * x ** (k - 1.0),),
-            check=check,
-            expression="{0} ** " + repr(n),
-            formula=("{p}·{n0}^{p1} = {p}·{b0}^{p1} = {value}",),
-            emit="({0} ** " + repr(k) + ")",
-            kind="arithmetic",
-            param=k,
-            family=power,
-        )
-    return _FAMILY[key]
+@functools.lru_cache(maxsize=FAMILY_CACHE, typed=True)  # typed: 3 and 3.0 are named '**3' and '**3.0'
+def _power(n: float) -> Op:
+    k = float(n)
+    return Op(f"**{n!r}", functools.partial(_power_forward, k), functools.partial(_power_derivatives, k),
+              check=functools.partial(_power_check, k), grad_check=functools.partial(_power_grad_check, k),
+              kind="arithmetic", param=k, family=power)  # fmt: skip
+
+
+def _leaky_forward(a: float, x: float) -> float:
+    return x if x > 0.0 else a * x
+
+
+def _leaky_derivatives(a: float, x: Any, out: Any) -> tuple[Any]:
+    return (fn.step(x, 1.0, a),)
 
 
 def leaky_relu(slope: Any = 0.01) -> Op:
     """x for x > 0, slope·x otherwise; the derivative at 0 is taken as the slope."""
-    if isinstance(slope, bool) or not isinstance(slope, (int, float)) or not math.isfinite(slope):
-        raise TypeError(f"leaky_relu needs a finite number as its slope, got {type(slope).__name__} {slope!r}")
-    key = ("leaky_relu", repr(slope))
-    if key not in _FAMILY:
-        a = float(slope)
+    if not is_real(slope) or not math.isfinite(float(as_number(slope))):  # type: ignore[arg-type]
+        raise TypeError(f"leaky_relu needs a finite number as its slope, got {shown(slope)}")
+    return _leaky_relu(float(as_number(slope)))  # type: ignore[arg-type]
 
-        def formula(xs: Sequence[float], out: float, j: int, names: Sequence[str], f: Callable[[float], str]) -> str:
-            return (
-                f"{names[0]} = {f(xs[0])} > 0, so 1"
-                if xs[0] > 0
-                else f"{names[0]} = {f(xs[0])} ≤ 0, so the slope {f(a)}"
-            )
 
-        _FAMILY[key] = Op(
-            f"leaky_relu({slope!r})",
-            lambda x: x if x > 0.0 else a * x,
-            lambda x, out: (fn.step(x, 1.0, a),),
-            kinks=STEP_KINK,
-            formula=formula,
-            emit="({0} if {0} > 0.0 else " + repr(a) + " * {0})",
-            kind="activation",
-            param=a,
-            family=leaky_relu,
-        )
-    return _FAMILY[key]
+@functools.lru_cache(maxsize=FAMILY_CACHE)
+def _leaky_relu(a: float) -> Op:
+    return Op(f"leaky_relu({a!r})", functools.partial(_leaky_forward, a), functools.partial(_leaky_derivatives, a),
+              kinks=STEP_KINK, kind="activation", param=a, family=leaky_relu)  # fmt: skip
+
+
+def _step_forward(hi: float, lo: float, x: float) -> float:
+    return hi if x > 0.0 else lo
+
+
+def _step_derivatives(x: Any, out: Any) -> tuple[float]:
+    return (0.0,)
 
 
 def step(above: float = 1.0, below: float = 0.0) -> Op:
     """``above`` for x > 0, else ``below``: the derivative of relu-like ops (itself of derivative 0)."""
-    key = ("step", (float(above), float(below)))
-    if key not in _FAMILY:
-        hi, lo = float(above), float(below)
-        _FAMILY[key] = Op(
-            "step",
-            lambda x: hi if x > 0.0 else lo,
-            lambda x, out: (0.0,),
-            kinks=STEP_KINK,
-            emit="(" + repr(hi) + " if {0} > 0.0 else " + repr(lo) + ")",
-            kind="helper",
-            param=(hi, lo),
-            family=step,
-        )
-    return _FAMILY[key]
+    return _step(float(above), float(below))
 
 
+@functools.lru_cache(maxsize=FAMILY_CACHE)
+def _step(hi: float, lo: float) -> Op:
+    return Op("step", functools.partial(_step_forward, hi, lo), _step_derivatives, kinks=STEP_KINK, kind="helper",
+              param=(hi, lo), family=step)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=FAMILY_CACHE)
 def recorded(name: str) -> Op:
     """The op of a node made with ``Value.from_op``: a name and the float local derivatives it recorded."""
-    key = ("recorded", name)
-    if key not in _FAMILY:
-        _FAMILY[key] = Op(name, None, None, arity=None, kind="recorded", builtin=False)
-    return _FAMILY[key]
+    return Op(name, None, None, arity=None, kind="recorded", builtin=False)
 
 
 # -- registering them --------------------------------------------------------------------
@@ -404,6 +367,6 @@ def recorded(name: str) -> Op:
 for _op in (ADD, SUB, MUL, DIV, POW, NEG, SIGN, ABS, EXP, LOG, SQRT, RELU, leaky_relu(0.01), TANH, SIGMOID, SOFTPLUS,
             SIN, COS, TAN, ARCSIN, ARCCOS, ARCTAN, SINH, COSH, LOG1P, EXPM1, ATAN2, SUM, MEAN, DOT, LOGSUMEXP,
             XLOGY):  # fmt: skip
-    REGISTRY[_op.name.partition("(")[0]] = register(_op)  # a family (leaky_relu) under its plain name
-REGISTRY.pop("leaky_relu(0.01)")
+    _name = _op.name.partition("(")[0]  # a family (leaky_relu) under its plain name
+    BUILTINS[_name] = REGISTRY[_name] = _op if _name != _op.name else register(_op)
 FAMILIES.update(power=power, leaky_relu=leaky_relu, step=step)

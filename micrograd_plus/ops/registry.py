@@ -1,47 +1,75 @@
-"""The machinery of the op registry: ``Op``, the registry itself, ``define_op``, ``fn`` and ``Symbol``.
+"""The machinery of the op registry: ``Op``, the registry itself, ``define_op`` and ``fn``.
 
-The built-in primitives are defined in :mod:`micrograd_plus.ops`, which is the place to read them;
-this module holds what every entry is made of and how a rule runs on something other than a
+The built-in primitives are defined in :mod:`micrograd_plus.ops.primitives`, which is the place to read
+them; this module holds what every entry is made of and how a rule runs on something other than a
 float: any type takes part by having a classmethod ``apply_op(op, *args)``, so ``fn.tanh(x)`` is
 ``math.tanh(x)`` for a float and ``type(x).apply_op(TANH, x)`` otherwise.
 
 >>> op = Op("twice", lambda x: 2 * x, lambda x, out: (2.0,), builtin=False)
->>> op.evaluate(1.5), op.local_grads((1.5,), 3.0)
-(3.0, (2.0,))
->>> text(op.derivatives(Symbol("x"), Symbol("out"))[0])
-'2.0'
+>>> op.evaluate(1.5), op.local_grads((1.5,), 3.0), op.local_grads((1.5,), 3.0, constant=(0,))
+(3.0, (2.0,), (0.0,))
 """
 
 from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+from micrograd_plus._validate import as_number, check_count, is_real, shown
+from micrograd_plus.ops.display import Formula, Shown, shown_as
+
 __all__ = [
+    "BUILTINS",
     "FAMILIES",
     "REGISTRY",
+    "EachOperand",
     "Formula",
     "Functions",
     "Op",
-    "Symbol",
     "Where",
     "activation",
     "define_op",
     "fn",
     "lookup",
-    "operand_text",
     "register",
-    "text",
 ]
 
 Where = Callable[[int], str]  # operand index -> how to name it in a message ("node 'h3'")
-Formula = Callable[[Sequence[float], float, int, Sequence[str], Callable[[float], str]], str]
+GradCheck = Callable[..., None]  # (where, needed, *xs): refuses a point where a needed derivative is not finite
+
+
+class EachOperand:
+    """A derivative rule written as one function per operand, so a caller can compute only those it needs.
+
+    Called like any rule, ``rule(*xs, out)`` gives every derivative; ``local_grads`` with constant operands
+    calls only the others (d(x ** y)/dx raises at x = 0 for y < 1, but a constant x needs no derivative).
+    """
+
+    __slots__ = ("rules",)
+
+    def __init__(self, *rules: Callable[..., Any]) -> None:
+        self.rules = rules
+
+    def __call__(self, *args: Any) -> tuple[Any, ...]:
+        return tuple(rule(*args) for rule in self.rules)
+
+    def some(self, needed: Sequence[bool], *args: Any) -> tuple[Any, ...]:
+        return tuple(rule(*args) if wanted else 0.0 for rule, wanted in zip(self.rules, needed))
 
 
 class Op:
-    """One primitive: name, arity (``None`` for any number of operands), forward, derivatives and display."""
+    """One primitive: name, arity (``None`` for any number of operands), forward and derivatives.
+
+    ``check(where, *xs)`` refuses inputs where the op itself is undefined; ``grad_check(where, needed, *xs)``
+    refuses inputs where a derivative that is needed (``needed[i]``) is infinite or undefined. How an op is
+    shown lives in :mod:`micrograd_plus.ops.display`; ``expression``, ``formula`` and ``emit`` read it there
+    (or from the arguments of the same names, for an op of your own).
+    """
+
+    __slots__ = ("name", "forward", "derivatives", "arity", "check", "grad_check", "kinks", "partial", "kind",
+                 "param", "builtin", "family", "own")  # fmt: skip
 
     def __init__(
         self,
@@ -51,6 +79,7 @@ class Op:
         *,
         arity: int | None = 1,
         check: Callable[..., None] | None = None,
+        grad_check: GradCheck | None = None,
         expression: str | Callable[[Sequence[str]], str] | None = None,
         formula: Sequence[str] | Formula | None = None,
         emit: str | Callable[[Sequence[str]], str] | None = None,
@@ -62,12 +91,35 @@ class Op:
         family: Callable[..., Op] | None = None,
     ) -> None:
         self.name, self.forward, self.derivatives, self.arity = name, forward, derivatives, arity
-        self.check, self.expression, self.formula, self.emit = check, expression, formula, emit
-        self.kinks, self.partial, self.kind, self.param, self.builtin = kinks, partial, kind, param, builtin
+        self.check, self.grad_check, self.kinks, self.partial = check, grad_check, kinks, partial
+        self.kind, self.param, self.builtin = kind, param, builtin
         self.family = family  # the factory of a parametrised op (ops.power, ...), which made it from ``param``
+        given = (expression, formula, emit)
+        self.own: Shown | None = Shown(*given) if any(s is not None for s in given) else None
 
     def __repr__(self) -> str:
         return f"<op {self.name!r}>"
+
+    @property
+    def shown(self) -> Shown:
+        """How this op is shown: its own ``expression``/``formula``/``emit``, or the display table's row."""
+        if self.own is not None:
+            return self.own
+        if self.family is not None:
+            return shown_as(self.name, self.family.__name__, self.param)
+        return shown_as(self.name) if self.builtin else Shown()
+
+    @property
+    def expression(self) -> str | Callable[[Sequence[str]], str] | None:
+        return self.shown.expression
+
+    @property
+    def formula(self) -> Sequence[str] | Formula | None:
+        return self.shown.formula
+
+    @property
+    def emit(self) -> str | Callable[[Sequence[str]], str] | None:
+        return self.shown.emit
 
     @property
     def recorded(self) -> bool:
@@ -81,7 +133,7 @@ class Op:
         """The op on floats, after its domain check: what a node's ``data`` is."""
         if self.forward is None:
             raise ValueError(f"op {self.name!r} was recorded with Value.from_op and has no forward function")
-        where = where or (lambda i: f"operand {i}")
+        where = where or _operand
         if self.check is not None:
             self.check(where, *xs)
         try:
@@ -91,17 +143,48 @@ class Op:
         except (ArithmeticError, ValueError, TypeError) as error:  # an op of your own outside its domain, say
             kind = type(error) if type(error) in (ValueError, TypeError, ZeroDivisionError) else ValueError
             raise kind(f"{self.name!r} failed for inputs {_shown(xs, where)}: {error}") from error
-        if out - out != 0.0:  # inf or nan
+        if not math.isfinite(out):
             raise OverflowError(f"{self.name!r} overflowed to {out} for inputs {_shown(xs, where)}; rescale the inputs")
         return out
 
-    def local_grads(self, xs: Sequence[float], out: float, where: Where | None = None) -> tuple[float, ...]:
-        """The derivative rule on floats, checked: one finite number per input."""
+    def local_grads(
+        self, xs: Sequence[float], out: float, where: Where | None = None, constant: Collection[int] = ()
+    ) -> tuple[float, ...]:
+        """The derivative rule on floats, checked: one finite number per input.
+
+        ``constant`` lists the operands that are plain numbers: no derivative toward them is needed, so
+        their derivative-domain checks are skipped and their local derivative is 0.0 (``0.0 ** y`` at
+        y = 0.5: d/dx would be infinite, but x is a constant; d/dy = 0, as in PyTorch).
+        """
         if self.derivatives is None:
             raise ValueError(f"op {self.name!r} was recorded with Value.from_op and has no derivative rule")
-        where = where or (lambda i: f"operand {i}")
+        where = where or _operand
+        needed = [i not in constant for i in range(len(xs))] if constant else [True] * len(xs)
+        if not any(needed):
+            return (0.0,) * len(xs)
+        if self.grad_check is not None:
+            self.grad_check(where, needed, *xs)
+        found = self._rule(xs, out, where, needed if constant else None)
+        grads = []
+        for g, wanted in zip(found, needed):
+            if not wanted:
+                grads.append(0.0)
+                continue
+            g = float(as_number(g))  # type: ignore[arg-type]
+            if not math.isfinite(g):
+                raise OverflowError(
+                    f"the derivative of {self.name!r} is {g} at inputs {_shown(xs, where)}; "
+                    "a local derivative must be finite: keep the inputs inside the op's domain, or rescale them"
+                )
+            grads.append(g)
+        return tuple(grads)
+
+    def _rule(self, xs: Sequence[float], out: float, where: Where, needed: Sequence[bool] | None) -> tuple[Any, ...]:
+        """The rule's results, one real number per input (those not ``needed`` are never computed if it can)."""
+        rule = self.derivatives
+        assert rule is not None
         try:
-            result = self.derivatives(*xs, out)
+            result = rule.some(needed, *xs, out) if needed and isinstance(rule, EachOperand) else rule(*xs, out)
         except OverflowError:
             raise OverflowError(
                 f"the derivative of {self.name!r} overflows a float at inputs {_shown(xs, where)}; "
@@ -122,18 +205,15 @@ class Op:
                 f"the derivatives of {self.name!r} must return one number per input: got {len(found)} for "
                 f"{len(xs)} input{'s' if len(xs) != 1 else ''} {_shown(xs, where)}"
             )
-        if not all(isinstance(g, (int, float)) and not isinstance(g, bool) for g in found):
+        if not all(map(is_real, found)):
             raise TypeError(
                 f"the derivatives of {self.name!r} must be numbers, got {found!r} at inputs {_shown(xs, where)}"
             )
-        grads = tuple(map(float, found))
-        for g in grads:
-            if g - g != 0.0:  # inf or nan
-                raise OverflowError(
-                    f"the derivative of {self.name!r} is {g} at inputs {_shown(xs, where)}; "
-                    "a local derivative must be finite: keep the inputs inside the op's domain, or rescale them"
-                )
-        return grads
+        return found
+
+
+def _operand(i: int) -> str:
+    return f"operand {i}"
 
 
 def _shown(xs: Sequence[float], where: Where) -> str:
@@ -144,15 +224,15 @@ def _shown(xs: Sequence[float], where: Where) -> str:
 
 
 def _dispatch(op: Op) -> Callable[..., Any]:
-    """``op`` as a function: floats in, float out; any other operand type decides through ``apply_op``."""
+    """``op`` as a function: numbers in, float out; any other operand type decides through ``apply_op``."""
     forward = op.forward
     if forward is None:
         raise ValueError(f"op {op.name!r} has no forward function to call")
 
     def function(*args: Any) -> Any:
         for a in args:
-            if not isinstance(a, (int, float)):
-                return type(a).apply_op(op, *args)
+            if type(a) is not float and type(a) is not int:  # the common case: floats, straight to the math
+                return _call_mixed(op, args)
         return forward(*args)
 
     function.__name__ = function.__qualname__ = op.name
@@ -160,95 +240,23 @@ def _dispatch(op: Op) -> Callable[..., Any]:
     return function
 
 
-class Symbol:
-    """A stand-in operand: arithmetic and ``fn`` calls on it build text (source code or a formula).
-
-    ``call(op, codes)`` renders an op applied to operand texts; the compiler passes its own, which
-    names functions in the generated program's namespace. Parentheses are written where Python's
-    precedence needs them, so the text evaluates in exactly the order the rule does.
-    """
-
-    __slots__ = ("call", "code", "precedence")
-
-    def __init__(self, code: str, call: Callable[[Op, Sequence[str]], str] | None = None, precedence: int = 9) -> None:
-        self.code, self.call, self.precedence = code, call or _call_by_name, precedence
-
-    @classmethod
-    def apply_op(cls, op: Op, *args: Any) -> Symbol:
-        symbols = [a for a in args if isinstance(a, Symbol)]
-        call = symbols[0].call
-        return Symbol(call(op, [text(a) for a in args]), call)
-
-    def _infix(self, sign: str, precedence: int, other: Any, reflected: bool = False) -> Symbol:
-        left, right = (other, self) if reflected else (self, other)
-        # a left operand of equal precedence needs no parentheses ((a - b) - c), a right one does (a - (b - c))
-        code = f"{operand_text(left, precedence)} {sign} {operand_text(right, precedence + 1)}"
-        return Symbol(code, self.call, precedence)
-
-    def __add__(self, o: Any) -> Symbol:
-        return self._infix("+", 1, o)
-
-    def __radd__(self, o: Any) -> Symbol:
-        return self._infix("+", 1, o, True)
-
-    def __sub__(self, o: Any) -> Symbol:
-        return self._infix("-", 1, o)
-
-    def __rsub__(self, o: Any) -> Symbol:
-        return self._infix("-", 1, o, True)
-
-    def __mul__(self, o: Any) -> Symbol:
-        return self._infix("*", 2, o)
-
-    def __rmul__(self, o: Any) -> Symbol:
-        return self._infix("*", 2, o, True)
-
-    def __truediv__(self, o: Any) -> Symbol:
-        return self._infix("/", 2, o)
-
-    def __rtruediv__(self, o: Any) -> Symbol:
-        return self._infix("/", 2, o, True)
-
-    def __pow__(self, o: Any) -> Symbol:  # ** binds right to left: both operands in parentheses unless atoms
-        return Symbol(f"{operand_text(self, 9)} ** {operand_text(o, 9)}", self.call, 4)
-
-    def __rpow__(self, o: Any) -> Symbol:
-        return Symbol(f"{operand_text(o, 9)} ** {operand_text(self, 9)}", self.call, 4)
-
-    def __neg__(self) -> Symbol:
-        return Symbol(f"-{operand_text(self, 9)}", self.call, 3)
-
-    def __abs__(self) -> Symbol:
-        return Symbol.apply_op(REGISTRY["abs"], self)
-
-
-def operand_text(x: Any, needed: int) -> str:
-    """An operand's text, in parentheses when its own precedence is below ``needed``."""
-    code = text(x)
-    precedence = x.precedence if isinstance(x, Symbol) else (3 if code.startswith("-") else 9)
-    return code if precedence >= needed else f"({code})"
-
-
-def text(x: Any) -> str:
-    """The text of an operand of a traced rule: a Symbol's code, or a plain number's repr."""
-    if isinstance(x, Symbol):
-        return x.code
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-        raise TypeError(f"a traced rule may combine only Symbols and finite numbers, got {type(x).__name__} {x!r}")
-    return repr(x) if isinstance(x, int) else repr(float(x))
-
-
-def _call_by_name(op: Op, codes: Sequence[str]) -> str:
-    if isinstance(op.emit, str):
-        return op.emit.format(*codes)
-    if op.emit is not None:
-        return op.emit(codes)
-    return f"{op.name}({', '.join(codes)})"
+def _call_mixed(op: Op, args: Sequence[Any]) -> Any:
+    """``op`` on operands that are not all ints and floats: NumPy numbers count as numbers."""
+    for a in args:
+        if hasattr(type(a), "apply_op"):
+            return type(a).apply_op(op, *args)
+        if not is_real(a):
+            raise TypeError(f"{op.name} needs numbers or Values, got {shown(a)}")
+    assert op.forward is not None
+    return op.forward(*[float(as_number(a)) for a in args])  # type: ignore[arg-type]
 
 
 # -- the registry ------------------------------------------------------------------------
 
-REGISTRY: dict[str, Op] = {}
+REGISTRY: dict[str, Op] = {}  # every op by name, ops of your own included: what ``lookup`` and the parser see
+# the built-in ops by name, never replaced: what ``fn``, ``activation`` and every built-in rule use, so that
+# ``define_op("sigmoid", ..., replace=True)`` changes what the name finds, never how the library's own ops work
+BUILTINS: dict[str, Op] = {}
 
 
 def register(op: Op, replace: bool = False) -> Op:
@@ -264,13 +272,16 @@ def register(op: Op, replace: bool = False) -> Op:
     return op
 
 
+_register = register  # for define_op, whose argument ``register`` hides the function
+
+
 def activation(name: str) -> Op | None:
-    """The registry op of an activation by name (``'relu'``, ``'tanh'``, ...), None for ``'linear'``."""
+    """The built-in op of an activation by name (``'relu'``, ``'tanh'``, ...), None for ``'linear'``."""
     if name == "linear":
         return None
-    op = REGISTRY.get(name)
+    op = BUILTINS.get(name)
     if op is None or op.kind != "activation":
-        names = [n for n, o in REGISTRY.items() if o.kind == "activation"] + ["linear"]
+        names = [n for n, o in BUILTINS.items() if o.kind == "activation"] + ["linear"]
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, names))}")
     return op
 
@@ -292,16 +303,20 @@ def define_op(
     *,
     arity: int | None = None,
     replace: bool = False,
+    register: bool = True,
 ) -> Callable[..., Any]:
-    """Register a primitive once and get its function: it works on Values, floats, dual numbers and symbols.
+    """Define a primitive once and get its function: it works on Values, floats, dual numbers and symbols.
 
     ``forward(*xs)`` computes the result from floats; ``derivatives(*xs, out)``
     returns d(out)/d(x_i) for each input, written with ordinary arithmetic and
     the math functions of ``fn``, so that the same rule also gives second
     derivatives, forward mode, compiled code and formula text. ``arity`` is
     counted from ``forward``'s parameters; ``None`` there (``*xs``) means any number.
+    ``register=False`` keeps the op out of the registry (no name taken, nothing changed by defining it).
+    Replacing a built-in name changes what ``lookup`` finds; the built-in's method, ``fn`` function and
+    activation keep the built-in rule.
 
-    >>> cube = define_op("cube", forward=lambda x: x ** 3, derivatives=lambda x, out: (3 * x * x,), replace=True)
+    >>> cube = define_op("cube", forward=lambda x: x ** 3, derivatives=lambda x, out: (3 * x * x,), register=False)
     >>> from micrograd_plus import Value
     >>> x = Value(2.0)
     >>> y = cube(x)
@@ -317,15 +332,20 @@ def define_op(
         parameters = inspect.signature(forward).parameters.values()
         if not any(p.kind is p.VAR_POSITIONAL for p in parameters):
             arity = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
-    if arity is not None and (isinstance(arity, bool) or not isinstance(arity, int) or arity < 1):
-        raise ValueError(f"define_op({name!r}) needs an arity >= 1, got {arity!r}")
-    entry = register(Op(name, forward, derivatives, arity=arity, kind="custom", builtin=False), replace)
+    if arity is not None:
+        arity = check_count(f"define_op({name!r}) arity", arity)
+    entry = Op(name, forward, derivatives, arity=arity, kind="custom", builtin=False)
+    if register:
+        _register(entry, replace)
 
     def function(*args: Any) -> Any:
         for a in args:
-            if not isinstance(a, (int, float)):
-                return type(a).apply_op(entry, *args)
-        return entry.evaluate(*args)
+            if type(a) is not float and type(a) is not int:
+                if hasattr(type(a), "apply_op"):
+                    return type(a).apply_op(entry, *args)
+                if not is_real(a):
+                    raise TypeError(f"{name} needs numbers or Values, got {shown(a)}")
+        return entry.evaluate(*[float(as_number(a)) for a in args])  # type: ignore[arg-type]
 
     function.__name__ = function.__qualname__ = name if name.isidentifier() else "custom_op"
     function.__doc__ = f"The op {name!r}, defined with define_op."
@@ -336,19 +356,19 @@ def define_op(
 class Functions:
     """The math functions derivative rules are written with: ``fn.exp(x)`` works on floats, Values,
     dual numbers and symbols alike. ``fn.step(x, above, below)`` is the step of relu-like derivatives.
-    Every function and activation of the registry is here, looked up when first used.
+    Every built-in function and activation is here, looked up when first used.
 
     >>> fn.exp(0.0), fn.tanh(0.0)
     (1.0, 0.0)
     """
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
-        op = REGISTRY.get(name)
+        op = BUILTINS.get(name)
         if op is None or op.kind not in ("function", "activation", "helper") or not name.isidentifier():
-            names = sorted(n for n, o in REGISTRY.items() if o.kind in ("function", "activation", "helper"))
+            names = sorted(n for n, o in BUILTINS.items() if o.kind in ("function", "activation", "helper"))
             raise AttributeError(f"fn has no function {name!r}; it has {', '.join(names)}")
         function = _dispatch(op)
-        setattr(self, name, function)  # found once, then a plain attribute
+        setattr(self, name, function)  # found once, then a plain attribute (built-ins are never replaced)
         return function
 
     def step(self, x: Any, above: float = 1.0, below: float = 0.0) -> Any:
