@@ -54,7 +54,7 @@ def _is_node(x: object) -> bool:
 def shown(x: object) -> str:
     """A value as a message shows it: its type name, then its repr (cut to 60 characters)."""
     try:
-        text = repr(x)
+        text = repr(as_number(x) if _is_numpy_scalar(x) else x)  # np.float64(3.0) shown as 3.0
     except ValueError:  # an int too long to print (Python refuses more than 4300 digits)
         text = f"of {x.bit_length()} bits" if isinstance(x, int) else "that cannot be shown"
     return f"{type(x).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
@@ -79,10 +79,14 @@ def _escape(ch: str) -> str:
     return named.get(ch) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
+def _is_numpy_scalar(x: object) -> bool:
+    return type(x).__module__.split(".")[0] == "numpy" and getattr(x, "ndim", None) == 0 and hasattr(x, "item")
+
+
 def as_number(x: object) -> object:
     """A NumPy 0-d array as the scalar it holds; anything else as it is."""
-    if getattr(x, "ndim", None) == 0 and type(x).__module__.split(".")[0] == "numpy" and hasattr(x, "item"):
-        return x.item()
+    if _is_numpy_scalar(x):
+        return x.item()  # type: ignore[attr-defined]
     return x
 
 

@@ -252,3 +252,13 @@ def test_small_graphs_need_no_legend_and_plurals_are_right() -> None:
     text = viz.to_dot(out, module=model, collapse="Neuron")
     assert "1 parameters" not in text and "1 nodes" not in text
     assert re.search(r">2 parameters<", text) and re.search(r">\d+ nodes<", text)
+
+
+def test_drawing_a_module_with_a_back_reference_to_its_owner() -> None:
+    from micrograd_plus.nn import MLP
+
+    model = MLP(2, [3, 1], seed=0)
+    model.layers[0].owner = model  # type: ignore[attr-defined]  # a submodule that points back at its owner
+    root = model([1.0, -1.0])[0]
+    text = viz.to_dot(root, module=model)
+    assert text.count("cluster") >= 2 and "layers.0" in text

@@ -93,8 +93,9 @@ def view(
         stack: list[tuple[str, Any]] = [(type(module).__name__, module)]
         while stack:
             path, m = stack.pop()
-            module_names[id(m)] = path
-            stack += list(m.named_children())
+            if id(m) not in module_names:  # each module once: a back-reference to an owner ends here
+                module_names[id(m)] = path
+                stack += list(m.named_children())
     param_ids |= {id(p) for p in params or ()}
     input_ids = {id(x) for x in inputs or ()}
     roles = {}
