@@ -26,7 +26,7 @@ from typing import Any
 
 from micrograd_plus import functional as F
 from micrograd_plus import ops
-from micrograd_plus._validate import as_number, check_real, is_real, node_name, shown
+from micrograd_plus._validate import as_number, check_real, is_real, is_whole, node_name, shown
 from micrograd_plus.engine import Value, gradients, local_derivative_values
 from micrograd_plus.ops.arithmetic import Arithmetic
 
@@ -90,13 +90,16 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
     >>> value_and_grad(lambda x, y: x * y, argnums=1)(3.0, 2.0)
     (6.0, 3.0)
     """
-    single = isinstance(argnums, int)
-    positions = [argnums] if isinstance(argnums, int) else list(argnums)
+    single = not isinstance(argnums, (list, tuple))  # one position (checked below), or a list of them
+    positions: list[Any] = [argnums] if single else list(argnums)  # type: ignore[arg-type]
 
     def transformed(*args: Any) -> tuple[Any, Any]:
         for k in positions:
-            if isinstance(k, bool) or not isinstance(k, int) or not -len(args) <= k < len(args):
-                raise ValueError(f"argnums={k!r} is out of range for a function called with {len(args)} arguments")
+            if not is_whole(k) or not -len(args) <= int(k) < len(args):
+                raise ValueError(
+                    f"argnums={k!r} is out of range for a function called with {len(args)} arguments; "
+                    "argnums must be a whole number (or a list of them) naming an argument"
+                )
         nested = _traced(args)
         # the other arguments: plain numbers become constant Values (so x.exp() works on them too)
         call = [Value(float(as_number(a))) if is_real(a) else a for a in args]  # type: ignore[arg-type]

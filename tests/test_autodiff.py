@@ -318,3 +318,13 @@ def test_an_overflowing_tangent_raises_naming_the_op() -> None:
     with pytest.raises(OverflowError, match=r"the tangent of '\+' overflowed to inf"):
         Dual(1.0, 1e308) + Dual(1.0, 1e308)
     assert jvp(lambda x: x * 1e300, [1.0], [1.0]) == (1e300, 1e300)
+
+
+def test_argnums_are_whole_numbers() -> None:
+    np = pytest.importorskip("numpy")
+    assert grad(lambda x, y: x * y, argnums=np.int64(1))(3.0, 2.0) == 3.0
+    assert grad(lambda x, y: x * y, argnums=[np.int64(0), 1])(3.0, 2.0) == (2.0, 3.0)
+    assert grad(lambda x, y: x * y)(np.float64(3.0), np.array(2.0)) == 2.0
+    for bad in (True, 0.0, "0"):
+        with pytest.raises(ValueError, match=rf"argnums={bad!r} is out of range.*whole number"):
+            grad(lambda x, y: x * y, argnums=bad)(3.0, 2.0)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from micrograd_plus._validate import as_number, is_real, is_whole, shown
+from micrograd_plus._validate import as_number, check_real, is_real, is_whole, shown
 from micrograd_plus.ops.registry import BUILTINS, FAMILIES, REGISTRY, EachOperand, Op, Where, fn, register
 
 __all__ = ["ABS", "ADD", "ARCCOS", "ARCSIN", "ARCTAN", "ATAN2", "COS", "COSH", "DIV", "DOT", "EXP", "EXPM1",
@@ -347,7 +347,9 @@ def _step_derivatives(x: Any, out: Any) -> tuple[float]:
 
 def step(above: float = 1.0, below: float = 0.0) -> Op:
     """``above`` for x > 0, else ``below``: the derivative of relu-like ops (itself of derivative 0)."""
-    return _step(float(above), float(below))
+    if type(above) is not float or type(below) is not float:  # rules pass floats; anything else is checked
+        above, below = check_real("step's value above 0", above), check_real("step's value below 0", below)
+    return _step(above, below)
 
 
 @functools.lru_cache(maxsize=FAMILY_CACHE)
