@@ -283,3 +283,12 @@ def test_the_forward_is_defined_where_only_the_derivative_is_not() -> None:
 def test_an_op_without_a_value_is_undefined(make: Any, pattern: str) -> None:
     with pytest.raises(ValueError, match=pattern):
         make()
+
+
+def test_a_plain_number_operand_of_a_value_op_needs_no_derivative() -> None:
+    y = Value(5e-324)
+    out = 0.0 / y  # d/dx = 1/y would overflow, but the numerator is a constant
+    out.backward()
+    assert (out.data, out.local_grads, y.grad) == (0.0, (0.0, -0.0), -0.0)
+    with pytest.raises(OverflowError, match=r"derivative of '/' is inf"):
+        Value(0.0) / y

@@ -92,91 +92,101 @@ HUBER = define_op(  # a rule that branches on its input: compiled replay calls i
 )
 
 
-def _rows() -> list[OpSpec]:
-    def row(name: str, covers: str, build: Callable[..., Value], ref: Callable[..., float], *doms: Domain) -> OpSpec:
-        return OpSpec(name, covers, build, ref, doms)
+def _row(name: str, covers: str, build: Callable[..., Value], ref: Callable[..., float], *doms: Domain) -> OpSpec:
+    return OpSpec(name, covers, build, ref, doms)
 
-    unit = Domain(-0.95, 0.95)
 
+def _arithmetic_rows() -> list[OpSpec]:
     return [
-        row("a + b", "__add__", lambda a, b: a + b, lambda a, b: a + b, REAL, REAL),
-        row("2.5 + a", "__radd__", lambda a: 2.5 + a, lambda a: 2.5 + a, REAL),
-        row("a - b", "__sub__", lambda a, b: a - b, lambda a, b: a - b, REAL, REAL),
-        row("2.5 - a", "__rsub__", lambda a: 2.5 - a, lambda a: 2.5 - a, REAL),
-        row("a * b", "__mul__", lambda a, b: a * b, lambda a, b: a * b, REAL, REAL),
-        row("2.5 * a", "__rmul__", lambda a: 2.5 * a, lambda a: 2.5 * a, REAL),
-        row("a / b", "__truediv__", lambda a, b: a / b, lambda a, b: a / b, REAL, NONZERO),
-        row("2.5 / a", "__rtruediv__", lambda a: 2.5 / a, lambda a: 2.5 / a, NONZERO),
-        row("a ** 3", "__pow__", lambda a: a**3, lambda a: a * a * a, REAL),
-        row("a ** -2", "__pow__", lambda a: a**-2, lambda a: 1.0 / (a * a), NONZERO),
-        row("a ** 2.5", "__pow__", lambda a: a**2.5, lambda a: math.exp(2.5 * math.log(a)), POSITIVE),
-        row("a ** b", "__pow__", lambda a, b: a**b, lambda a, b: math.exp(b * math.log(a)), POSITIVE, REAL),
-        row("2 ** a", "__rpow__", lambda a: 2**a, lambda a: math.exp(a * math.log(2.0)), REAL),
-        row("-a", "__neg__", lambda a: -a, lambda a: -a, REAL),
-        row("abs(a)", "__abs__", abs, lambda a: math.copysign(a, 1.0), AWAY_FROM_ZERO),
-        row("exp", "exp", lambda a: a.exp(), math.exp, Domain(-5.0, 5.0)),
-        row("log", "log", lambda a: a.log(), math.log, POSITIVE),
-        row("sqrt", "sqrt", lambda a: a.sqrt(), lambda a: math.pow(a, 0.5), POSITIVE),
-        row("tanh", "tanh", lambda a: a.tanh(), lambda a: (1 - math.exp(-2 * a)) / (1 + math.exp(-2 * a)), REAL),
-        row("sigmoid", "sigmoid", lambda a: a.sigmoid(), _sigmoid, Domain(-10.0, 10.0)),
-        row("relu", "relu", lambda a: a.relu(), lambda a: max(a, 0.0), AWAY_FROM_ZERO),
-        row("leaky_relu", "leaky_relu", lambda a: a.leaky_relu(), lambda a: a if a > 0 else 0.01 * a, AWAY_FROM_ZERO),
-        row(
+        _row("a + b", "__add__", lambda a, b: a + b, lambda a, b: a + b, REAL, REAL),
+        _row("2.5 + a", "__radd__", lambda a: 2.5 + a, lambda a: 2.5 + a, REAL),
+        _row("a - b", "__sub__", lambda a, b: a - b, lambda a, b: a - b, REAL, REAL),
+        _row("2.5 - a", "__rsub__", lambda a: 2.5 - a, lambda a: 2.5 - a, REAL),
+        _row("a * b", "__mul__", lambda a, b: a * b, lambda a, b: a * b, REAL, REAL),
+        _row("2.5 * a", "__rmul__", lambda a: 2.5 * a, lambda a: 2.5 * a, REAL),
+        _row("a / b", "__truediv__", lambda a, b: a / b, lambda a, b: a / b, REAL, NONZERO),
+        _row("2.5 / a", "__rtruediv__", lambda a: 2.5 / a, lambda a: 2.5 / a, NONZERO),
+        _row("a ** 3", "__pow__", lambda a: a**3, lambda a: a * a * a, REAL),
+        _row("a ** -2", "__pow__", lambda a: a**-2, lambda a: 1.0 / (a * a), NONZERO),
+        _row("a ** 2.5", "__pow__", lambda a: a**2.5, lambda a: math.exp(2.5 * math.log(a)), POSITIVE),
+        _row("a ** b", "__pow__", lambda a, b: a**b, lambda a, b: math.exp(b * math.log(a)), POSITIVE, REAL),
+        _row("2 ** a", "__rpow__", lambda a: 2**a, lambda a: math.exp(a * math.log(2.0)), REAL),
+        _row("-a", "__neg__", lambda a: -a, lambda a: -a, REAL),
+        _row("abs(a)", "__abs__", abs, lambda a: math.copysign(a, 1.0), AWAY_FROM_ZERO),
+        _row("exp", "exp", lambda a: a.exp(), math.exp, Domain(-5.0, 5.0)),
+        _row("log", "log", lambda a: a.log(), math.log, POSITIVE),
+        _row("sqrt", "sqrt", lambda a: a.sqrt(), lambda a: math.pow(a, 0.5), POSITIVE),
+        _row("tanh", "tanh", lambda a: a.tanh(), lambda a: (1 - math.exp(-2 * a)) / (1 + math.exp(-2 * a)), REAL),
+        _row("sigmoid", "sigmoid", lambda a: a.sigmoid(), _sigmoid, Domain(-10.0, 10.0)),
+        _row("relu", "relu", lambda a: a.relu(), lambda a: max(a, 0.0), AWAY_FROM_ZERO),
+        _row("leaky_relu", "leaky_relu", lambda a: a.leaky_relu(), lambda a: a if a > 0 else 0.01 * a, AWAY_FROM_ZERO),
+        _row(
             "leaky_relu(0.2)",
             "leaky_relu",
             lambda a: a.leaky_relu(0.2),
             lambda a: a if a > 0 else 0.2 * a,
             AWAY_FROM_ZERO,
         ),
-        row("sin", "sin", lambda a: a.sin(), math.sin, REAL),
-        row("cos", "cos", lambda a: a.cos(), math.cos, REAL),
-        row("tan", "tan", lambda a: a.tan(), lambda a: math.sin(a) / math.cos(a), Domain(-1.4, 1.4)),
-        row("arcsin", "arcsin", lambda a: a.arcsin(), lambda a: math.atan2(a, math.sqrt(1 - a * a)), unit),
-        row("arccos", "arccos", lambda a: a.arccos(), lambda a: math.atan2(math.sqrt(1 - a * a), a), unit),
-        row("arctan", "arctan", lambda a: a.arctan(), lambda a: math.asin(a / math.sqrt(1 + a * a)), REAL),
-        row("sinh", "sinh", lambda a: a.sinh(), lambda a: (math.exp(a) - math.exp(-a)) / 2, REAL),
-        row("cosh", "cosh", lambda a: a.cosh(), lambda a: (math.exp(a) + math.exp(-a)) / 2, REAL),
-        row("log1p", "log1p", lambda a: a.log1p(), lambda a: math.log(1 + a), Domain(-0.9, 3.0)),
-        row("expm1", "expm1", lambda a: a.expm1(), lambda a: math.exp(a) - 1, REAL),
-        row("softplus", "softplus", lambda a: a.softplus(), lambda a: math.log(1 + math.exp(a)), Domain(-10, 10)),
-        row("atan2", "atan2", lambda a, b: a.atan2(b), lambda a, b: math.atan(a / b), REAL, POSITIVE),
-        row("a.abs()", "abs", lambda a: a.abs(), lambda a: math.copysign(a, 1.0), AWAY_FROM_ZERO),
-        row("fn.tanh", "fn", lambda a: fn.tanh(a), lambda a: math.tanh(a), REAL),
-        row("cube", "define_op", CUBE, lambda a: a**3, REAL),
-        row("sum_of_squares", "define_op", SQUARES, lambda *v: math.fsum(x * x for x in v), REAL, REAL, REAL),
-        row("huber", "define_op", HUBER, _huber, Domain(-3.0, 3.0, avoid=(-1.0, 1.0))),
-        row("sum", "sum", lambda *v: F.sum(v), lambda *v: math.fsum(v), REAL, REAL, REAL),
-        row("mean", "mean", lambda *v: F.mean(v), lambda *v: math.fsum(v) / 3, REAL, REAL, REAL),
-        row(
+    ]
+
+
+def _function_rows() -> list[OpSpec]:
+    unit = Domain(-0.95, 0.95)
+    return [
+        _row("sin", "sin", lambda a: a.sin(), math.sin, REAL),
+        _row("cos", "cos", lambda a: a.cos(), math.cos, REAL),
+        _row("tan", "tan", lambda a: a.tan(), lambda a: math.sin(a) / math.cos(a), Domain(-1.4, 1.4)),
+        _row("arcsin", "arcsin", lambda a: a.arcsin(), lambda a: math.atan2(a, math.sqrt(1 - a * a)), unit),
+        _row("arccos", "arccos", lambda a: a.arccos(), lambda a: math.atan2(math.sqrt(1 - a * a), a), unit),
+        _row("arctan", "arctan", lambda a: a.arctan(), lambda a: math.asin(a / math.sqrt(1 + a * a)), REAL),
+        _row("sinh", "sinh", lambda a: a.sinh(), lambda a: (math.exp(a) - math.exp(-a)) / 2, REAL),
+        _row("cosh", "cosh", lambda a: a.cosh(), lambda a: (math.exp(a) + math.exp(-a)) / 2, REAL),
+        _row("log1p", "log1p", lambda a: a.log1p(), lambda a: math.log(1 + a), Domain(-0.9, 3.0)),
+        _row("expm1", "expm1", lambda a: a.expm1(), lambda a: math.exp(a) - 1, REAL),
+        _row("softplus", "softplus", lambda a: a.softplus(), lambda a: math.log(1 + math.exp(a)), Domain(-10, 10)),
+        _row("atan2", "atan2", lambda a, b: a.atan2(b), lambda a, b: math.atan(a / b), REAL, POSITIVE),
+        _row("a.abs()", "abs", lambda a: a.abs(), lambda a: math.copysign(a, 1.0), AWAY_FROM_ZERO),
+        _row("fn.tanh", "fn", lambda a: fn.tanh(a), lambda a: math.tanh(a), REAL),
+    ]
+
+
+def _composite_rows() -> list[OpSpec]:  # ops of your own, and the n-ary helpers of micrograd_plus.functional
+    return [
+        _row("cube", "define_op", CUBE, lambda a: a**3, REAL),
+        _row("sum_of_squares", "define_op", SQUARES, lambda *v: math.fsum(x * x for x in v), REAL, REAL, REAL),
+        _row("huber", "define_op", HUBER, _huber, Domain(-3.0, 3.0, avoid=(-1.0, 1.0))),
+        _row("sum", "sum", lambda *v: F.sum(v), lambda *v: math.fsum(v), REAL, REAL, REAL),
+        _row("mean", "mean", lambda *v: F.mean(v), lambda *v: math.fsum(v) / 3, REAL, REAL, REAL),
+        _row(
             "dot",
             "dot",
             lambda a, b, c, d: F.dot([a, b], [c, d]),
             lambda a, b, c, d: a * c + b * d,
             *[REAL] * 4,
         ),
-        row(
+        _row(
             "dot + bias",
             "dot",
             lambda a, b, c, d, e: F.dot([a, b], [c, d], bias=e),
             lambda a, b, c, d, e: a * c + b * d + e,
             *[REAL] * 5,
         ),
-        row(
+        _row(
             "affine",
             "affine",
             lambda a, b, c, d, e: F.affine([a, b], [c, d], e),
             lambda a, b, c, d, e: a * c + b * d + e,
             *[REAL] * 5,
         ),
-        row("logsumexp", "logsumexp", lambda *v: F.logsumexp(v), _logsumexp, REAL, REAL, REAL),
-        row(
+        _row("logsumexp", "logsumexp", lambda *v: F.logsumexp(v), _logsumexp, REAL, REAL, REAL),
+        _row(
             "softmax[0]",
             "softmax",
             lambda *v: F.softmax(v)[0],
             lambda *v: math.exp(v[0] - _logsumexp(*v)),
             *[REAL] * 3,
         ),
-        row(
+        _row(
             "log_softmax[1]",
             "log_softmax",
             lambda *v: F.log_softmax(v)[1],
@@ -184,6 +194,10 @@ def _rows() -> list[OpSpec]:
             *[REAL] * 3,
         ),
     ]
+
+
+def _rows() -> list[OpSpec]:
+    return _arithmetic_rows() + _function_rows() + _composite_rows()
 
 
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in _rows()}
