@@ -27,8 +27,9 @@ from typing import Any
 from micrograd_plus import functional as F
 from micrograd_plus import ops
 from micrograd_plus._validate import as_number, check_real, is_real, is_whole, node_name, shown
-from micrograd_plus.engine import Value, gradients, local_derivative_values
+from micrograd_plus.engine import Value
 from micrograd_plus.ops.arithmetic import Arithmetic
+from micrograd_plus.ops.value_rules import local_derivative_values
 
 __all__ = [
     "Dual",
@@ -46,6 +47,36 @@ Number = int | float
 
 
 # -- function transforms ----------------------------------------------------------------
+
+
+def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> list[Any]:
+    """d(root)/d(w) for each w in ``wrt``, without touching any ``.grad``.
+
+    With ``create_graph=True`` each gradient is a Value built from graph operations
+    (so it can be differentiated again); otherwise a float.
+
+    >>> x = Value(3.0)
+    >>> gradients(x * x, [x]), gradients(x * x, [x], create_graph=True)[0].data
+    ([6.0], 6.0)
+    """
+    order = root.topological_order()
+    wanted = {id(w) for w in wrt}
+    needed = set()
+    for v in order:  # only nodes that depend on something in wrt carry a useful gradient
+        if id(v) in wanted or any(id(p) in needed for p in v.parents):
+            needed.add(id(v))
+    totals: dict[int, Any] = {id(root): Value(1.0) if create_graph else 1.0}
+    for v in reversed(order):
+        g = totals.get(id(v))
+        if g is None or not v.parents or id(v) not in needed:
+            continue
+        locals_ = local_derivative_values(v) if create_graph else v.local_grads
+        for parent, local in zip(v.parents, locals_):
+            if id(parent) in needed:
+                previous = totals.get(id(parent))
+                totals[id(parent)] = local * g if previous is None else previous + local * g
+    zero = Value(0.0) if create_graph else 0.0
+    return [totals.get(id(w), zero) for w in wrt]
 
 
 def _identity(x: Value) -> Value:

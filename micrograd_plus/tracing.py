@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["Recording", "note_branch", "record_random", "recording"]
+__all__ = ["Recording", "compared", "note_branch", "record_random", "recording"]
 
 
 class Recording:
@@ -54,6 +54,12 @@ def note_branch(reason: str) -> None:
     found = _recording.get()
     if found is not None:
         found.branches.append(reason)
+
+
+def compared(outcome: bool) -> bool:
+    """The outcome of a comparison of Values, noted (while ``recording``) as a branch on the numbers."""
+    note_branch("a comparison of Values")
+    return outcome
 
 
 def record_random(leaves: list[Any], redraw: Callable[[], list[float]]) -> None:

@@ -13,7 +13,7 @@ from micrograd_plus import functional as F
 from micrograd_plus.autodiff import Dual, grad, hessian
 from micrograd_plus.check.op_table import OPS, OpSpec, op_inputs
 from micrograd_plus.compile import compile_graph
-from micrograd_plus.engine import current_scope, scope
+from micrograd_plus.scopes import current_scope, scope
 from micrograd_plus.viz.explain import explain_backward, local_formula
 
 

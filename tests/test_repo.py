@@ -110,3 +110,264 @@ def test_old_module_paths_still_import_with_a_warning_naming_the_new_one() -> No
         with pytest.warns(DeprecationWarning, match=rf"{old} moved: import from {new} instead"):
             module = importlib.import_module(old)
         assert getattr(module, name) is getattr(importlib.import_module(new), name)
+
+
+def _package_files() -> list[Path]:
+    return sorted((ROOT / "micrograd_plus").rglob("*.py"))
+
+
+def test_no_file_over_400_lines() -> None:
+    long = {str(p.relative_to(ROOT)): n for p in _package_files() if (n := len(p.read_text().splitlines())) > 400}
+    assert not long, f"split these files by what each part owns: {long}"
+
+
+def test_no_function_over_60_lines() -> None:
+    import ast
+
+    long = []
+    for path in _package_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 60:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)")
+    assert not long, f"split these functions: {long}"
+
+
+def _module_map() -> dict[str, str]:
+    """The README's module map: each `micrograd_plus/...py` path with its one-line role."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Module map", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\s*[-*] `(micrograd_plus/[\w/]+\.py)` — (\S.*)$", section, flags=re.MULTILINE))
+
+
+def test_every_module_is_in_the_readme_module_map_with_its_role() -> None:
+    modules = {str(p.relative_to(ROOT)) for p in _package_files() if p.name != "__init__.py"}
+    listed = _module_map()
+    assert modules - set(listed) == set(), "add these modules to the README's module map"
+    assert set(listed) - modules == set(), "the README's module map lists modules that do not exist"
+    assert all(len(role) >= 20 for role in listed.values()), "give each module a one-line role"
+
+
+# The public API: what `from micrograd_plus... import *` gives. A change here is a change users see.
+PUBLIC_API = {
+    "micrograd_plus": [
+        "GradcheckReport",
+        "JacobianReport",
+        "LocalGradReport",
+        "Value",
+        "__version__",
+        "assert_grad",
+        "assert_gradients_match",
+        "assert_jacobian",
+        "autodiff",
+        "central_difference",
+        "check_forward_reverse",
+        "check_grad",
+        "check_jacobian",
+        "check_local_grads",
+        "data",
+        "define_op",
+        "eps_sweep",
+        "explain_backward",
+        "explain_forward",
+        "explain_layers",
+        "fn",
+        "functional",
+        "grad",
+        "gradcheck",
+        "gradcheck_module",
+        "gradgradcheck",
+        "hessian",
+        "hvp",
+        "jacobian",
+        "jvp",
+        "losses",
+        "nn",
+        "ops",
+        "optim",
+        "value_and_grad",
+        "viz",
+    ],
+    "micrograd_plus.autodiff": [
+        "Dual",
+        "grad",
+        "gradients",
+        "hessian",
+        "hvp",
+        "jacobian",
+        "jvp",
+        "local_derivative_values",
+        "value_and_grad",
+    ],
+    "micrograd_plus.check": [
+        "GradcheckReport",
+        "JacobianReport",
+        "LocalGradReport",
+        "assert_grad",
+        "assert_gradients_match",
+        "assert_jacobian",
+        "central_difference",
+        "check_forward_reverse",
+        "check_grad",
+        "check_jacobian",
+        "check_local_grads",
+        "eps_sweep",
+        "gradcheck",
+        "gradcheck_module",
+        "gradgradcheck",
+    ],
+    "micrograd_plus.cli": [
+        "main",
+    ],
+    "micrograd_plus.compile": [
+        "CompiledGraph",
+        "Replay",
+        "VectorizedGraph",
+        "compile_graph",
+        "vectorize",
+    ],
+    "micrograd_plus.data": [
+        "CharSequence",
+        "GLYPHS",
+        "make_blobs",
+        "make_char_sequence",
+        "make_circles",
+        "make_glyphs",
+        "make_linearly_separable",
+        "make_moons",
+        "make_sine_sequence",
+        "make_spirals",
+        "make_xor",
+    ],
+    "micrograd_plus.exercises": [
+        "Answer",
+        "AnswerCheck",
+        "EXERCISES",
+        "Exercise",
+        "check_answer",
+        "question",
+    ],
+    "micrograd_plus.functional": [
+        "affine",
+        "dot",
+        "log_softmax",
+        "logsumexp",
+        "mean",
+        "softmax",
+        "sum",
+    ],
+    "micrograd_plus.losses": [
+        "binary_cross_entropy",
+        "binary_cross_entropy_with_logits",
+        "cross_entropy",
+        "hinge",
+        "l2",
+        "mse",
+    ],
+    "micrograd_plus.nn": [
+        "ACTIVATIONS",
+        "Activation",
+        "AvgPool2d",
+        "BatchNorm1d",
+        "Conv1d",
+        "Conv2d",
+        "Dropout",
+        "Flatten",
+        "Layer",
+        "LayerNorm",
+        "MLP",
+        "MaxPool1d",
+        "MaxPool2d",
+        "Module",
+        "Neuron",
+        "Perceptron",
+        "RNN",
+        "RNNCell",
+        "RNNOutput",
+        "Sequential",
+        "init",
+    ],
+    "micrograd_plus.ops": [
+        "ABS",
+        "ADD",
+        "ARCCOS",
+        "ARCSIN",
+        "ARCTAN",
+        "ATAN2",
+        "Arithmetic",
+        "BUILTINS",
+        "COS",
+        "COSH",
+        "DIV",
+        "DOT",
+        "EXP",
+        "EXPM1",
+        "EachOperand",
+        "FAMILIES",
+        "FAMILY_CACHE",
+        "Formula",
+        "LOG",
+        "LOG1P",
+        "LOGSUMEXP",
+        "MEAN",
+        "MUL",
+        "NEG",
+        "Op",
+        "POW",
+        "REGISTRY",
+        "RELU",
+        "SIGMOID",
+        "SIGN",
+        "SIN",
+        "SINH",
+        "SOFTPLUS",
+        "SQRT",
+        "STEP_KINK",
+        "SUB",
+        "SUM",
+        "Symbol",
+        "TAN",
+        "TANH",
+        "Where",
+        "XLOGY",
+        "activation",
+        "define_op",
+        "fn",
+        "leaky_relu",
+        "lookup",
+        "operand_text",
+        "power",
+        "recorded",
+        "register",
+        "step",
+        "text",
+    ],
+    "micrograd_plus.optim": [
+        "Adam",
+        "Optimizer",
+        "SGD",
+    ],
+    "micrograd_plus.progress": [
+        "progress",
+    ],
+    "micrograd_plus.viz": [
+        "DrawOptions",
+        "HIGHLIGHT",
+        "dot_lines",
+        "draw_dot",
+        "drawing_options",
+        "render",
+        "to_dot",
+    ],
+}
+
+
+def test_public_api_is_the_committed_list() -> None:
+    import importlib
+
+    found = {name: sorted(importlib.import_module(name).__all__) for name in PUBLIC_API}
+    assert found == PUBLIC_API
+    for name, names in PUBLIC_API.items():
+        module = importlib.import_module(name)
+        assert all(hasattr(module, n) for n in names), name

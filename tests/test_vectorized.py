@@ -256,7 +256,7 @@ def test_non_finite_numbers_are_refused_with_where_they_are() -> None:
     with pytest.raises(ValueError, match=r"log is undefined for x = -2.0.*at sample 2 of the batch"):
         logged.value_and_grad([1.0], [[1.0, 3.0, -2.0]])
     rooted = vectorize((w * x).sqrt(), [w], [x])  # sqrt(0) is 0, its derivative is not finite
-    with pytest.raises(ValueError, match=r"sqrt is undefined for x = 0.0.*at sample 0"):
+    with pytest.raises(ValueError, match=r"the derivative of sqrt.*is infinite at x = 0\.0.*at sample 0"):
         rooted.value_and_grad([1.0], [[0.0, 1.0]])
     hidden = vectorize((w * x).log().relu(), [w], [x])  # relu would turn nan into 0: found before it does
     with pytest.raises(ValueError, match="log is undefined"):

@@ -202,7 +202,7 @@ HOSTILE = ["nul\x00here", "\x01", "vertical\x0btab", "form\x0cfeed", "\t", "bad\
 @pytest.mark.parametrize("where", ["label", "op", "scope"])
 @pytest.mark.parametrize("nasty", HOSTILE)
 def test_control_characters_never_break_dot(nasty: str, where: str, dot_program: str) -> None:
-    from micrograd_plus.engine import scope
+    from micrograd_plus.scopes import scope
 
     x = Value(1.0, label=nasty if where == "label" else "x")
     with scope(nasty if where == "scope" else "block"):

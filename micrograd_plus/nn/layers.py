@@ -19,10 +19,11 @@ from typing import Any
 from micrograd_plus import functional as F
 from micrograd_plus import ops
 from micrograd_plus._validate import as_number, check_count, check_real, is_real, shown
-from micrograd_plus.engine import Operand, Scope, Value, current_scope, lift
+from micrograd_plus.engine import Operand, Value, lift
 from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, make_rng, scoped
 from micrograd_plus.nn.shapes import lift_number
+from micrograd_plus.scopes import Scope, current_scope
 from micrograd_plus.tracing import record_random
 
 __all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from micrograd_plus import engine
+from micrograd_plus import scopes
 from micrograd_plus._validate import as_number, is_real, is_whole, make_rng, shown
 from micrograd_plus.engine import Value
 
@@ -20,7 +20,7 @@ FORMAT = "micrograd_plus.state"
 FORMAT_VERSION = 1
 
 
-scoped = engine.scope  # ``with scoped(self):`` records the module call on every node made inside it
+scoped = scopes.scope  # ``with scoped(self):`` records the module call on every node made inside it
 
 
 class Module:

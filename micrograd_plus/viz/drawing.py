@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_plus._validate import safe_text
-from micrograd_plus.engine import Scope, Value, grad_number
+from micrograd_plus.engine import Value, grad_number
+from micrograd_plus.scopes import Scope
 from micrograd_plus.viz import graph_view as graphview
 from micrograd_plus.viz.graph_view import GraphView, Layout, plural, scope_chain
 

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from micrograd_plus.engine import Scope, Value
+from micrograd_plus.engine import Value
+from micrograd_plus.scopes import Scope
 
 __all__ = ["GraphView", "Layout", "layout", "plural", "scope_chain", "view"]
 
