@@ -285,3 +285,15 @@ def test_a_sum_over_the_batch_that_overflows_is_refused() -> None:
         batched.value_and_grad([1.0], [[1e308, 1e308]], reduction="sum")
     with pytest.raises(OverflowError, match=r"gradient with respect to parameter 0 \(node 'w'\) overflowed"):
         batched.value_and_grad([1e-300], [[1e308, 1e308]], reduction="sum")
+
+
+def test_the_cache_of_array_forms_stays_bounded_over_many_exponents() -> None:
+    from micrograd_plus.compile import array_ops
+
+    w, x = Value(0.5, label="w"), Value(1.0, label="x")
+    for k in range(array_ops.FOUND_LIMIT + 50):
+        p = 1.0 + k / 1000.0  # an annealed exponent: a new family entry each step
+        value, grads = vectorize((w * x) ** p, [w], [x]).value_and_grad([0.5], [[1.0, 2.0]])
+        assert math.isclose(value, (0.5**p + 1.0**p) / 2)
+        assert math.isclose(grads[0], (p * 0.5 ** (p - 1) * 1.0 + p * 1.0 ** (p - 1) * 2.0) / 2)
+    assert len(array_ops._found) <= array_ops.FOUND_LIMIT

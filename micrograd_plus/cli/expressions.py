@@ -37,7 +37,7 @@ T = TypeVar("T")
 
 # The functions an expression may call: every function and activation op of the registry (micrograd_plus.ops),
 # applied by its Value method; leaky_relu takes an optional slope, a number: leaky_relu(x) or leaky_relu(x, 0.2).
-_CALLABLE = [op for op in ops.REGISTRY.values() if op.kind in ("function", "activation") and op.name.isidentifier()]
+_CALLABLE = [op for op in ops.BUILTINS.values() if op.kind in ("function", "activation") and op.name.isidentifier()]
 FUNCTIONS: dict[str, Callable[..., Value]] = {op.name: getattr(Value, op.name) for op in _CALLABLE}
 _ARITY = {op.name: (op.arity or 1, op.arity or 1) for op in _CALLABLE} | {"leaky_relu": (1, 2)}
 _PARAMETERS = {"leaky_relu"}  # functions whose second argument is a number (a parameter), not an operand

@@ -137,11 +137,14 @@ def _form(op: ops.Op) -> Callable[..., Array] | None:
 
 
 _found: dict[ops.Op, Callable[..., Array] | None] = {}
+FOUND_LIMIT = 512  # family entries (each exponent of x ** n) come and go: the cache of forms starts over past this
 
 
 def has_form(op: ops.Op) -> bool:
     """True when ``op`` runs as whole-array operations (otherwise element by element)."""
     if op not in _found:
+        if len(_found) >= FOUND_LIMIT:
+            _found.clear()
         _found[op] = _form(op)
     return _found[op] is not None or op in REDUCTIONS
 

@@ -30,7 +30,7 @@ __all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]
 
 # every activation op of the registry (micrograd_plus.ops), as the Value method that applies it, and "linear"
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    **{name: getattr(Value, name) for name, op in ops.REGISTRY.items() if op.kind == "activation"},
+    **{name: getattr(Value, name) for name, op in ops.BUILTINS.items() if op.kind == "activation"},
     "linear": None,
 }
 
