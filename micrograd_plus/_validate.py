@@ -24,6 +24,8 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
+from micrograd_plus.tracing import DataFloat, check_data
+
 __all__ = [
     "as_number",
     "check_count",
@@ -146,14 +148,18 @@ def check_real(
     wanted = f"{name} must be a finite number{' ' + ' and '.join(bounds) if bounds else ''}"
     if not is_real(x):
         raise ValueError(f"{wanted}, got {shown(x)}")
-    try:
-        value = float(as_number(x))  # type: ignore[arg-type]
+    try:  # a float subclass stays itself (a replayed step's data number keeps following the data)
+        value = x if type(x) is DataFloat else float(as_number(x))  # type: ignore[arg-type]
     except OverflowError:  # an int beyond the float range
         raise ValueError(f"{wanted}, got {shown(x)}") from None
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if not math.isfinite(value) or too_low or too_high:
-        raise ValueError(f"{wanted}, got {value!r}")
+
+    def within(v: float) -> bool:
+        too_low = v <= low if low_open else v < low
+        too_high = v >= high if high_open else v > high
+        return math.isfinite(v) and not too_low and not too_high
+
+    if not check_data(value, within):
+        raise ValueError(f"{wanted}, got {float.__float__(value)!r}")
     return value
 
 

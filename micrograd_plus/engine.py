@@ -30,7 +30,7 @@ from micrograd_plus.ops import ADD, MUL, NEG, RELU, SUB, TANH
 from micrograd_plus.ops.arithmetic import Arithmetic
 from micrograd_plus.ops.value_rules import backward_with_graph
 from micrograd_plus.scopes import Scope, current_scope
-from micrograd_plus.tracing import compared
+from micrograd_plus.tracing import DataFloat, compared, data_leaf
 
 Operand = Union["Value", int, float]
 
@@ -54,7 +54,8 @@ class Value(Arithmetic):
 
     def __init__(self, data: float, label: str = "") -> None:
         if type(data) is not float or data - data != 0.0:  # a finite float skips the checks (inf - inf is nan)
-            data = finite_float(data)
+            # a number of a replayed step's data becomes a data leaf: the replay reads it from the new data
+            data = finite_float(data_leaf(self, data) if type(data) is DataFloat else data)
         self.data: float = data
         self.grad: float = 0.0  # a Value after backward(create_graph=True), so it can be differentiated again
         self.label: str = label

@@ -18,9 +18,18 @@ from micrograd_plus import functional as F
 from micrograd_plus._validate import as_number, check_real, is_real, is_whole, shown
 from micrograd_plus.engine import Operand, Value
 from micrograd_plus.ops import fn
-from micrograd_plus.tracing import note_branch
+from micrograd_plus.tracing import check_data, note_branch
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "mse"]
+
+
+def _probability(t: float) -> bool:
+    return 0.0 <= t <= 1.0
+
+
+def _plus_minus_one(y: float) -> bool:
+    return y in (-1.0, 1.0)
+
 
 LOG_FLOOR = -100.0  # PyTorch clamps log(p) at -100 in binary_cross_entropy, so p = 0 or 1 stays finite
 # PyTorch's binary_cross_entropy backward divides by max(p·(1 - p), EPSILON), EPSILON = 1e-12 as a float32
@@ -118,7 +127,7 @@ def binary_cross_entropy(
                 f"binary_cross_entropy needs probabilities in [0, 1], got {p.data}; for logits use "
                 "binary_cross_entropy_with_logits"
             )
-        if not 0.0 <= (t.data if isinstance(t, Value) else t) <= 1.0:
+        if not check_data(t.data if isinstance(t, Value) else t, _probability):
             raise ValueError(f"binary_cross_entropy targets must be in [0, 1], got {t}")
         losses.append(_one_binary_cross_entropy(p, t))
     return _reduce("binary_cross_entropy", losses, reduction)
@@ -130,7 +139,7 @@ def binary_cross_entropy_with_logits(
     """-[t·log σ(z) + (1 - t)·log(1 - σ(z))] = softplus(z) - t·z, stable for logits of ±1000."""
     losses = []
     for z, t in _pairs("binary_cross_entropy_with_logits", logits, targets):
-        if not 0.0 <= (t.data if isinstance(t, Value) else t) <= 1.0:
+        if not check_data(t.data if isinstance(t, Value) else t, _probability):
             raise ValueError(f"binary_cross_entropy_with_logits targets must be in [0, 1], got {t}")
         losses.append(fn.softplus(z) - t * z)  # softplus(z) = log(1 + e^z), one stable node
     return _reduce("binary_cross_entropy_with_logits", losses, reduction)
@@ -180,7 +189,7 @@ def hinge(scores: Iterable[Operand] | Operand, labels_pm1: Iterable[float] | flo
     """The max-margin loss max(0, 1 - y·s) for labels y = ±1."""
     losses = []
     for s, y in _pairs("hinge", scores, labels_pm1):
-        if (y.data if isinstance(y, Value) else y) not in (-1.0, 1.0):
+        if not check_data(y.data if isinstance(y, Value) else y, _plus_minus_one):
             raise ValueError(f"hinge labels must be -1 or +1, got {y}; for 0/1 labels pass 2*y - 1")
         losses.append((1.0 - y * s).relu())
     return _reduce("hinge", losses, reduction)

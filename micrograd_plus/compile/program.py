@@ -59,6 +59,20 @@ def _where(v: Value, position: int) -> Callable[[int], str]:
     return lambda k: f"node {v.parents[k].label!r}" if v.parents[k].label else f"operand {k} of node #{position}"
 
 
+def _builtin_functions() -> set[int]:
+    return {id(f) for op in ops.BUILTINS.values() for f in (op.forward, op.derivatives) if f is not None}
+
+
+def _as_floats(function: Callable[..., Any], kind: str) -> Callable[..., Any]:
+    """A custom op's forward ("op") or derivative rule ("rule") with its results as Python floats, as eager mode
+    records them: a NumPy float32 or float64 result is a number all the same."""
+    if id(function) in _builtin_functions():
+        return function
+    if kind == "rule":
+        return lambda *args: tuple([float(d) for d in function(*args)])
+    return lambda *args: float(function(*args))
+
+
 class _Namespace:
     """The generated program's globals: every op it calls, under a name made only of the op's index."""
 
@@ -69,7 +83,7 @@ class _Namespace:
     def name(self, function: Callable[..., Any], kind: str) -> str:
         if id(function) not in self._names:
             self._names[id(function)] = f"{kind}{len(self._names)}"
-            self.functions[self._names[id(function)]] = function
+            self.functions[self._names[id(function)]] = _as_floats(function, kind)
         return self._names[id(function)]
 
     def call(self, entry: ops.Op, codes: Sequence[str]) -> str:
@@ -80,9 +94,10 @@ class _Namespace:
             return entry.emit(codes)
         if entry.forward is None:
             raise ValueError(f"op {entry.name!r} has no forward function to compile")
-        name = entry.name if entry.builtin and entry.name.isidentifier() else self.name(entry.forward, "op")
-        self.functions[name] = entry.forward
-        return f"{name}({', '.join(codes)})"
+        if entry.builtin and entry.name.isidentifier():
+            self.functions[entry.name] = entry.forward
+            return f"{entry.name}({', '.join(codes)})"
+        return f"{self.name(entry.forward, 'op')}({', '.join(codes)})"
 
 
 class CompiledGraph:

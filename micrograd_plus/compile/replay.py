@@ -15,12 +15,22 @@ the current numbers), and neither are new data or fresh dropout masks: ``Dropout
 records its masks (``recording.record_random``), and a replay draws the next ones from
 the same random stream, so they equal eager training's masks draw for draw.
 
-Some graphs depend on the numbers themselves: max pooling picks a winner, a stable
+The data keeps its eager meaning: each float reaches ``loss_fn`` as a ``tracing.DataFloat``, a float to
+every test and operation (``t == 1.0``, ``if t:``, ``2 * t - 1``, a loss's own checks of its targets), that
+also knows where it came from. Every test on the data is a *guard*: a compiled structure replays only calls
+whose data passes the same tests the same way; a call that does not is traced again (each outcome pattern
+compiles once, up to ``MAX_VARIANTS``; past that the structure runs eagerly). Arithmetic on the data
+(``2 * t - 1``) is recomputed from the new data on every replay. Everything else the graph depends on is in
+the key or checked per call: the model's parameters, every module's training mode, hyper-parameters
+(dropout ``p``, ``eps``, ``momentum``) and buffers (running statistics), and the op registry's version.
+Values read from outside the model (a trained temperature) are inputs of the replay: their current value is
+used and their gradient is added, as ``backward()`` would.
+
+Some graphs depend on the numbers of Values themselves: max pooling picks a winner, a stable
 softplus picks a branch, ``BatchNorm1d`` updates running statistics as it runs, or
-the step compares Values. Those places call ``recording.note_branch``; a step that did
-so is never replayed (it runs eagerly every time, ``mode`` says why), so a replay
-never gives another result than eager training. A step must not branch on ``.data``
-itself: code that does should call ``note_branch`` too.
+the step compares Values. Those places call ``tracing.note_branch``; such a step is never replayed
+(it runs eagerly every time, with a warning naming the reason once; ``reasons`` counts them). A step
+must not branch on a Value's ``.data`` itself: code that does should call ``note_branch`` too.
 
 >>> from micrograd_plus import losses, nn, optim
 >>> model = nn.MLP(2, [4, 1], seed=0)
@@ -39,26 +49,31 @@ itself: code that does should call ``note_branch`` too.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Callable
-from typing import Any
+from operator import itemgetter
+from typing import Any, Union
 
 from micrograd_plus.compile.program import CompiledGraph, compile_graph
 from micrograd_plus.engine import Value
-from micrograd_plus.tracing import recording
+from micrograd_plus.ops import registry
+from micrograd_plus.scopes import scope
+from micrograd_plus.tracing import DataFloat, Recording, guards_hold, recording
 
-__all__ = ["Replay"]
+__all__ = ["MAX_CACHED", "MAX_VARIANTS", "Replay"]
 
 MAX_CACHED = 8  # structures kept compiled at once (batch sizes, say); the oldest is dropped first
+MAX_VARIANTS = 4  # compiled outcome patterns of the data's tests per structure; past that it runs eagerly
 
 
-def _leaves(data: Any, found: list[Value]) -> Any:
-    """``data`` with every float replaced by a new leaf (appended to ``found``); other values kept."""
+def _data_numbers(data: Any, found: list[float]) -> Any:
+    """``data`` with every float replaced by a DataFloat reading position k of the flat data (and appended)."""
     if isinstance(data, (list, tuple)):
-        return type(data)(_leaves(item, found) for item in data)
+        return type(data)(_data_numbers(item, found) for item in data)
     if isinstance(data, numbers.Real) and not isinstance(data, (bool, numbers.Integral)):
-        leaf = Value(float(data))
-        found.append(leaf)
-        return leaf
+        k = len(found)
+        found.append(float(data))
+        return DataFloat(float(data), itemgetter(k))
     return data
 
 
@@ -80,15 +95,59 @@ def _structure(data: Any, numbers_out: list[float]) -> Any:
     )
 
 
-class _Compiled:
-    __slots__ = ("graph", "n_data", "random")
+def _state(value: Any) -> Any:
+    """A module attribute as part of the key: numbers, flags, names, functions and buffers (lists of numbers)."""
+    if isinstance(value, (list, tuple)):
+        if all(type(v) is float for v in value):
+            return tuple(value)
+        items = [_state(v) for v in value]
+        return None if any(v is _SKIP for v in items) else tuple(items)
+    if value is None or isinstance(value, (bool, int, float, str)) or callable(value):
+        return value
+    return _SKIP
 
-    def __init__(self, graph: CompiledGraph, n_data: int, random: list[Callable[[], list[float]]]) -> None:
-        self.graph, self.n_data, self.random = graph, n_data, random
+
+_SKIP = object()  # Values, submodules, random generators: parameters and draws are handled apart
+
+
+def module_state(model: Any) -> tuple[Any, ...]:
+    """Every module's mode, hyper-parameters and buffers: what a compiled step must be keyed on."""
+    state = []
+    for m in model.modules():
+        for name, value in vars(m).items():
+            if (shown := _state(value)) is not _SKIP and not isinstance(value, Value):
+                state.append((id(m), name, shown))
+    return tuple(state)
+
+
+_Entry = Union[list["_Compiled"], str]  # noqa: UP007 - an alias evaluated at run time; a structure's compiled variants, or why it runs eagerly
+
+
+class _Compiled:
+    __slots__ = ("data", "graph", "guards", "random", "wrt")
+
+    def __init__(self, graph: CompiledGraph, found: Recording, wrt: list[Value]) -> None:
+        self.graph, self.wrt, self.guards = graph, wrt, found.guards
+        self.data = [source for _, source in found.data]
+        self.random = [redraw for _, redraw in found.random]
+
+    def run(self, numbers: list[float]) -> float:
+        values = [v.data for v in self.wrt]
+        values += [source(numbers) for source in self.data]
+        for redraw in self.random:
+            values += redraw()
+        value, grads = self.graph.value_and_grad(values)
+        for v, g in zip(self.wrt, grads):
+            v.grad += g
+        return value
 
 
 class Replay:
-    """``loss_fn(*data)`` as a training step that compiles once per structure and replays after that."""
+    """``loss_fn(*data)`` as a training step that compiles once per structure and replays after that.
+
+    ``compiles``, ``replays`` and ``eager_steps`` count what the calls did; ``reasons`` counts, per reason, the
+    calls that ran eagerly; ``mode`` and ``reason`` describe the last call.
+    """
 
     def __init__(self, loss_fn: Callable[..., Value], model: Any) -> None:
         if not callable(loss_fn):
@@ -96,66 +155,103 @@ class Replay:
         if not hasattr(model, "parameters") or not hasattr(model, "modules"):
             raise TypeError(f"Replay needs the Module being trained, got {type(model).__name__}")
         self.loss_fn, self.model = loss_fn, model
-        self._cache: dict[Any, _Compiled | str] = {}
+        self._cache: dict[Any, list[_Compiled] | str] = {}
         self.compiles = self.replays = self.eager_steps = 0
-        self.mode = "new"  # 'replay' once a structure is compiled; 'eager' for a step that cannot be replayed
+        self.reasons: dict[str, int] = {}
+        self.mode, self.reason = "new", ""  # 'replay' once a structure is compiled; 'eager' for a step that is not
 
     def _key(self, data: tuple[Any, ...], numbers_out: list[float]) -> tuple[Any, list[Value]]:
         params = self.model.parameters()
-        modes = tuple([m.training for m in self.model.modules()])
-        return (_structure(data, numbers_out), tuple(map(id, params)), modes), params
+        key = (_structure(data, numbers_out), tuple(map(id, params)), module_state(self.model), registry.VERSION)
+        return key, params
 
     def __call__(self, *data: Any) -> float:
         """The loss at this data; its gradients are added to the parameters' ``.grad`` (as ``backward()`` does)."""
         numbers_now: list[float] = []
         key, params = self._key(data, numbers_now)
         known = self._cache.get(key)
-        if isinstance(known, _Compiled):
-            self.mode = "replay"
-            self.replays += 1
-            values = [p.data for p in params] + numbers_now
-            for redraw in known.random:
-                values += redraw()
-            value, grads = known.graph.value_and_grad(values)
-            for p, g in zip(params, grads):
-                p.grad += g
-            return value
+        if isinstance(known, list):
+            for variant in known:
+                if guards_hold(variant.guards, numbers_now) is None:
+                    try:
+                        value = variant.run(numbers_now)
+                    except ArithmeticError:  # the new data fails on the way (1 / t at t = 0): eager says where
+                        break
+                    self.mode, self.reason = "replay", ""
+                    self.replays += 1
+                    return value
         return self._eager(data, key, params, known)
 
-    def _eager(self, data: tuple[Any, ...], key: Any, params: list[Value], known: str | None) -> float:
-        """Run the step eagerly; the first time for this structure, also record and compile it."""
-        leaves: list[Value] = []
-        with recording() as found:
-            loss = self.loss_fn(*_leaves(data, leaves))
+    def _eager(
+        self, data: tuple[Any, ...], key: Any, params: list[Value], known: list[_Compiled] | str | None
+    ) -> float:
+        """Run the step eagerly; while its structure may still compile, also record and compile it."""
+        flat: list[float] = []
+        trace = object()  # the scope of every node made by this call: a leaf outside it was made before
+        with recording() as found, scope(trace):
+            loss = self.loss_fn(*_data_numbers(data, flat))
         if not isinstance(loss, Value):
             raise TypeError(f"the step's loss function must return a Value, got {type(loss).__name__}")
-        if known is None:
-            reason = f"the graph depends on the numbers ({found.branches[0]})" if found.branches else ""
-            if not reason:
-                random_leaves = [leaf for drawn, _ in found.random for leaf in drawn]
-                try:
-                    graph = compile_graph(loss, params, data=[*leaves, *random_leaves])
-                except ValueError as error:  # a Value.from_op node, an input listed twice (a tied leaf)
-                    reason = str(error)
-                else:
-                    self._store(key, _Compiled(graph, len(leaves), [redraw for _, redraw in found.random]))
-                    self.compiles += 1
-            if reason:
-                self._store(key, reason)
-                known = reason
-        self.mode = "eager" if known else "replay"
-        self.reason = known or ""
+        reason = known if isinstance(known, str) else self._compile(key, loss, params, found, trace, known or [])
+        self.mode, self.reason = ("eager", reason) if reason else ("replay", "")
         self.eager_steps += 1
         loss.backward()
+        if reason:
+            self._ran_eagerly(reason)
         return loss.data
 
-    def _store(self, key: Any, entry: _Compiled | str) -> None:
-        if len(self._cache) >= MAX_CACHED:
+    def _compile(
+        self, key: Any, loss: Value, params: list[Value], found: Recording, trace: object, variants: list[_Compiled]
+    ) -> str:
+        """Compile the traced step as a new variant of its structure; the reason it cannot be, or ''."""
+        if found.branches:
+            reason = f"the graph depends on the numbers of Values ({found.branches[0]})"
+        elif len(variants) >= MAX_VARIANTS:
+            what = found.guards[0][2] if found.guards else "a test"
+            reason = f"the step tests its data ({what}) with outcomes that change from call to call"
+        else:
+            data_leaves = [leaf for leaf, _ in found.data] + [leaf for drawn, _ in found.random for leaf in drawn]
+            wrt = params + _outside(loss, params, data_leaves, trace)
+            try:
+                graph = compile_graph(loss, wrt, data=data_leaves)
+            except ValueError as error:  # a Value.from_op node, a leaf listed twice (a tied leaf)
+                reason = str(error)
+            else:
+                self._store(key, [*variants, _Compiled(graph, found, wrt)])
+                self.compiles += 1
+                return ""
+        self._store(key, reason)
+        return reason
+
+    def _ran_eagerly(self, reason: str) -> None:
+        if reason not in self.reasons:
+            warnings.warn(f"Replay runs this step eagerly: {reason}", RuntimeWarning, stacklevel=3)
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def _store(self, key: Any, entry: list[_Compiled] | str) -> None:
+        if key not in self._cache and len(self._cache) >= MAX_CACHED:
             del self._cache[next(iter(self._cache))]
         self._cache[key] = entry
 
     def __repr__(self) -> str:
+        why = f", eager because {self.reasons}" if self.reasons else ""
         return (
             f"Replay({getattr(self.loss_fn, '__name__', 'loss_fn')}, mode={self.mode!r}, compiles={self.compiles}, "
-            f"replays={self.replays}, eager steps={self.eager_steps})"
+            f"replays={self.replays}, eager steps={self.eager_steps}{why})"
         )
+
+
+def _outside(loss: Value, params: list[Value], data_leaves: list[Value], trace: object) -> list[Value]:
+    """The leaves of the step's graph made before the step that are neither parameters nor data: Values read
+    from outside the model (a trained temperature), whose current value and gradient the replay must use."""
+    known = {id(v) for v in params} | {id(v) for v in data_leaves}
+    found = []
+    for leaf in loss.topological_order():
+        if leaf.parents or id(leaf) in known:
+            continue
+        chain = leaf.scope
+        while chain is not None and chain[0] is not trace:
+            chain = chain[1]
+        if chain is None:
+            found.append(leaf)
+    return found

@@ -195,7 +195,7 @@ class Program(Edges):
         if entry.arity is not None:
             columns = [[self.slot[id(v.parents[j])] for v in nodes] for j in range(arity)]
             self._fixed(entry, columns, a, b, c, lines)
-        elif entry is ops.DOT:
+        elif entry is ops.DOT and arity >= 2:  # a dot with no vector (a conv position on padding) is n-ary
             dot_batch(self, nodes, a, lines, self.needs.__getitem__)
         else:
             self._nary(entry, nodes, a, b, c, lines)

@@ -183,8 +183,8 @@ def _dot_derivatives(*args: Any) -> tuple[Any, ...]:
 
 
 def _dot_check(where: Where, *ps: float) -> None:
-    if len(ps) < 2:
-        raise ValueError(f"dot needs operands (w_1..w_n, x_1..x_n[, b]) with n >= 1, got {len(ps)} operand(s)")
+    if not ps:  # n = 0 with a bias is a conv position that lies entirely on the padding: just b
+        raise ValueError("dot needs operands (w_1..w_n, x_1..x_n[, b]), got none")
 
 
 # -- linear-time partial evaluation of n-ary ops (for the per-node check) ---------------------

@@ -22,6 +22,7 @@ from micrograd_plus.ops.display import Formula, Shown, shown_as
 
 __all__ = [
     "BUILTINS",
+    "VERSION",
     "FAMILIES",
     "REGISTRY",
     "EachOperand",
@@ -257,6 +258,7 @@ REGISTRY: dict[str, Op] = {}  # every op by name, ops of your own included: what
 # the built-in ops by name, never replaced: what ``fn``, ``activation`` and every built-in rule use, so that
 # ``define_op("sigmoid", ..., replace=True)`` changes what the name finds, never how the library's own ops work
 BUILTINS: dict[str, Op] = {}
+VERSION = 0  # how many times an op was registered or replaced
 
 
 def register(op: Op, replace: bool = False) -> Op:
@@ -269,6 +271,8 @@ def register(op: Op, replace: bool = False) -> Op:
             "or pass replace=True"
         )
     REGISTRY[op.name] = op
+    global VERSION
+    VERSION += 1  # compiled replays key on it: an op replaced after compiling is never run with its old rule
     return op
 
 

@@ -44,6 +44,16 @@ class Symbol(Arithmetic):
         code = f"{operand_text(left, precedence)} {sign} {operand_text(right, precedence + 1)}"
         return Symbol(code, self.call, precedence)
 
+    def _branch(self, *_: Any) -> bool:
+        # a stand-in has no number to compare: answering would trace one branch for every input
+        raise TypeError(
+            f"the derivative rule compares or tests its inputs ({self.code}), so it is called on every evaluation "
+            "instead of being written out as code"
+        )
+
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _branch
+    __hash__ = object.__hash__
+
     def __add__(self, o: Any) -> Symbol:
         return self._infix("+", 1, o)
 

@@ -1,0 +1,296 @@
+"""Fast paths never change a number: compiled replay, Replay and the batched replay give eager's results
+(values, gradients, parameters) or run eagerly — for custom ops, branching rules and conv positions on padding."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from micrograd_plus import Value, check_local_grads, define_op, fn, gradcheck_module, losses, optim
+from micrograd_plus.compile import Replay, compile_graph
+from micrograd_plus.nn import MLP, BatchNorm1d, Conv2d, Module
+
+
+def _eager(root: Value, params: list[Value]) -> tuple[float, list[float]]:
+    for p in params:
+        p.grad = 0.0
+    root.backward()
+    return root.data, [p.grad for p in params]
+
+
+def _close(a: object, b: object, rel: float = 1e-12) -> bool:
+    """Equal up to the order of additions (a replay sums a node's gradient contributions in its own order)."""
+    if isinstance(a, (tuple, list)):
+        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(_close(x, y, rel) for x, y in zip(a, b))
+    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-300)  # type: ignore[arg-type]
+
+
+def _sinc_rule(x: object, out: object) -> tuple[object]:
+    return ((fn.cos(x) - out) / x if x != 0 else 0.0,)  # type: ignore[operator]
+
+
+SINC = define_op("sinc_rule_test", lambda x: math.sin(x) / x if x != 0 else 1.0, _sinc_rule, register=False)
+SIGN_SQUARE = define_op(  # x·|x|: a rule with a comparison and a bool test
+    "signed_square_test", lambda x: x * abs(x), lambda x, out: (2 * x if x > 0 else -2 * x,), register=False
+)
+
+
+@pytest.mark.parametrize("op", [SINC, SIGN_SQUARE], ids=["sinc", "x|x|"])
+@pytest.mark.parametrize("point", [0.0, 0.5, -1.5, 1e-9])
+def test_a_rule_that_branches_is_called_on_every_evaluation(op: object, point: float) -> None:
+    w = Value(0.3, label="w")
+    root = op(w * 2.0) * 3.0  # type: ignore[operator]
+    compiled = compile_graph(root, [w])
+    for value in (point, 0.3, point):  # the branch taken changes from call to call
+        eager_root = op(Value(value) * 2.0) * 3.0  # type: ignore[operator]
+        eager_w = eager_root.parents[0].parents[0].parents[0]
+        expected = _eager(eager_root, [eager_w])
+        assert _close(compiled.value_and_grad([value]), expected)
+
+
+def test_custom_ops_written_with_numpy_replay_like_eager() -> None:
+    np = pytest.importorskip("numpy")
+    tanh64 = define_op("np_tanh_test", lambda x: np.tanh(x), lambda x, out: (1 - out * out,), register=False)
+    scale32 = define_op(
+        "np_float32_test", lambda x: np.float32(x) * np.float32(1.1), lambda x, out: (np.float32(1.1),), register=False
+    )
+    w = Value(0.8, label="w")
+    root = scale32(tanh64(w * 2.0))
+    expected = _eager(root, [w])
+    assert type(root.data) is float
+    compiled = compile_graph(root, [w])
+    assert _close(compiled.value_and_grad([0.8]), expected)
+    value, grads = compiled.value_and_grad([0.1])
+    assert type(value) is float and all(type(g) is float for g in grads)
+
+    holder = Module()
+    holder.w = Value(0.5, label="w")  # type: ignore[attr-defined]
+    model_w = holder.w  # type: ignore[attr-defined]
+    opt = optim.SGD([model_w], lr=0.1)
+    twin = Value(0.5)
+    twin_opt = optim.SGD([twin], lr=0.1)
+
+    step = Replay(lambda x, t: losses.mse([tanh64(model_w * x)], [t]), holder)
+    for k in range(4):  # the first call compiles, the next ones replay
+        opt.zero_grad()
+        replayed = step(0.5 + k, 0.25)
+        opt.step()
+        twin_opt.zero_grad()
+        eager = losses.mse([tanh64(twin * (0.5 + k))], [0.25])
+        eager.backward()
+        twin_opt.step()
+        assert _close(replayed, eager.data) and _close(model_w.data, twin.data)
+    assert step.replays == 3
+
+
+def _sum_of_squares(out: list[list[list[Value]]]) -> Value:
+    return sum((v * v for plane in out for row in plane for v in row), Value(0.0))
+
+
+@pytest.mark.parametrize(("kernel", "padding", "stride"), [(1, 1, 1), (1, 2, 1), (2, 2, 2), (3, 2, 1)])
+def test_conv_positions_on_the_padding_compile_replay_and_check(kernel: int, padding: int, stride: int) -> None:
+    conv = Conv2d(1, 2, kernel, stride=stride, padding=padding, seed=0)
+    for b in conv.parameters()[-2:]:
+        b.data = 0.25  # a nonzero bias: positions on the padding are exactly b
+    image = [[[1.0, -2.0, 0.5], [3.0, 4.0, -1.0], [0.5, 0.25, 2.0]]]
+    params = conv.parameters()
+    root = _sum_of_squares(conv(image))
+    expected = _eager(root, params)
+    assert _close(compile_graph(root, params).value_and_grad([p.data for p in params]), expected)
+    assert check_local_grads(root).ok
+    assert gradcheck_module(conv, lambda m: _sum_of_squares(m(image))).ok
+    step = Replay(lambda img: _sum_of_squares(conv(img)), conv)
+    for _ in range(3):
+        for p in params:
+            p.grad = 0.0
+        assert _close(step(image), expected[0])
+        assert _close([p.grad for p in params], expected[1])
+    assert step.replays == 2
+
+
+# -- Replay against eager training, step by step ----------------------------------------------------------------------
+
+
+def _train_both(
+    make: Any,
+    loss_of: Any,
+    batches: list[tuple[Any, ...]],
+    change: Any = None,
+    lr: float = 0.2,
+) -> Replay:
+    """Train twins (``make()`` returns (model, extra Values)) eagerly and through Replay on the same batches, with
+    ``change(model, extras, k)`` applied to both before step k; losses, gradients, parameters and buffers must agree
+    after every step (up to the replay's order of additions)."""
+    eager, eager_extra = make()
+    twin, twin_extra = make()
+    eager_opt = optim.SGD([*eager.parameters(), *eager_extra], lr=lr)
+    twin_opt = optim.SGD([*twin.parameters(), *twin_extra], lr=lr)
+    step = Replay(lambda *data: loss_of(twin, twin_extra, *data), twin)
+    for k, batch in enumerate(batches):
+        if change is not None:
+            change(eager, eager_extra, k)
+            change(twin, twin_extra, k)
+        eager_opt.zero_grad()
+        loss = loss_of(eager, eager_extra, *batch)
+        loss.backward()
+        twin_opt.zero_grad()
+        value = step(*batch)
+        everything = [*eager.parameters(), *eager_extra], [*twin.parameters(), *twin_extra]
+        assert _close(value, loss.data), (k, value, loss.data, step)
+        assert _close([p.grad for p in everything[0]], [p.grad for p in everything[1]]), (k, step)
+        eager_opt.step()
+        twin_opt.step()
+        assert _close([p.data for p in everything[0]], [p.data for p in everything[1]]), (k, step)
+        for a, b in zip(eager.modules(), twin.modules()):
+            for name in ("running_mean", "running_var"):
+                assert getattr(a, name, None) == getattr(b, name, None), (k, name)
+    return step
+
+
+X4 = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.2], [0.8, 0.1]]
+
+
+def _bce_by_hand(p: Value, t: float) -> Value:
+    return -(p.log()) if t == 1.0 else -((1 - p).log())  # Python branches on the data, as users write it
+
+
+def test_python_branches_on_the_data_keep_their_eager_meaning() -> None:
+    def loss_of(model: Any, _: list[Value], X: list[list[float]], T: list[float]) -> Value:
+        return sum((_bce_by_hand(model(x)[0].sigmoid(), t) for x, t in zip(X, T)), Value(0.0)) * (1 / len(X))
+
+    labels = [[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]] * 2
+    step = _train_both(lambda: (MLP(2, [3, 1], activation="tanh", seed=1), []), loss_of, [(X4, t) for t in labels])
+    assert (step.compiles, step.replays) == (2, 6)  # one compile per pattern of the tests, then replays
+
+
+def test_membership_truth_and_arithmetic_on_the_data() -> None:
+    def loss_of(model: Any, _: list[Value], x: list[float], t: float, mask: float) -> Value:
+        out = model(x)[0]
+        sign = 2 * t - 1  # arithmetic on the data is recomputed from each call's data
+        loss = (1 - sign * out).relu() if t in (0.0, 1.0) else out * out
+        return loss * 3.0 if mask else loss
+
+    batches = [([0.5, -1.0], 1.0, 1.0), ([1.0, 2.0], 0.0, 0.0), ([0.2, 0.1], 0.5, 1.0), ([0.3, 0.3], 1.0, 1.0)] * 2
+    step = _train_both(lambda: (MLP(2, [4, 1], seed=2), []), loss_of, batches)
+    assert step.replays >= 3
+
+
+def test_a_scalar_target_and_every_loss_check_on_replayed_data() -> None:
+    def mse_of(model: Any, _: list[Value], x: list[float], t: float) -> Value:
+        return losses.mse(model(x)[0], t)
+
+    _train_both(lambda: (MLP(2, [3, 1], seed=0), []), mse_of, [([0.5, 1.0], 0.25), ([1.0, -1.0], 0.75)] * 3)
+
+    def hinge_of(model: Any, _: list[Value], X: list[list[float]], y: list[float]) -> Value:
+        return losses.hinge([model(x)[0] for x in X], y)
+
+    model = MLP(2, [3, 1], seed=0)
+    step = Replay(lambda X, y: hinge_of(model, [], X, y), model)
+    step(X4[:2], [1.0, -1.0])
+    step(X4[:2], [-1.0, -1.0])
+    with pytest.raises(ValueError, match=r"hinge labels must be -1 or \+1, got 0\.0"):
+        step(X4[:2], [1.0, 0.0])  # eager refuses 0/1 labels; so does the replay
+    with pytest.raises(ValueError, match=r"targets must be in \[0, 1\]"):
+        bce = Replay(lambda X, y: losses.binary_cross_entropy([model(x)[0].sigmoid() for x in X], y), model)
+        bce(X4[:2], [1.0, 0.0])
+        bce(X4[:2], [1.0, 2.0])
+
+
+def test_module_state_is_part_of_the_key() -> None:
+    class Net(Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.mlp = MLP(2, [4], seed=0)
+            self.norm = BatchNorm1d(4)
+
+        def __call__(self, X: list[list[float]]) -> list[list[Value]]:
+            return self.norm([self.mlp(x) for x in X])  # type: ignore[no-any-return]
+
+    def loss_of(model: Any, _: list[Value], X: list[list[float]]) -> Value:
+        return sum((v * v for row in model(X) for v in row), Value(0.0))
+
+    def change(model: Any, _: list[Value], k: int) -> None:
+        if k == 0:
+            model.train()
+            for _ in range(2):
+                model(X4)  # running statistics away from (0, 1)
+            model.eval()
+        if k == 3:
+            model.norm.running_mean[0] += 0.5  # a buffer changed by hand: the replay must see it
+        if k == 5:
+            model.norm.eps = 1e-3  # a hyper-parameter
+
+    step = _train_both(lambda: (Net(), []), loss_of, [(X4[:2],)] * 7, change)
+    assert step.compiles == 3 and step.replays == 4
+
+    def dropout_loss(model: Any, _: list[Value], x: list[float]) -> Value:
+        return model(x)[0]
+
+    def more_dropout(model: Any, _: list[Value], k: int) -> None:
+        if k == 2:
+            model.dropout.p = 0.5  # set after the first steps: the masks must start being drawn
+
+    step = _train_both(
+        lambda: (MLP(2, [6, 1], dropout=0.0, seed=3), []), dropout_loss, [([1.0, 2.0],)] * 6, more_dropout
+    )
+    assert step.compiles == 2
+
+
+def test_values_outside_the_model_are_inputs_of_the_replay() -> None:
+    def loss_of(model: Any, extra: list[Value], x: list[float]) -> Value:
+        (temperature,) = extra
+        return (model(x)[0] * temperature).tanh() ** 2
+
+    make = lambda: (MLP(2, [3, 1], seed=0), [Value(2.0, label="temperature")])  # noqa: E731
+    step = _train_both(make, loss_of, [([1.0, -1.0],), ([0.5, 0.5],)] * 3)
+    assert step.replays == 5
+
+
+def test_an_op_replaced_while_replaying_is_used_at_once() -> None:
+    from micrograd_plus.ops import REGISTRY
+
+    name = "scaled_square_test"
+    saved = REGISTRY.get(name)
+    try:  # a notebook cell that defines the op is fixed and run again while training goes on
+        current = {"op": define_op(name, lambda x: 2 * x * x, lambda x, out: (4 * x,), replace=True)}
+        model = MLP(2, [3, 1], seed=0)
+        step = Replay(lambda x: current["op"](model(x)[0]), model)
+        step([1.0, 2.0])
+        step([1.0, 2.0])
+        current["op"] = define_op(name, lambda x: 3 * x * x, lambda x, out: (6 * x,), replace=True)
+        for p in model.parameters():
+            p.grad = 0.0
+        replayed = step([1.0, 2.0])
+        grads = [p.grad for p in model.parameters()]
+        for p in model.parameters():
+            p.grad = 0.0
+        eager = current["op"](model([1.0, 2.0])[0])
+        eager.backward()
+        assert _close(replayed, eager.data) and _close(grads, [p.grad for p in model.parameters()])
+        assert step.compiles == 2
+    finally:
+        if saved is None:
+            REGISTRY.pop(name, None)
+        else:
+            REGISTRY[name] = saved
+
+
+def test_what_ran_eagerly_is_counted_and_warned_once() -> None:
+    model = MLP(2, [3, 1], seed=0)
+
+    def compares(x: list[float]) -> Value:
+        out = model(x)[0]
+        return out * out if out > 0 else -out  # a comparison of Values: the graph depends on their numbers
+
+    step = Replay(compares, model)
+    with pytest.warns(RuntimeWarning, match="Replay runs this step eagerly: the graph depends on the numbers"):
+        step([1.0, 2.0])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no second warning for the same reason
+        step([1.0, 2.0])
+    assert step.reasons == {"the graph depends on the numbers of Values (a comparison of Values)": 2}
+    assert "eager because" in repr(step) and step.mode == "eager"
