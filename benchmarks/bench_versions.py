@@ -37,17 +37,19 @@ def load(root: Path) -> SimpleNamespace:
         package = importlib.import_module("micrograd_plus")
         assert Path(package.__file__ or "").resolve().is_relative_to(root.resolve()), f"{root} was not imported"
         try:
-            compile_graph = importlib.import_module("micrograd_plus.compile").compile_graph
+            fast = importlib.import_module("micrograd_plus.compile")
+            compile_graph, replay = fast.compile_graph, fast.Replay
         except (ImportError, AttributeError):  # the layout before compile/
             compile_graph = importlib.import_module("micrograd_plus.compiler").compile_graph
+            replay = importlib.import_module("micrograd_plus.replay").Replay
         data, nn = importlib.import_module("micrograd_plus.data"), importlib.import_module("micrograd_plus.nn")
-        return SimpleNamespace(package=package, data=data, nn=nn, compile_graph=compile_graph)
+        return SimpleNamespace(package=package, data=data, nn=nn, compile_graph=compile_graph, Replay=replay)
     finally:
         sys.path.remove(str(root))
 
 
-def w1(version: SimpleNamespace, weights: list[float] | None) -> tuple[Callable[[], float], Callable[[], float]]:
-    """(one eager W1 step, one compile of W1's graph), each returning its seconds."""
+def w1(version: SimpleNamespace, weights: list[float] | None) -> tuple[Callable[[], float], ...]:
+    """(one eager W1 step, one compile of W1's graph, one Replay step), each returning its seconds."""
     mp = version.package
     X, Y = version.data.make_moons(100, noise=0.1, seed=1)
     y = [2.0 * t - 1.0 for t in Y]
@@ -74,7 +76,18 @@ def w1(version: SimpleNamespace, weights: list[float] | None) -> tuple[Callable[
         version.compile_graph(root, params)
         return time.perf_counter() - start
 
-    return step, compile_once
+    replayed = version.Replay(
+        lambda X_, y_: mp.losses.hinge([model(x)[0] for x in X_], y_) + 1e-4 * mp.losses.l2(params), model
+    )
+
+    def replay_step() -> float:
+        start = time.perf_counter()
+        opt.zero_grad()
+        replayed(X, y)
+        opt.step()
+        return time.perf_counter() - start
+
+    return step, compile_once, replay_step
 
 
 def main() -> None:
@@ -84,13 +97,14 @@ def main() -> None:
     args = parser.parse_args()
     before = load(args.before)
     weights = [p.data for p in before.nn.MLP(2, [16, 16, 1], seed=0).parameters()]
-    old_step, old_compile = w1(before, weights)
+    old = w1(before, weights)
     after = load(HERE)
-    new_step, new_compile = w1(after, weights)
-    rows = {"W1 eager step": (old_step, new_step), "W1 compile_graph": (old_compile, new_compile)}
+    new = w1(after, weights)
+    names = ("W1 eager step", "W1 compile_graph", "W1 Replay step")
+    rows = {name: (old[k], new[k]) for k, name in enumerate(names)}
     for name, (old, new) in rows.items():
         times: tuple[list[float], list[float]] = ([], [])
-        for _ in range(3):  # warm-up
+        for _ in range(3):  # warm-up (Replay compiles on its first call)
             old(), new()
         for k in range(args.repeats):
             pair = (old, new) if k % 2 == 0 else (new, old)  # alternate which goes first

@@ -17,8 +17,8 @@ from typing import Any
 from micrograd_plus import functional as F
 from micrograd_plus._validate import as_number, check_real, is_real, is_whole, shown
 from micrograd_plus.engine import Operand, Value
-from micrograd_plus.ops import fn
-from micrograd_plus.tracing import check_data, note_branch
+from micrograd_plus.ops import define_op, fn
+from micrograd_plus.tracing import check_data
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "mse"]
 
@@ -90,20 +90,31 @@ def mse(preds: Iterable[Operand] | Operand, targets: Iterable[float] | float, re
     return _reduce("mse", [(p - t) ** 2 for p, t in _pairs("mse", preds, targets)], reduction)
 
 
-def _one_binary_cross_entropy(p: Value, t: Any) -> Value:
-    """One sample's loss, with PyTorch's value and PyTorch's gradient (p - t) / max(p·(1 - p), 1e-12)."""
-    note_branch("binary_cross_entropy picks PyTorch's clamped form by the value of p")
-    x = p.data
-    if x * (1.0 - x) >= GRAD_FLOOR:  # both logs are above -28: no clamp is active, the graph is the formula
-        exact: Value = -(t * p.log() + (1.0 - t) * (1.0 - p).log())
-        return exact
-    # next to 0 or 1 PyTorch clamps each log at -100 and the gradient's divisor at 1e-12: the loss is that
-    # clamped value, and its derivative the clamped one, as value + k·(p - p0) (p0 = p detached, so the term is 0)
-    log_p = max(math.log(x), LOG_FLOOR) if x > 0.0 else LOG_FLOOR
-    log_q = max(math.log1p(-x), LOG_FLOOR) if x < 1.0 else LOG_FLOOR
-    value = -(t * log_p + (1.0 - t) * log_q)
-    slope = (x - (t.data if isinstance(t, Value) else t)) / GRAD_FLOOR
-    return Value(value) + slope * (p - p.detach())
+def _clamped_logs(p: float) -> tuple[float, float]:
+    """(log p, log(1 - p)), each clamped at -100 as PyTorch does; log1p(-p) where p(1 - p) is below 1e-12."""
+    if p * (1.0 - p) >= GRAD_FLOOR:  # both logs are above -28: no clamp is active
+        return math.log(p), math.log(1.0 - p)
+    log_p = max(math.log(p), LOG_FLOOR) if p > 0.0 else LOG_FLOOR
+    log_q = max(math.log1p(-p), LOG_FLOOR) if p < 1.0 else LOG_FLOOR
+    return log_p, log_q
+
+
+def _bce_forward(p: float, t: float) -> float:
+    log_p, log_q = _clamped_logs(p)
+    return -(t * log_p + (1.0 - t) * log_q)
+
+
+def _bce_derivatives(p: Any, t: Any, out: Any) -> tuple[Any, Any]:
+    """PyTorch's: d/dp = (p - t) / max(p(1 - p), 1e-12); d/dt = log(1 - p) - log p, both logs clamped."""
+    x = p.data if isinstance(p, Value) else p
+    log_p, log_q = _clamped_logs(x)
+    if x * (1.0 - x) >= GRAD_FLOOR:  # the formula's own derivatives, differentiable again
+        return (p - t) / (p * (1.0 - p)), fn.log(1.0 - p) - fn.log(p)
+    return (p - t) * (1.0 / GRAD_FLOOR), log_q - log_p
+
+
+# One node per sample, so every fast path takes PyTorch's clamped form per sample, as eager mode does
+_BCE = define_op("binary_cross_entropy", _bce_forward, _bce_derivatives, arity=2, register=False)
 
 
 def binary_cross_entropy(
@@ -129,7 +140,7 @@ def binary_cross_entropy(
             )
         if not check_data(t.data if isinstance(t, Value) else t, _probability):
             raise ValueError(f"binary_cross_entropy targets must be in [0, 1], got {t}")
-        losses.append(_one_binary_cross_entropy(p, t))
+        losses.append(_BCE(p, t))
     return _reduce("binary_cross_entropy", losses, reduction)
 
 

@@ -123,7 +123,8 @@ def test_max_pool_by_hand_and_its_gradient() -> None:
     F.sum(flat(out)).backward()
     assert [[v.grad for v in row] for row in x] == [[0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]]  # first of a tie
     node = out[0][0][0]
-    assert node.op == "sum" and node.parents == (x[0][1],)
+    assert node.op == "max" and node.parents == (x[0][0], x[0][1], x[1][0], x[1][1])
+    assert node.local_grads == (0.0, 1.0, 0.0, 0.0)  # one max node over the window: the winner's derivative is 1
 
 
 def test_max_pool_strides_padding_and_1d() -> None:

@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import math
+import os
+import warnings
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from micrograd_plus import Value, check_local_grads, define_op, fn, gradcheck_module, losses, optim
 from micrograd_plus.compile import Replay, compile_graph
-from micrograd_plus.nn import MLP, BatchNorm1d, Conv2d, Module
+from micrograd_plus.nn import MLP, BatchNorm1d, Conv2d, MaxPool2d, Module
 
 
 def _eager(root: Value, params: list[Value]) -> tuple[float, list[float]]:
@@ -294,3 +298,116 @@ def test_what_ran_eagerly_is_counted_and_warned_once() -> None:
         step([1.0, 2.0])
     assert step.reasons == {"the graph depends on the numbers of Values (a comparison of Values)": 2}
     assert "eager because" in repr(step) and step.mode == "eager"
+
+
+def _pooled_loss(conv: Any, image: list[list[list[float]]]) -> Value:
+    pooled = MaxPool2d(2)(conv(image))
+    return sum((v * v for plane in pooled for row in plane for v in row), Value(0.0))
+
+
+def test_max_pooling_replays_with_the_winners_of_each_call() -> None:
+    images = [[[[0.1 * ((r * 5 + c * 3 + k) % 7) - 0.3 for c in range(4)] for r in range(4)]] for k in range(6)]
+
+    def loss_of(conv: Any, _: list[Value], image: list[list[list[float]]]) -> Value:
+        return _pooled_loss(conv, image)
+
+    step = _train_both(lambda: (Conv2d(1, 2, 2, padding=1, seed=0), []), loss_of, [(im,) for im in images])
+    assert step.compiles == 1 and step.replays == 5  # the winners change; the compiled graph is the same
+
+
+def test_the_batched_replay_picks_each_samples_own_winner() -> None:
+    np = pytest.importorskip("numpy")
+    from micrograd_plus.compile import vectorize
+
+    conv = Conv2d(1, 1, 2, seed=1)
+    pixels = [[Value(0.0, label=f"x{r}{c}") for c in range(3)] for r in range(3)]
+    root = _pooled_loss(conv, [pixels])  # type: ignore[list-item]
+    leaves = [v for row in pixels for v in row]
+    params = conv.parameters()
+    batch = [[float((7 * k + 3 * i) % 5) - 2.0 for k in range(4)] for i in range(9)]  # 9 pixels × 4 samples
+    value, grads = vectorize(root, params, leaves).value_and_grad([p.data for p in params], batch)
+    expected_value, expected_grads = 0.0, np.zeros(len(params))
+    for k in range(4):
+        image = [[[batch[3 * r + c][k] for c in range(3)] for r in range(3)]]
+        loss = _pooled_loss(conv, image)
+        v, g = _eager(loss, params)
+        expected_value += v / 4
+        expected_grads += np.array(g) / 4
+    assert _close(value, expected_value) and _close(list(grads), list(expected_grads))
+
+
+def test_binary_cross_entropy_takes_the_clamped_form_per_sample_on_every_path() -> None:
+    np = pytest.importorskip("numpy")
+    from micrograd_plus.compile import vectorize
+
+    def loss_of(model: Any, _: list[Value], X: list[list[float]], T: list[float]) -> Value:
+        return losses.binary_cross_entropy([(model(x)[0] * 40.0).sigmoid() for x in X], T)
+
+    X = [[1.0, 2.0], [-1.0, 0.5], [0.01, 0.02], [2.0, -2.0]]  # some samples deep in the clamp, some not
+    batches = [(X, [1.0, 0.0, 1.0, 0.0]), (X, [0.0, 0.0, 1.0, 1.0]), (X[:2] + X[:2], [1.0, 1.0, 0.0, 0.0])] * 2
+    step = _train_both(lambda: (MLP(2, [3, 1], seed=4), []), loss_of, batches, lr=0.01)
+    assert step.compiles == 1 and step.replays == 5
+
+    model = MLP(2, [3, 1], seed=4)
+    x, t = [Value(0.0), Value(0.0)], Value(0.0)
+    root = losses.binary_cross_entropy((model(x)[0] * 40.0).sigmoid(), t)
+    params = model.parameters()
+    columns = [[row[0] for row in X], [row[1] for row in X], [1.0, 0.0, 1.0, 0.0]]
+    value, grads = vectorize(root, params, [*x, t]).value_and_grad([p.data for p in params], columns)
+    expected = losses.binary_cross_entropy([(model(row)[0] * 40.0).sigmoid() for row in X], [1.0, 0.0, 1.0, 0.0])
+    expected_value, expected_grads = _eager(expected, params)
+    assert _close(value, expected_value) and _close(list(np.asarray(grads)), expected_grads, rel=1e-9)
+
+
+# -- a differential harness: random models, losses and changes, eager against Replay ---------------------------------
+
+
+def _random_case(seed: int) -> tuple[Any, Any, list[tuple[Any, ...]], Any]:
+    import random
+
+    rng = random.Random(seed)
+    activation = rng.choice(["relu", "tanh", "sigmoid", "leaky_relu"])
+    dropout = rng.choice([0.0, 0.0, 0.3])
+    hidden = rng.randint(2, 5)
+    kind = rng.choice(["mse", "hinge", "bce_by_hand", "bce", "temperature", "branch"])
+    n = rng.choice([2, 3])
+    data = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(n)]
+
+    def make() -> tuple[Any, list[Value]]:
+        model = MLP(2, [hidden, 1], activation=activation, dropout=dropout, seed=seed)
+        return model, [Value(1.5, label="temperature")] if kind == "temperature" else []
+
+    def loss_of(model: Any, extra: list[Value], X: list[list[float]], T: list[float]) -> Value:
+        outs = [model(x)[0] for x in X]
+        if kind == "mse":
+            return losses.mse(outs, T)
+        if kind == "hinge":
+            return losses.hinge(outs, [2 * t - 1 for t in T])  # labels made from the data inside the step
+        if kind == "bce_by_hand":
+            return sum((_bce_by_hand(o.sigmoid(), t) for o, t in zip(outs, T)), Value(0.0))
+        if kind == "bce":
+            return losses.binary_cross_entropy([o.sigmoid() for o in outs], T)
+        if kind == "temperature":
+            return losses.mse([(o * extra[0]).tanh() for o in outs], T)
+        return sum(((o - t) ** 2 if t > 0.5 else o * 0.5 for o, t in zip(outs, T)), Value(0.0))
+
+    batches = [(data, [float(rng.random() < 0.5) for _ in range(n)]) for _ in range(5)]
+
+    def change(model: Any, extra: list[Value], k: int) -> None:
+        if k == 2 and seed % 3 == 0:
+            model.dropout.p = 0.25
+        if k == 3 and seed % 3 == 1:
+            model.eval()
+
+    return make, loss_of, batches, change
+
+
+# 30 cases by default (fixed in CI); MICROGRAD_DIFFERENTIAL_EXAMPLES=1000 for a longer local run
+@given(st.integers(0, 10**6))
+@settings(max_examples=int(os.environ.get("MICROGRAD_DIFFERENTIAL_EXAMPLES", "30")), deadline=None)
+def test_random_models_and_losses_replay_like_eager(seed: int) -> None:
+    make, loss_of, batches, change = _random_case(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # steps that run eagerly say so; they are compared too
+        step = _train_both(make, loss_of, batches, change, lr=0.05)
+    assert step.replays + step.eager_steps == len(batches)

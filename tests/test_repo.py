@@ -310,6 +310,7 @@ PUBLIC_API = {
         "LOG",
         "LOG1P",
         "LOGSUMEXP",
+        "MAX",
         "MEAN",
         "MUL",
         "NEG",

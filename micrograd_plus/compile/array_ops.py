@@ -121,11 +121,19 @@ def _logsumexp(X: Array) -> Array:
     return m + np.log(np.exp(X - m[:, None]).sum(axis=1))
 
 
+def _max_derivatives(X: Array, out: Array) -> Array:
+    winners = X.argmax(axis=1)  # the first largest operand of each node and sample, as the scalar rule
+    D = np.zeros_like(X)
+    np.put_along_axis(D, winners[:, None, :], 1.0, axis=1)
+    return D
+
+
 REDUCTIONS: dict[ops.Op, tuple[Callable[[Array], Array], Callable[[Array, Array], Array]]] = {
     ops.SUM: (lambda X: X.sum(axis=1), lambda X, out: np.ones_like(X)),
     ops.MEAN: (lambda X: X.sum(axis=1) / X.shape[1], lambda X, out: np.full_like(X, 1.0 / X.shape[1])),
     ops.DOT: (_dot, _dot_derivatives),
     ops.LOGSUMEXP: (_logsumexp, lambda X, out: np.exp(X - out[:, None])),
+    ops.MAX: (lambda X: X.max(axis=1), _max_derivatives),
 }
 
 

@@ -11,11 +11,13 @@ the per-sample loss: it is computed once per call, not once per sample, and sinc
 for every sample the mean over the batch of ``loss_i + r`` is ``mean(loss_i) + r``. (With
 ``reduction="sum"`` it is counted B times, as the sum says.)
 
-The graph is frozen, as in compiled replay: ops that branch on numbers (relu, abs, leaky_relu,
-sigmoid, ...) branch per sample on the current values, but Python code that chose a different
-graph by the numbers is not re-run. A class index that *picks* a node (``cross_entropy``'s
-``z[t]``) is such a choice: pass the class as a one-hot data column instead, ``logsumexp(z) -
-dot(one_hot, z)``. Needs NumPy (``pip install numpy``); the rest of the library does not.
+The graph is frozen, as in compiled replay: every op decides per sample on that sample's numbers
+(relu, abs, leaky_relu, sigmoid; max pooling's winner, one ``max`` node per window, an ``argmax``
+per sample; ``binary_cross_entropy``'s clamp, one node per sample), and an op of your own without an
+array form runs element by element. Only Python code that chose a different graph by the numbers
+while the one sample's graph was built (a comparison of Values) is not re-run. A class index that
+*picks* a node (``cross_entropy``'s ``z[t]``) is such a choice: pass the class as a one-hot data
+column instead, ``logsumexp(z) - dot(one_hot, z)``. Needs NumPy (``pip install numpy``); the rest of the library does not.
 
 >>> from micrograd_plus import Value, losses
 >>> from micrograd_plus.nn import MLP

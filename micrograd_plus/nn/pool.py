@@ -17,11 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from micrograd_plus import functional as F
+from micrograd_plus import ops
 from micrograd_plus._validate import check_count
-from micrograd_plus.engine import Value
+from micrograd_plus.engine import Value, apply
 from micrograd_plus.nn.module import Module, scoped
 from micrograd_plus.nn.shapes import Grid, Nested, as_planes, lift_number, pair, windows
-from micrograd_plus.tracing import note_branch
 
 __all__ = ["AvgPool2d", "Flatten", "MaxPool1d", "MaxPool2d"]
 
@@ -29,13 +29,8 @@ Reducer = Callable[[list[Value]], Value]
 
 
 def _max(window: list[Value]) -> Value:
-    """max(window) as a ``sum`` node over the winner alone: d(max)/d(winner) = 1, 0 for the rest."""
-    note_branch("max pooling picks its winner by value")
-    winner = window[0]
-    for v in window[1:]:
-        if v.data > winner.data:
-            winner = v
-    return F.sum([winner])
+    """max(window) as one ``max`` node: d(max)/d(winner) = 1, 0 for the rest, decided on each evaluation."""
+    return apply(ops.MAX, *window)
 
 
 def _mean_with_padding(area: int) -> Reducer:

@@ -42,6 +42,11 @@ class Shown(NamedTuple):
 NOTHING = Shown()
 
 
+def _max_formula(xs: Sequence[float], out: float, j: int, names: Sequence[str], f: Callable[[float], str]) -> str:
+    winner = max(range(len(xs)), key=xs.__getitem__)
+    return f"{names[j]} is the largest operand, so 1" if j == winner else f"{names[j]} is not the winner, so 0"
+
+
 def _relu_formula(xs: Sequence[float], out: float, j: int, names: Sequence[str], f: Callable[[float], str]) -> str:
     return f"{names[0]} = {f(xs[0])} > 0, so 1" if xs[0] > 0 else f"{names[0]} = {f(xs[0])} ≤ 0, so 0"
 
@@ -111,6 +116,7 @@ SHOWN: dict[str, Shown] = {
     "mean": Shown(formula=_mean_formula),
     "dot": Shown(_dot_expression, _dot_formula),
     "logsumexp": Shown(formula=_lse_formula),
+    "max": Shown(formula=_max_formula),
     "xlogy": Shown(emit="(0.0 if {0} == 0.0 else {0} * log({1}))"),
 }
 

@@ -38,8 +38,8 @@ from micrograd_plus._validate import as_number, check_real, is_real, is_whole, s
 from micrograd_plus.ops.registry import BUILTINS, FAMILIES, REGISTRY, EachOperand, Op, Where, fn, register
 
 __all__ = ["ABS", "ADD", "ARCCOS", "ARCSIN", "ARCTAN", "ATAN2", "COS", "COSH", "DIV", "DOT", "EXP", "EXPM1",
-           "FAMILY_CACHE", "LOG", "LOG1P", "LOGSUMEXP", "MEAN", "MUL", "NEG", "POW", "RELU", "SIGMOID", "SIGN", "SIN",
-           "SINH", "SOFTPLUS", "SQRT", "STEP_KINK", "SUB", "SUM", "TAN", "TANH", "XLOGY", "leaky_relu", "power",
+           "FAMILY_CACHE", "LOG", "LOG1P", "LOGSUMEXP", "MAX", "MEAN", "MUL", "NEG", "POW", "RELU", "SIGMOID", "SIGN",
+           "SIN", "SINH", "SOFTPLUS", "SQRT", "STEP_KINK", "SUB", "SUM", "TAN", "TANH", "XLOGY", "leaky_relu", "power",
            "recorded", "step"]  # fmt: skip
 
 
@@ -182,6 +182,13 @@ def _dot_derivatives(*args: Any) -> tuple[Any, ...]:
     return (*ps[n : 2 * n], *ps[:n], *((1.0,) if len(ps) % 2 else ()))
 
 
+def _max_derivatives(*args: Any) -> tuple[Any, ...]:
+    """d(max)/dx_i: 1 for the first largest operand (the winner max pooling keeps, as PyTorch), 0 for the rest."""
+    xs = args[:-1]
+    winner = max(range(len(xs)), key=xs.__getitem__)  # compares: so every replay calls this rule on its numbers
+    return tuple(1.0 if i == winner else 0.0 for i in range(len(xs)))
+
+
 def _dot_check(where: Where, *ps: float) -> None:
     if not ps:  # n = 0 with a bias is a conv position that lies entirely on the padding: just b
         raise ValueError("dot needs operands (w_1..w_n, x_1..x_n[, b]), got none")
@@ -257,6 +264,7 @@ SUM = Op("sum", lambda *xs: sum(xs), lambda *args: (1.0,) * (len(args) - 1), ari
          kind="reduction")  # fmt: skip
 MEAN = Op("mean", lambda *xs: sum(xs) / len(xs), lambda *args: (1.0 / (len(args) - 1),) * (len(args) - 1),
           arity=None, partial=_mean_partial, kind="reduction")  # fmt: skip
+MAX = Op("max", lambda *xs: max(xs), _max_derivatives, arity=None, kind="reduction")
 DOT = Op("dot", _dot, _dot_derivatives, arity=None, check=_dot_check, partial=_dot_partial, kind="reduction")
 LOGSUMEXP = Op("logsumexp", _logsumexp, lambda *args: tuple(fn.exp(x - args[-1]) for x in args[:-1]), arity=None,
                partial=_logsumexp_partial, kind="reduction")  # fmt: skip
