@@ -17,7 +17,8 @@ per sample; ``binary_cross_entropy``'s clamp, one node per sample), and an op of
 array form runs element by element. Only Python code that chose a different graph by the numbers
 while the one sample's graph was built (a comparison of Values) is not re-run. A class index that
 *picks* a node (``cross_entropy``'s ``z[t]``) is such a choice: pass the class as a one-hot data
-column instead, ``logsumexp(z) - dot(one_hot, z)``. Needs NumPy (``pip install numpy``); the rest of the library does not.
+column instead, ``logsumexp(z) - dot(one_hot, z)``. Needs NumPy (``pip install numpy``); the rest of the
+library does not.
 
 >>> from micrograd_plus import Value, losses
 >>> from micrograd_plus.nn import MLP
