@@ -411,3 +411,22 @@ def test_random_models_and_losses_replay_like_eager(seed: int) -> None:
         warnings.simplefilter("ignore", RuntimeWarning)  # steps that run eagerly say so; they are compared too
         step = _train_both(make, loss_of, batches, change, lr=0.05)
     assert step.replays + step.eager_steps == len(batches)
+
+
+def test_a_step_that_reads_a_values_data_is_caught_by_the_first_replay() -> None:
+    def loss_of(model: Any, _: list[Value], x: list[float]) -> Value:
+        out = model(x)[0]
+        return out * out.data + out  # out.data is a number no guard sees: it changes as the model trains
+
+    with pytest.warns(RuntimeWarning, match="a replay differed from eager training: the step reads numbers"):
+        step = _train_both(lambda: (MLP(2, [3, 1], seed=0), []), loss_of, [([1.0, 2.0],)] * 4, lr=0.1)
+    assert step.replays == 0 and step.mode == "eager"
+
+    def softmax_with_a_data_shift(model: Any, _: list[Value], x: list[float]) -> Value:
+        logits = model(x)
+        shift = max(v.data for v in logits)  # microgpt's shift: the result does not depend on it
+        exps = [(v - shift).exp() for v in logits]
+        return -(exps[0] / sum(exps, Value(0.0))).log()
+
+    step = _train_both(lambda: (MLP(2, [4, 3], seed=1), []), softmax_with_a_data_shift, [([1.0, -1.0],)] * 4)
+    assert step.replays == 3  # equal to eager up to rounding: it replays

@@ -48,12 +48,14 @@ must not branch on a Value's ``.data`` itself: code that does should call ``note
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Any, Union
 
+from micrograd_plus.autodiff import gradients
 from micrograd_plus.compile.program import CompiledGraph, compile_graph
 from micrograd_plus.engine import Value
 from micrograd_plus.ops import registry
@@ -124,22 +126,28 @@ _Entry = Union[list["_Compiled"], str]  # noqa: UP007 - an alias evaluated at ru
 
 
 class _Compiled:
-    __slots__ = ("data", "graph", "guards", "random", "wrt")
+    __slots__ = ("data", "graph", "guards", "random", "verified", "wrt")
 
     def __init__(self, graph: CompiledGraph, found: Recording, wrt: list[Value]) -> None:
         self.graph, self.wrt, self.guards = graph, wrt, found.guards
         self.data = [source for _, source in found.data]
         self.random = [redraw for _, redraw in found.random]
+        self.verified = bool(self.random)  # a step that draws at random cannot be run twice to compare
 
-    def run(self, numbers: list[float]) -> float:
+    def value_and_grad(self, numbers: list[float]) -> tuple[float, list[float]]:
         values = [v.data for v in self.wrt]
         values += [source(numbers) for source in self.data]
         for redraw in self.random:
             values += redraw()
-        value, grads = self.graph.value_and_grad(values)
-        for v, g in zip(self.wrt, grads):
-            v.grad += g
-        return value
+        return self.graph.value_and_grad(values)
+
+
+def _agree(a: tuple[float, list[float]], b: tuple[float, list[float]]) -> bool:
+    """Equal up to the order of additions: rel 1e-9, and 1e-9 of the largest gradient for the small ones."""
+    scale = 1e-9 * max(1.0, *map(abs, a[1])) if a[1] else 1e-9
+    return math.isclose(a[0], b[0], rel_tol=1e-9, abs_tol=1e-12) and all(
+        math.isclose(x, y, rel_tol=1e-9, abs_tol=scale) for x, y in zip(a[1], b[1])
+    )
 
 
 class Replay:
@@ -174,13 +182,28 @@ class Replay:
             for variant in known:
                 if guards_hold(variant.guards, numbers_now) is None:
                     try:
-                        value = variant.run(numbers_now)
+                        value, grads = variant.value_and_grad(numbers_now)
                     except ArithmeticError:  # the new data fails on the way (1 / t at t = 0): eager says where
                         break
+                    if not variant.verified and not self._verify(key, variant, data, (value, grads)):
+                        return self._eager(data, key, params, self._cache[key])
+                    for v, g in zip(variant.wrt, grads):
+                        v.grad += g
                     self.mode, self.reason = "replay", ""
                     self.replays += 1
                     return value
         return self._eager(data, key, params, known)
+
+    def _verify(self, key: Any, variant: _Compiled, data: tuple[Any, ...], replayed: tuple[float, list[float]]) -> bool:
+        """The first replay of a variant is checked against an eager run at the same data (nothing committed): a
+        step that reads numbers no guard sees (a Value's ``.data``, ``math.log`` of its data) is caught here."""
+        with recording():
+            loss = self.loss_fn(*_data_numbers(data, []))
+        if isinstance(loss, Value) and _agree(replayed, (loss.data, gradients(loss, variant.wrt))):
+            variant.verified = True
+            return True
+        self._store(key, "a replay differed from eager training: the step reads numbers that no guard sees")
+        return False
 
     def _eager(
         self, data: tuple[Any, ...], key: Any, params: list[Value], known: list[_Compiled] | str | None
