@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from micrograd_plus import Value, check_local_grads, define_op, fn, gradcheck_module, losses, optim
 from micrograd_plus.compile import Replay, compile_graph
-from micrograd_plus.nn import MLP, BatchNorm1d, Conv2d, MaxPool2d, Module
+from micrograd_plus.nn import MLP, RNN, BatchNorm1d, Conv2d, LayerNorm, MaxPool2d, Module
 
 
 def _eager(root: Value, params: list[Value]) -> tuple[float, list[float]]:
@@ -430,3 +430,76 @@ def test_a_step_that_reads_a_values_data_is_caught_by_the_first_replay() -> None
 
     step = _train_both(lambda: (MLP(2, [4, 3], seed=1), []), softmax_with_a_data_shift, [([1.0, -1.0],)] * 4)
     assert step.replays == 3  # equal to eager up to rounding: it replays
+
+
+class _Normed(Module):
+    """An MLP layer followed by a normalisation over the batch (BatchNorm1d) or per sample (LayerNorm)."""
+
+    def __init__(self, seed: int, batch_norm: bool) -> None:
+        super().__init__()
+        self.mlp = MLP(2, [4], seed=seed)
+        self.norm = BatchNorm1d(4) if batch_norm else LayerNorm(4)
+        self.batch_norm = batch_norm
+
+    def __call__(self, X: list[list[float]]) -> list[list[Value]]:
+        hidden = [self.mlp(x) for x in X]
+        return self.norm(hidden) if self.batch_norm else [self.norm(h) for h in hidden]  # type: ignore[no-any-return]
+
+
+def _model_case(seed: int) -> tuple[Any, Any, list[tuple[Any, ...]], Any]:
+    import random
+
+    rng = random.Random(seed)
+    kind = rng.choice(["conv", "layernorm", "batchnorm", "rnn", "numpy_op", "branching_op"])
+    if kind == "conv":
+        padding = rng.choice([0, 1])
+        make = lambda: (Conv2d(1, 2, 2, padding=padding, seed=seed), [])  # noqa: E731
+        images = [[[[rng.uniform(-1, 1) for _ in range(4)] for _ in range(4)]] for _ in range(4)]
+        return make, lambda m, _, im: _pooled_loss(m, im), [(im,) for im in images], None
+    if kind in ("layernorm", "batchnorm"):
+        X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(3)]
+
+        def normed(model: Any, _: list[Value], X: list[list[float]]) -> Value:
+            return sum((v * v * 0.5 + v for row in model(X) for v in row), Value(0.0))
+
+        def warmed(model: Any, _: list[Value], step: int) -> None:
+            if step == 0 and kind == "batchnorm":
+                model.train()
+                model(X)  # running statistics away from their start
+                model.eval()
+
+        return lambda: (_Normed(seed, kind == "batchnorm"), []), normed, [(X,)] * 4, warmed
+    if kind == "rnn":
+        xs = [[rng.uniform(-1, 1)] for _ in range(rng.randint(2, 5))]
+
+        def rnn_loss(model: Any, _: list[Value], xs: list[list[float]], t: float) -> Value:
+            return losses.mse([out[0] for out in model(xs).outputs], [t] * len(xs))
+
+        return lambda: (RNN(1, 3, 1, seed=seed), []), rnn_loss, [(xs, 0.5), (xs, -0.25)] * 2, None
+    op = NP_TANH if kind == "numpy_op" else SINC
+    X = [[rng.choice([0.0, rng.uniform(-1, 1)]), rng.uniform(-1, 1)] for _ in range(3)]
+
+    def custom(model: Any, _: list[Value], X: list[list[float]]) -> Value:
+        return sum((op(model(x)[0] * 0.0 + x[0]) * model(x)[0] for x in X), Value(0.0))  # the op at 0 too
+
+    return lambda: (MLP(2, [3, 1], seed=seed), []), custom, [(X,)] * 4, None
+
+
+def _np_tanh(x: float) -> float:
+    import numpy
+
+    return numpy.tanh(x)  # type: ignore[no-any-return]
+
+
+NP_TANH = define_op("np_tanh_harness", _np_tanh, lambda x, out: (1 - out * out,), register=False)
+
+
+@given(st.integers(0, 10**6))
+@settings(max_examples=int(os.environ.get("MICROGRAD_DIFFERENTIAL_EXAMPLES", "30")), deadline=None)
+def test_random_conv_norm_rnn_and_custom_op_models_replay_like_eager(seed: int) -> None:
+    pytest.importorskip("numpy")
+    make, loss_of, batches, change = _model_case(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        step = _train_both(make, loss_of, batches, change, lr=0.05)
+    assert step.replays + step.eager_steps == len(batches)
