@@ -53,6 +53,7 @@ import numbers
 import warnings
 from collections.abc import Callable
 from operator import itemgetter
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, Union
 
 from micrograd_plus.autodiff import gradients
@@ -97,28 +98,22 @@ def _structure(data: Any, numbers_out: list[float]) -> Any:
     )
 
 
-def _state(value: Any) -> Any:
-    """A module attribute as part of the key: numbers, flags, names, functions and buffers (lists of numbers)."""
-    if isinstance(value, (list, tuple)):
-        if all(type(v) is float for v in value):
-            return tuple(value)
-        items = [_state(v) for v in value]
-        return None if any(v is _SKIP for v in items) else tuple(items)
-    if value is None or isinstance(value, (bool, int, float, str)) or callable(value):
-        return value
-    return _SKIP
-
-
-_SKIP = object()  # Values, submodules, random generators: parameters and draws are handled apart
+_SIMPLE = frozenset({bool, int, float, str, type(None), FunctionType, BuiltinFunctionType, MethodType})
 
 
 def module_state(model: Any) -> tuple[Any, ...]:
-    """Every module's mode, hyper-parameters and buffers: what a compiled step must be keyed on."""
-    state = []
+    """Every module's mode, hyper-parameters, functions and buffers (lists of floats): what a compiled step is
+    keyed on. Values, submodules and random generators are left out: parameters and draws are handled apart."""
+    state: list[Any] = []
+    add = state.append
     for m in model.modules():
-        for name, value in vars(m).items():
-            if (shown := _state(value)) is not _SKIP and not isinstance(value, Value):
-                state.append((id(m), name, shown))
+        add(id(m))
+        for value in vars(m).values():
+            kind = type(value)
+            if kind in _SIMPLE:
+                add(value)
+            elif (kind is list or kind is tuple) and value and type(value[0]) is float:
+                add(tuple(value))  # a buffer (running statistics)
     return tuple(state)
 
 
