@@ -503,3 +503,28 @@ def test_random_conv_norm_rnn_and_custom_op_models_replay_like_eager(seed: int) 
         warnings.simplefilter("ignore", RuntimeWarning)
         step = _train_both(make, loss_of, batches, change, lr=0.05)
     assert step.replays + step.eager_steps == len(batches)
+
+
+def test_compiled_and_batched_replays_take_numbers_as_eager_mode_does() -> None:
+    np = pytest.importorskip("numpy")
+    from micrograd_plus.compile import vectorize
+
+    a, b = Value(0.2, label="a"), Value(0.3, label="b")
+    compiled = compile_graph(a * b, [a, b])
+    assert compiled.value_and_grad([np.array(0.5), np.float32(0.25)]) == (0.125, [0.25, 0.5])
+    w, x, t = Value(0.5, label="w"), Value(0.0, label="x"), Value(0.0, label="t")
+    batched = vectorize((w * x - t) ** 2, [w], [x, t])
+    expected = batched.value_and_grad([0.5], [[1.0, 2.0], [2.0, 3.0]])
+    assert batched.value_and_grad([np.array(0.5)], np.array([[1, 2], [2, 3]])) == expected
+    assert batched.value_and_grad([np.float64(0.5)], [[1, np.float32(2.0)], [np.int64(2), 3.0]]) == expected
+    for bad, kind in [
+        ([[True, 2.0], [2.0, 3.0]], "bool"),
+        ([["1", 2.0], [2.0, 3.0]], "str"),
+        (np.array([[True, False], [True, True]]), "bool"),
+        ([[np.bool_(True), 2.0], [1.0, 2.0]], "bool"),
+        ([[1 + 0j, 2.0], [1.0, 2.0]], "complex"),
+    ]:
+        with pytest.raises(TypeError, match=rf"the data holds \['{kind}'\], which are not numbers"):
+            batched.value_and_grad([0.5], bad)
+    with pytest.raises(TypeError, match=r"input 0 \(a\) must be a real number, got str '1'"):
+        compiled.value_and_grad(["1", 0.3])

@@ -164,3 +164,39 @@ def test_train_refuses_a_mode_that_is_not_a_bool_and_changes_nothing(mode: objec
     with pytest.raises(TypeError, match=r"mode must be True .* or False"):
         model.train(mode)  # type: ignore[arg-type]
     assert not any(m.training for m in model.modules())
+
+
+def test_a_list_attribute_that_holds_itself_is_walked_once() -> None:
+    from micrograd_plus import nn
+    from micrograd_plus.viz import to_dot
+
+    class Holder(nn.Module):
+        def __init__(self) -> None:
+            self.layer = nn.Layer(2, 1, seed=0)
+            self.history: list[object] = []
+            self.history.append(self.history)  # a list that contains itself
+            self.history.append([self.layer, self.history])
+
+        def __call__(self, x: list[float]) -> list[nn.Value]:  # type: ignore[name-defined]
+            return self.layer(x)  # type: ignore[no-any-return]
+
+    holder = Holder()
+    assert len(holder.parameters()) == 3 and len(holder.modules()) == 3
+    holder.eval()
+    assert len(holder.state_dict()) == 3 and "Holder" in repr(holder)
+    assert "cluster" in to_dot(holder([1.0, 2.0])[0], module=holder)
+
+
+def test_loading_a_negative_running_variance_is_refused_and_changes_nothing() -> None:
+    from micrograd_plus import nn
+
+    bn = nn.BatchNorm1d(2)
+    state = bn.state_dict()
+    state["running_var.1"] = -1.0
+    state["running_mean.0"] = 5.0
+    with pytest.raises(ValueError, match=r"'running_var\.1' is -1\.0, but a variance cannot be negative"):
+        bn.load_state_dict(state)
+    assert bn.running_var == [1.0, 1.0] and bn.running_mean == [0.0, 0.0]
+    state["running_var.1"] = 0.0  # zero is a variance (eps keeps the division finite)
+    bn.load_state_dict(state)
+    assert bn.running_var == [1.0, 0.0]

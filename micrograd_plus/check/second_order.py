@@ -6,12 +6,12 @@ True
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from micrograd_plus import functional as F
+from micrograd_plus._validate import make_rng
 from micrograd_plus.check.inputs import call_values, named_floats, outputs_of
 from micrograd_plus.check.reports import GradcheckReport
 from micrograd_plus.check.verdicts import Settings, compare, make_report, random_unit_vector
@@ -72,7 +72,7 @@ def check_forward_reverse(
     """
     from micrograd_plus.autodiff import gradients, jvp
 
-    rng = random.Random(seed)
+    rng = make_rng(seed)
     xs = [float(x) for x in inputs]
     v = random_unit_vector(len(xs), rng)
     _, tangents = jvp(f, xs, v)

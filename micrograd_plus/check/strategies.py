@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from micrograd_plus._validate import check_count
 from micrograd_plus.check.op_table import Domain
 
 if TYPE_CHECKING:
@@ -62,8 +63,7 @@ def floats_in(domain: Domain) -> SearchStrategy[float]:
 
 def points(domain: Domain, size: int, *, array: bool = False) -> SearchStrategy[Any]:
     """Lists of ``size`` floats from ``domain`` (1-D NumPy arrays when ``array=True``)."""
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be a whole number >= 1, got {size!r}")
+    size = check_count("size", size)
     st = _strategies()
     lists: SearchStrategy[list[float]] = st.lists(floats_in(domain), min_size=size, max_size=size)
     if not array:

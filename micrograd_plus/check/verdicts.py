@@ -21,7 +21,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from micrograd_plus._validate import check_real
+from micrograd_plus._validate import check_count, check_real, make_rng
 from micrograd_plus.check.diagnosis import explain, transposed
 from micrograd_plus.check.differences import check_eps, check_tolerances
 from micrograd_plus.check.estimates import DEFAULT_STEP, METHODS, Estimate, EvaluationError, estimate
@@ -154,11 +154,10 @@ def compare_directions(
 ) -> list[GradcheckRow]:
     """Directional derivatives along d_j = v_j·max(1, |x_j|) (v a seeded random unit vector), each from
     2·levels evaluations, against the analytic ∑_j ∂f/∂x_j·d_j."""
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"directions must be a whole number >= 1, got {count!r}")
+    count = check_count("directions", count)
     if settings.method == "complex":
         raise ValueError("directions=k works with method='richardson', 'central', 'forward' or 'backward'")
-    rng = random.Random(seed)
+    rng = make_rng(seed)
     rows = []
     for k in range(count):
         v = random_unit_vector(len(xs), rng)

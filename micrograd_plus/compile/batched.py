@@ -35,7 +35,6 @@ library does not.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,7 +46,7 @@ except ImportError as error:  # pragma: no cover - exercised only without numpy
         "(or pip install 'micrograd_plus[numpy]'); the rest of micrograd_plus works without it"
     ) from error
 
-from micrograd_plus._validate import check_leaves, node_name
+from micrograd_plus._validate import as_number, check_leaves, is_real, node_name, shown
 from micrograd_plus.compile.batched_schedule import Plan
 from micrograd_plus.engine import Value
 
@@ -58,6 +57,38 @@ REDUCTIONS = ("mean", "sum")
 
 def _name(v: Value, k: int, what: str) -> str:
     return f"{what} {k} ({node_name(v)})"
+
+
+_NUMBER_KINDS = frozenset({float, int, "f", "i", "u"})  # Python floats and ints; NumPy float, int, uint arrays
+_KIND_NAMES = {
+    "b": "bool",
+    "c": "complex",
+    "U": "str",
+    "S": "bytes",
+    "O": "object",
+    "M": "datetime64",
+    "m": "timedelta64",
+}
+
+
+def _kinds(data: Any) -> set[Any]:
+    """The kinds of number in the data: Python types of list items, NumPy dtype kinds of arrays (at C speed)."""
+    if isinstance(data, np.ndarray):
+        return {data.dtype.kind} if data.dtype.kind != "O" else set(map(type, data.ravel().tolist()))
+    kinds: set[Any] = set()
+    for row in data if isinstance(data, (list, tuple)) else [data]:
+        if isinstance(row, np.ndarray):
+            kinds |= _kinds(row)
+        elif isinstance(row, (list, tuple)):
+            kinds |= {k if k in (float, int) else _number_kind(k) for k in set(map(type, row))}
+        else:
+            kinds.add(type(row))
+    return kinds
+
+
+def _number_kind(kind: type) -> Any:
+    """A NumPy scalar type as its dtype kind (np.float32 -> 'f'); any other type as itself."""
+    return np.dtype(kind).kind if issubclass(kind, np.generic) else kind
 
 
 class VectorizedGraph:
@@ -105,19 +136,26 @@ class VectorizedGraph:
                 f"expected {len(self.params)} parameter values (one per parameter, in the order given to vectorize), "
                 f"got {len(values)}"
             )
-        for k, v in enumerate(values):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                raise TypeError(f"{_name(self.params[k], k, 'parameter')} must be a real number, got {v!r}")
-            if not math.isfinite(v):
+        numbers_given = [as_number(v) for v in values]
+        for k, v in enumerate(numbers_given):
+            if not is_real(v):
+                raise TypeError(f"{_name(self.params[k], k, 'parameter')} must be a real number, got {shown(v)}")
+            if not math.isfinite(v):  # type: ignore[arg-type]
                 raise ValueError(f"{_name(self.params[k], k, 'parameter')} is {v}; parameters must be finite")
         S = self._template.copy()
-        S[: len(self.params)] = values
+        S[: len(self.params)] = numbers_given
         return S
 
     def _columns(self, data: Any) -> Any:
         expected = (
             f"{len(self.inputs)} data columns of one length B >= 1 (one per input, in the order given to vectorize)"
         )
+        kinds = _kinds(data)
+        if not kinds <= _NUMBER_KINDS:  # "1" or True would pass as 1.0: data must be numbers, as everywhere
+            shown_kinds = sorted(
+                _KIND_NAMES.get(k, k) if isinstance(k, str) else k.__name__ for k in kinds - _NUMBER_KINDS
+            )
+            raise TypeError(f"expected {expected}; the data holds {shown_kinds}, which are not numbers")
         try:
             columns = np.asarray(data, dtype=float)
         except (TypeError, ValueError) as error:

@@ -36,13 +36,12 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd_plus import ops
-from micrograd_plus._validate import check_leaves, safe_text
+from micrograd_plus._validate import as_number, check_leaves, is_real, safe_text, shown
 from micrograd_plus.compile.schedule import Program
 from micrograd_plus.engine import Value
 
@@ -151,10 +150,10 @@ class CompiledGraph:
         if set(map(type, values)) <= {float} and (total := sum(values)) - total == 0.0:
             return list(values)  # plain finite floats (the usual case): nothing to convert or check one by one
         for k, v in enumerate(values):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            if not is_real(v):
                 name = safe_text(self.inputs[k].label, 40) or "unlabelled"
-                raise TypeError(f"input {k} ({name}) must be a real number, got {type(v).__name__} {v!r}")
-        xs = [float(v) for v in values]
+                raise TypeError(f"input {k} ({name}) must be a real number, got {shown(v)}")
+        xs = [float(as_number(v)) for v in values]  # type: ignore[arg-type]
         bad = next((k for k, v in enumerate(xs) if not math.isfinite(v)), None)
         if bad is not None:
             name = safe_text(self.inputs[bad].label, 40) or "unlabelled"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -11,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_plus import scopes
-from micrograd_plus._validate import as_number, is_real, is_whole, make_rng, shown
+from micrograd_plus._validate import make_rng, shown
 from micrograd_plus.engine import Value
+from micrograd_plus.nn.state_file import finite, finite_entry, plain_json, read_state_document, short
 
 __all__ = ["Module", "make_rng", "scoped"]
 
@@ -38,6 +38,7 @@ class Module:
 
     training: bool = True
     buffer_names: tuple[str, ...] = ()
+    nonnegative_buffers: tuple[str, ...] = ()  # buffers that must stay >= 0 (a variance): load refuses the rest
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that define the architecture (saved with the parameters)."""
@@ -88,6 +89,9 @@ class Module:
                 items = [(k, a) for k, a in reversed(vars(attr).items()) if not k.startswith("_")]
                 stack += [a for _, a in items]
             elif isinstance(attr, (list, tuple)):
+                if id(attr) in seen:  # a list that holds itself (or one reached twice) is walked once
+                    continue
+                seen.add(id(attr))
                 stack += reversed(attr)
                 items = [(str(i), None) for i in range(len(attr) - 1, -1, -1)] if named else []
             else:
@@ -128,17 +132,19 @@ class Module:
 
     def named_buffers(self) -> list[tuple[str, float]]:
         """(name, number) for every buffer of this module and the modules below it, e.g. ('running_var.2', 1.0)."""
-        return [(name, numbers[i]) for name, numbers, i in self._buffer_slots()]
+        return [(name, numbers[i]) for name, numbers, i, _ in self._buffer_slots()]
 
-    def _buffer_slots(self) -> list[tuple[str, list[float], int]]:
-        """(name, the list holding it, index) for every buffer entry, each module once: where load_state_dict writes."""
+    def _buffer_slots(self) -> list[tuple[str, list[float], int, bool]]:
+        """(name, the list holding it, index, must be >= 0) for every buffer entry, each module once: where
+        load_state_dict writes."""
         slots = []
         for path, m in self._named_walk():
             if isinstance(m, Module):
                 prefix = f"{path}." if path else ""
                 for attr in m.buffer_names:
                     numbers = getattr(m, attr)
-                    slots += [(f"{prefix}{attr}.{i}", numbers, i) for i in range(len(numbers))]
+                    low = attr in m.nonnegative_buffers
+                    slots += [(f"{prefix}{attr}.{i}", numbers, i, low) for i in range(len(numbers))]
         return slots
 
     def zero_grad(self) -> None:
@@ -201,7 +207,7 @@ class Module:
 
     def architecture(self) -> dict[str, Any]:
         """``{"type": ..., **config()}`` in plain JSON terms: NumPy numbers as int/float, tuples as lists."""
-        return {"type": type(self).__name__, **_plain(self.config())}
+        return {"type": type(self).__name__, **plain_json(self.config())}
 
     def state_dict(self) -> dict[str, float]:
         """Every parameter's data and every buffer's number, by name, in the order of ``named_parameters()``."""
@@ -212,7 +218,7 @@ class Module:
         if not isinstance(state, Mapping):
             raise TypeError(f"state must be a mapping of parameter name to number, got {type(state).__name__}")
         params = dict(self.named_parameters())
-        buffers = {name: (numbers, i) for name, numbers, i in self._buffer_slots()}
+        buffers = {name: (numbers, i, nonnegative) for name, numbers, i, nonnegative in self._buffer_slots()}
         missing = [name for name in [*params, *buffers] if name not in state]
         extra = [name for name in state if name not in params and name not in buffers]
         if missing or extra:
@@ -220,10 +226,16 @@ class Module:
                 f"state does not fit {type(self).__name__}: missing {missing[:5]}{'...' if len(missing) > 5 else ''}"
                 f", unexpected {extra[:5]}{'...' if len(extra) > 5 else ''}; was it saved from another architecture?"
             )
-        values = {name: _finite_entry(name, x) for name, x in state.items()}
+        values = {name: finite_entry(name, x) for name, x in state.items()}
+        for name, (_, _, nonnegative) in buffers.items():
+            if nonnegative and values[name] < 0.0:
+                raise ValueError(
+                    f"state entry {name!r} is {values[name]!r}, but a variance cannot be negative; "
+                    "nothing was loaded (was the state edited by hand?)"
+                )
         for name, p in params.items():  # every check passed: now change the model
             p.data = values[name]
-        for name, (buffer, i) in buffers.items():
+        for name, (buffer, i, _) in buffers.items():
             buffer[i] = values[name]
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -235,10 +247,10 @@ class Module:
         path = Path(path)
         state = {}
         for name, x in self.state_dict().items():
-            number = _finite(x)
+            number = finite(x)
             if number is None:
                 raise ValueError(
-                    f"cannot save {type(self).__name__}: parameter {name!r} is {_short(x)}, not a finite number; "
+                    f"cannot save {type(self).__name__}: parameter {name!r} is {short(x)}, not a finite number; "
                     f"nothing was written (find where training diverged, or load an earlier checkpoint)"
                 )
             state[name] = number
@@ -274,17 +286,15 @@ class Module:
         are not finite (``NaN``, ``Infinity``, ``1e999``) are refused.
         """
         path = Path(path)
-        document = _read_state_document(path, self._max_state_bytes())
+        document = read_state_document(path, self._max_state_bytes())
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError(f'{path} is not a micrograd_plus state file (no "format": "{FORMAT}")')
         if document.get("version") != FORMAT_VERSION:
-            raise ValueError(
-                f"{path} has format version {_short(document.get('version'))}; this reads {FORMAT_VERSION}"
-            )
+            raise ValueError(f"{path} has format version {short(document.get('version'))}; this reads {FORMAT_VERSION}")
         saved, ours = document.get("architecture"), self.architecture()
         if saved != ours:
             raise ValueError(
-                f"{path} holds a {_short(saved)}, not this {ours}; build the matching model to load it into"
+                f"{path} holds a {short(saved)}, not this {ours}; build the matching model to load it into"
             )
         parameters = document.get("parameters")
         if not isinstance(parameters, dict):
@@ -295,103 +305,3 @@ class Module:
         """A bound on the size of any file ``save`` writes for this model (names may be escaped 12x)."""
         names = sum(len(name) + 40 for name, _ in self.named_parameters())
         return 65536 + 12 * (names + len(json.dumps(self.architecture())))
-
-
-MAX_DEPTH = 32  # arrays/objects nested deeper than this are refused; a state file nests 3 deep
-MAX_INT_DIGITS = 20
-
-
-class _RefusedTokenError(ValueError):
-    """A JSON token that a state file never holds (NaN, Infinity, a huge integer)."""
-
-
-def _refuse_constant(token: str) -> float:
-    raise _RefusedTokenError(f"the non-standard number {token}")
-
-
-def _bounded_int(token: str) -> int:
-    if len(token.lstrip("-")) > MAX_INT_DIGITS:
-        raise _RefusedTokenError(f"an integer of {len(token.lstrip('-'))} digits")
-    return int(token)
-
-
-def _finite_float(token: str) -> float:
-    x = float(token)
-    if not math.isfinite(x):
-        raise _RefusedTokenError(f"the number {_short(token)}, which overflows a float")
-    return x
-
-
-def _read_state_document(path: Path, limit: int) -> object:
-    """The parsed JSON of a state file, read and parsed within bounds; ValueError for anything else."""
-    with open(path, "rb") as file:  # a missing file raises FileNotFoundError, as open() does
-        raw = file.read(limit + 1)
-    if len(raw) > limit:
-        raise ValueError(
-            f"{path} is larger ({limit:,}+ bytes) than any state file of this model; was it written by save()?"
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a text file; was it written by save()?") from None
-    try:
-        document = json.loads(text, parse_constant=_refuse_constant, parse_int=_bounded_int, parse_float=_finite_float)
-    except _RefusedTokenError as error:
-        raise ValueError(f"{path} holds {error}; a state file holds finite numbers only") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not a JSON state file ({error}); was it written by save()?") from None
-    except RecursionError:
-        raise ValueError(f"{path} nests arrays or objects too deeply for a state file") from None
-    _check_depth(path, document)
-    return document
-
-
-def _check_depth(path: Path, document: object) -> None:
-    """Refuse nesting deeper than MAX_DEPTH (an explicit stack: no recursion)."""
-    stack = [(document, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        if children and depth > MAX_DEPTH:
-            raise ValueError(f"{path} nests arrays or objects deeper than {MAX_DEPTH} levels; a state file nests 3")
-        stack.extend((child, depth + 1) for child in children)
-
-
-def _finite(x: object) -> float | None:
-    """``x`` as a float if it is a finite real number (NumPy scalars and 0-d arrays too), else None."""
-    if not is_real(x):
-        return None
-    try:
-        value = float(as_number(x))  # type: ignore[arg-type]
-    except OverflowError:  # an int beyond the float range
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _finite_entry(name: str, x: object) -> float:
-    """A state entry as a float, if it is a finite real number; else ValueError naming it."""
-    value = _finite(x)
-    if value is None:
-        raise ValueError(f"state entry {name!r} must be a finite number, got {_short(x)}")
-    return value
-
-
-def _plain(x: Any, depth: int = 0) -> Any:
-    """A config as JSON holds it: NumPy numbers as int or float, tuples as lists, mappings and lists inside too."""
-    if depth > MAX_DEPTH:
-        raise ValueError(f"a config nests deeper than {MAX_DEPTH} levels (does it contain itself?)")
-    if is_whole(x):
-        return int(as_number(x))  # type: ignore[call-overload]
-    if is_real(x):
-        return float(as_number(x))  # type: ignore[arg-type]
-    if isinstance(x, Mapping):
-        return {key: _plain(item, depth + 1) for key, item in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(item, depth + 1) for item in x]
-    return x
-
-
-def _short(x: object) -> str:
-    """repr cut to 200 characters, for messages about untrusted content."""
-    text = repr(x)
-    return text if len(text) <= 200 else text[:197] + "..."

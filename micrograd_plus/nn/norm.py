@@ -55,6 +55,7 @@ class BatchNorm1d(Module):
     """
 
     buffer_names = ("running_mean", "running_var")
+    nonnegative_buffers = ("running_var",)
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         self.num_features = n = check_count("num_features", num_features)
