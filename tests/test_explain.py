@@ -129,3 +129,29 @@ def test_latex_table() -> None:
     assert tex.startswith("\\begin{table}[ht]") and tex.rstrip().endswith("\\end{table}")
     assert "a\\_1" in tex and "y\\%" in tex and "tanh(\\#1)\\ensuremath{^2}" in tex
     assert tex.count(" \\\\\n") == 1 + 3  # the head and one row per contribution: y -> #1, #1 -> a twice
+
+
+def test_repr_is_short_and_str_is_the_table() -> None:
+    """At a REPL the trace shows one line; print() shows the table; a notebook shows the HTML table."""
+    model = MLP(3, [8, 8, 1], seed=0)
+    big = model([0.5, -1.0, 2.0])[0].named("L")
+    x = Value(0.5, label="x")
+    small = (x * 2).tanh().named("y")
+    leaf = Value(3.0, label="w")
+    for root, steps in ((big, None), (small, 2), (leaf, 0)):
+        backward, forward = explain_backward(root), explain_forward(root)
+        n_steps = len(backward.steps) if steps is None else steps
+        nodes = len(root.topological_order())
+        assert repr(backward) == f"<BackwardTrace of {root.label!r}: {n_steps} step{'s' * (n_steps != 1)}; " + (
+            "print() it for the table>"
+        )
+        assert repr(forward) == f"<ForwardTrace of {root.label!r}: {nodes} node{'s' * (nodes != 1)}; " + (
+            "print() it for the table>"
+        )
+        for trace in (backward, forward):
+            assert len(repr(trace)) < 120 and "\n" not in repr(trace)
+            assert str(trace).count("\n") >= 1 and repr(trace) not in str(trace)
+            assert "<table>" in trace._repr_html_()
+        assert str(backward).startswith(f"backward from {root.label}:")
+        assert str(forward).startswith("node  computed as")
+    assert len(str(explain_backward(big))) > 10_000  # the table is all there for print()

@@ -188,6 +188,11 @@ class BackwardTrace(SummarisedTable):
                 )  # fmt: skip
         return head, body
 
+    def __repr__(self) -> str:
+        # the full dataclass repr of every step fills a screen at a REPL; the table is what str() is for
+        steps = graphview.plural(len(self.steps), "step")
+        return f"<BackwardTrace of {self.root_name!r}: {steps}; print() it for the table>"
+
     def summary(self) -> str:
         n = len(self.steps)
         return (
@@ -256,6 +261,10 @@ class ForwardTrace:
 
     def rows(self) -> tuple[list[str], list[list[str]]]:
         return ["node", "computed as", "value"], [list(line) for line in self.lines]
+
+    def __repr__(self) -> str:
+        root = repr(self.lines[-1][0]) if self.lines else "an empty graph"
+        return f"<ForwardTrace of {root}: {graphview.plural(len(self.lines), 'node')}; print() it for the table>"
 
     def __str__(self) -> str:
         return text_table(*self.rows())
