@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from numbers import Real
 from operator import attrgetter
 from typing import Any, Union
 
 from micrograd_plus import ops
-from micrograd_plus._validate import check_from_op, finite_float, node_name
+from micrograd_plus._validate import as_number, check_from_op, finite_float, is_real, node_name
 from micrograd_plus.ops import ADD, MUL, NEG, RELU, SUB, TANH
 from micrograd_plus.ops.arithmetic import Arithmetic
 from micrograd_plus.ops.value_rules import backward_with_graph
@@ -168,7 +167,7 @@ class Value(Arithmetic):
         A gradient that overflows a float raises OverflowError naming the node,
         and leaves every ``.grad`` as it was before the call.
         """
-        if isinstance(gradient, bool) or not isinstance(gradient, Real) or not math.isfinite(gradient):
+        if not is_real(gradient) or not math.isfinite(gradient := float(as_number(gradient))):  # type: ignore[arg-type]
             raise TypeError(f"backward(gradient) needs a finite int or float, got {gradient!r}")
         if create_graph:
             if gradient != 1.0:

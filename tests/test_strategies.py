@@ -38,5 +38,9 @@ def test_bad_arguments() -> None:
         floats_in(Domain(2.0, 1.0))
     with pytest.raises(TypeError, match=r"domain must be a micrograd_plus.check.op_table.Domain, got tuple"):
         floats_in((0.0, 1.0))  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"0 < smallest < largest"):
+    with pytest.raises(ValueError, match=r"largest must be a finite number > 1, got 0\.5"):
         magnitudes(1.0, 0.5)
+    with pytest.raises(ValueError, match=r"smallest must be a finite number > 0, got 0\.0"):
+        magnitudes(0.0, 1.0)
+    with pytest.raises(ValueError, match=r"smallest must be a finite number > 0, got str '1'"):
+        magnitudes("1", 2.0)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from micrograd_plus._validate import check_count
+from micrograd_plus._validate import check_count, check_real
 from micrograd_plus.check.op_table import Domain
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ def magnitudes(smallest: float = 1e-8, largest: float = 1e12, *, signed: bool = 
     """
     import math
 
-    if not (isinstance(smallest, (int, float)) and isinstance(largest, (int, float)) and 0 < smallest < largest):
-        raise ValueError(f"magnitudes needs 0 < smallest < largest, got {smallest!r} and {largest!r}")
+    smallest = check_real("smallest", smallest, low=0.0, low_open=True)
+    largest = check_real("largest", largest, low=smallest, low_open=True)
     st = _strategies()
     low, high = math.log10(smallest), math.log10(largest)
     exponents: SearchStrategy[float] = st.floats(low, high, allow_nan=False)

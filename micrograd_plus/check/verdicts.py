@@ -197,8 +197,7 @@ def make_jacobian_report(
     rows: Sequence[GradcheckRow], settings: Settings, shape: tuple[int, int], *, title: str, limit: int = 10
 ) -> JacobianReport:
     """The report of an m×n Jacobian's entries (row-major), explained, with a transposed matrix recognised."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"limit must be a whole number >= 1 (entries shown), got {limit!r}")
+    limit = check_count("limit", limit)  # the entries shown
     explained, findings = explain(rows)
     m, n = shape
     if m == n > 1:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from micrograd_plus._validate import safe_text
+from micrograd_plus._validate import check_count, safe_text
 from micrograd_plus.engine import Value, grad_number
 from micrograd_plus.scopes import Scope
 from micrograd_plus.viz import graph_view as graphview
@@ -97,8 +97,7 @@ def drawing_options(function: str, options: dict[str, Any], allowed: Iterable[st
     except (ValueError, TypeError):
         raise ValueError(f"number_format must be a format spec such as '.4g' or '.3f', got {fmt!r}") from None
     max_nodes = options.get("max_nodes", 400)
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"{function}(): max_nodes must be a whole number >= 1, got {max_nodes!r}")
+    max_nodes = check_count(f"{function}(): max_nodes", max_nodes)
     collapse = options.get("collapse")
     if collapse is not None and not isinstance(collapse, str):
         raise TypeError(f"{function}(): collapse must be a module type name such as 'Layer', got {collapse!r}")
