@@ -24,11 +24,19 @@ def _eager(root: Value, params: list[Value]) -> tuple[float, list[float]]:
     return root.data, [p.grad for p in params]
 
 
-def _close(a: object, b: object, rel: float = 1e-12) -> bool:
-    """Equal up to the order of additions (a replay sums a node's gradient contributions in its own order)."""
+def _close(a: object, b: object, rel: float = 1e-12, scale: float = 0.0) -> bool:
+    """Equal up to the order of additions (a replay sums a node's gradient contributions in its own order): within
+    ``rel`` of each number, or of the largest number compared with it (a loss and its gradients) when terms cancel."""
     if isinstance(a, (tuple, list)):
-        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(_close(x, y, rel) for x, y in zip(a, b))
-    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-300)  # type: ignore[arg-type]
+        if not isinstance(b, (tuple, list)) or len(a) != len(b):
+            return False
+        scale = max([scale, *map(abs, _numbers(b))])
+        return all(_close(x, y, rel, scale) for x, y in zip(a, b))
+    return math.isclose(a, b, rel_tol=rel, abs_tol=max(rel * scale, 1e-300))  # type: ignore[arg-type]
+
+
+def _numbers(x: object) -> list[float]:
+    return [n for item in x for n in _numbers(item)] if isinstance(x, (tuple, list)) else [x]  # type: ignore[list-item]
 
 
 def _sinc_rule(x: object, out: object) -> tuple[object]:
@@ -142,6 +150,10 @@ def _train_both(
         twin_opt.zero_grad()
         value = step(*batch)
         everything = [*eager.parameters(), *eager_extra], [*twin.parameters(), *twin_extra]
+        compiled = compile_graph(loss, everything[0])  # the eager graph compiled: the same numbers again
+        assert _close(
+            compiled.value_and_grad([p.data for p in everything[0]]), (loss.data, [p.grad for p in everything[0]])
+        )
         assert _close(value, loss.data), (k, value, loss.data, step)
         assert _close([p.grad for p in everything[0]], [p.grad for p in everything[1]]), (k, step)
         eager_opt.step()
