@@ -205,7 +205,7 @@ def check_from_op(
     if not isinstance(op, str):
         raise TypeError(f"from_op needs the op's name as a string, got {shown(op)}")
     nodes = tuple(check_leaves("from_op parent", parents, leaves_only=False, distinct=False))
-    grads = tuple(check_real(f"from_op local derivative {i}", g) for i, g in enumerate(local_grads))
+    grads = tuple(float(check_real(f"from_op local derivative {i}", g)) for i, g in enumerate(local_grads))
     if len(nodes) != len(grads) or not nodes:
         raise ValueError(f"from_op needs one local derivative per parent, got {len(nodes)} parents and {len(grads)}")
     return nodes, grads
