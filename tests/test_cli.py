@@ -127,7 +127,7 @@ def test_gradcheck_options_and_bounded_numbers() -> None:
     loose = run("gradcheck", "relu(x)", "--at", "x=1", "--atol", "0", "--eps", "1e-4")
     assert loose.returncode == 0 and "h ≈ 0.0001·max(1, |x|), atol=0," in loose.stdout
     for args, message in [
-        (["--method", "complex"], "--method complex needs a function of complex numbers"),
+        (["--method", "complex"], r"--method: invalid choice: 'complex' \(choose from 'richardson', 'central'\)"),
         (["--atol", "-1"], r"atol must be a (finite )?number >= 0, got -1\.0"),
         (["--atol", "nan"], r"atol must be a (finite )?number >= 0, got nan"),
         (["--rtol", "inf"], r"rtol must be a (finite )?number >= 0, got inf"),
@@ -187,6 +187,23 @@ def test_help_and_version() -> None:
     assert run("--version").stdout.startswith("micrograd-plus 0.")
 
 
+@pytest.mark.parametrize("command", [None, "demo", "explain", "gradcheck", "worksheet"])
+def test_help_is_plain_text(capsys: pytest.CaptureFixture[str], command: str | None) -> None:
+    """Help shows no reStructuredText marks from the docstrings it is built from, and no choice that always fails."""
+    code, out, _ = main_result(capsys, *([command] if command else []), "--help")
+    assert code == 0 and out.startswith("usage: micrograd-plus")
+    assert "``" not in out and not re.search(r":[a-z]+:`", out) and "`" not in out
+    assert "complex" not in out
+
+
+def test_plain_removes_rst_marks() -> None:
+    from micrograd_plus.cli.commands import plain
+
+    assert plain("The ``micrograd-plus`` tool; see :func:`~micrograd_plus.viz.explain` and ``a * b``.") == (
+        "The micrograd-plus tool; see micrograd_plus.viz.explain and a * b."
+    )
+
+
 # -- refused before any work, in one line ---------------------------------------------------
 
 
@@ -224,6 +241,18 @@ def main_result(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, st
         (["explain", "x" + "+x" * 49_999, "--at", "x=1"], "99,999 characters long; the limit is 10,000"),
         (["explain", "x", "--at", "x=1", "--eps", "1"], "unrecognized arguments: --eps 1"),
         (["explain"], "required: expression (an expression that starts with '-' goes after --"),
+        (["explain", "a+b", "--at", "a=1", "--at", "a=2"], "a is given twice, in --at a=1 and in --at a=2; give each"),
+        (["explain", "a+b", "--at", "a=1,b=2", "--at", "b=2"], "b is given twice, in --at a=1,b=2 and in --at b=2"),
+        (["gradcheck", "a+b", "--at", "b=1", "--at=a=1", "--at", "b=1"], "b is given twice, in --at b=1 and in"),
+        (["worksheet", "a", "--at", "a=1", "--at", "a=1", "--out", "w"], "a is given twice"),
+        (["explain", "\u00b5", "--at", "\u00b5=1", "--at", "\u03bc=2"], "\u03bc is given twice, in --at \u00b5=1 and"),
+        (["explain", "a", "--at", "a=1", "--at", "a=x"], "a must be a finite number, got str 'x'"),
+        (["explain", "a", "--at", "a=1", "--exercise"], "--exercise needs --player FILE"),
+        (["explain", "a", "--at", "a=1", "--exercise", "--graph", "g.svg"], "--exercise needs --player FILE"),
+        (["explain", "a", "--at", "a=1", "--exer"], "--exercise needs --player FILE"),
+        (["gradcheck", "a", "--at", "a=1", "--method", "complex"], "invalid choice: 'complex'"),
+        (["gradcheck", "a", "--at", "a=1", "--method", "complex"], "expressions are built from real Values"),
+        (["gradcheck", "a", "--at", "a=1", "--method", "nope"], "--method: invalid choice: 'nope' (choose from"),
     ],
 )
 def test_refused_in_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
@@ -262,6 +291,9 @@ def test_output_paths_are_checked_before_the_work(capsys: pytest.CaptureFixture[
         (["explain", "x" + "**x" * 999, "--at", "x=1"], "d(out)/dx = 1"),
         (["explain", "-" * 900 + "x", "--at", "x=1"], "d(out)/dx = 1"),
         (["explain", "x", "--at", "x=1.5", "--format=+.3e"], "d(x)/dx = +1.000e+00"),
+        (["explain", "a*b", "--at", "a=3", "--at", "b=2"], "d(out)/da = 2"),
+        (["explain", "a*b*c", "--at", "a=3", "--at=b=2,c=1", "--at", ""], "d(out)/dc = 6"),
+        (["gradcheck", "a*b", "--at", "a=3", "--at", "b=2"], "gradcheck passed: 2 inputs"),
     ],
 )
 def test_accepted(capsys: pytest.CaptureFixture[str], args: list[str], gradient: str) -> None:

@@ -19,7 +19,7 @@ from micrograd_plus import __version__, viz
 from micrograd_plus._validate import check_count, is_real, node_name
 from micrograd_plus.check.values import gradcheck
 from micrograd_plus.cli.demo import demo
-from micrograd_plus.cli.expressions import ParsedExpression, parse_assignments
+from micrograd_plus.cli.expressions import ParsedExpression, parse_assignments, variable_name
 from micrograd_plus.engine import Value
 from micrograd_plus.viz import player
 from micrograd_plus.viz.explain import explain_backward, explain_forward
@@ -35,6 +35,12 @@ micrograd-plus worksheet "EXPR" --at a=2 --out DIR   a blank drawing, the answer
 """
 
 
+def plain(text: str) -> str:
+    """Docstring text as a terminal shows it: reStructuredText's ``code`` and :role:`name` marks removed."""
+    text = re.sub(r":[a-z]+:`~?([^`]*)`", r"\1", text)
+    return re.sub(r"``([^`]*)``", r"\1", text)
+
+
 class UsageError(Exception):
     """A problem with what was asked: one line on stderr, exit status 2."""
 
@@ -43,11 +49,28 @@ def _expression(args: argparse.Namespace) -> tuple[ParsedExpression, dict[str, f
     """The parsed expression and its ``--at`` values, built once so that bad names and domains fail before any work."""
     try:
         expr = ParsedExpression(args.expression)
-        values = parse_assignments(args.at or "")
+        values = merge_assignments(args.at or [])
         expr.build(values)  # checks names and domains: log(-1) and the like fail here, readably
     except (ValueError, ZeroDivisionError, OverflowError) as error:
         raise UsageError(str(error)) from None
     return expr, values
+
+
+def merge_assignments(given: Sequence[str]) -> dict[str, float]:
+    """The values of every ``--at`` together (``--at a=1 --at b=2`` is ``--at a=1,b=2``); a name given in two of
+    them is refused, as within one, since either choice would silently drop a value the user typed."""
+    values: dict[str, float] = {}
+    first_in: dict[str, str] = {}
+    for text in given:
+        for typed, x in parse_assignments(text).items():
+            name = variable_name(typed)
+            if name in first_in:
+                raise ValueError(
+                    f"{name} is given twice, in --at {first_in[name]} and in --at {text}; give each variable once"
+                )
+            first_in[name] = text
+            values[typed] = x
+    return values
 
 
 GRAPH_SUFFIXES = (".svg", ".png", ".pdf")
@@ -104,6 +127,10 @@ def check_finite(root: Value) -> None:
 
 def explain_command(args: argparse.Namespace) -> int:
     """Print the forward pass, each chain-rule step of backward and the gradients; draw the graph or the player."""
+    if args.exercise and args.player is None:
+        raise UsageError(
+            "--exercise needs --player FILE: the exercise is a player page, e.g. --player ex.html --exercise"
+        )
     fmt = check_format(args.format)
     for option, path, suffixes in (("--graph", args.graph, GRAPH_SUFFIXES), ("--player", args.player, (".html",))):
         if path is not None:
@@ -169,11 +196,6 @@ def gradcheck_command(args: argparse.Namespace) -> int:
     """Compare backward's gradients with finite differences; exit status 1 on a mismatch."""
     expr, values = _expression(args)
     try:
-        if args.method == "complex":
-            raise ValueError(
-                "--method complex needs a function of complex numbers, and expressions are built from real Values; "
-                "use --method richardson (the default) or central"
-            )
         report = gradcheck(expr, values, method=args.method, eps=args.eps, atol=args.atol, rtol=args.rtol)
     except ValueError as error:
         raise UsageError(str(error)) from None
@@ -195,11 +217,15 @@ class Parser(argparse.ArgumentParser):
     """argparse with its errors as one line (and the nearest command for a misspelt one)."""
 
     def error(self, message: str) -> NoReturn:
-        wrong = re.search(r"invalid choice: '([^']*)'", message)
+        wrong = re.search(r"argument COMMAND: invalid choice: '([^']*)'", message)
         if wrong:
             close = difflib.get_close_matches(wrong[1], COMMANDS, n=1)
             message = f"unknown command {wrong[1]!r}; " + (f"did you mean {close[0]!r}?" if close else
                                                            f"choose from {', '.join(COMMANDS)}")  # fmt: skip
+        elif "--method: invalid choice: 'complex'" in message:
+            message += (
+                "; a complex step needs a function of complex numbers, and expressions are built from real Values"
+            )
         elif "required: expression" in message:
             message += " (an expression that starts with '-' goes after --, e.g. -- '-a*b')"
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -235,10 +261,14 @@ def protect_expression(argv: list[str]) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``micrograd-plus`` and its four subcommands."""
-    parser = Parser(prog="micrograd-plus", description=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(
+        prog="micrograd-plus", description=plain(USAGE), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    demo_parser = commands.add_parser("demo", help="train the moons MLP (the main demo)", description=demo.__doc__)
+    demo_parser = commands.add_parser(
+        "demo", help="train the moons MLP (the main demo)", description=plain(demo.__doc__ or "")
+    )
     demo_parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
     demo_parser.add_argument(
         "--out", type=Path, help="also write the plot, a neuron's graph, the player, exercise and training pages here"
@@ -250,7 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=about, description=about)
         sub.add_argument("expression", help="e.g. 'tanh(a*b + c)' or 'log(x) ** 2'")
-        sub.add_argument("--at", metavar="NAME=VALUE,...", help="the variables' values, e.g. a=2,b=-3")
+        sub.add_argument(
+            "--at",
+            action="append",
+            metavar="NAME=VALUE,...",
+            help="the variables' values, e.g. a=2,b=-3 (repeat it to give more: --at a=2 --at b=-3)",
+        )
         if name == "explain":
             sub.add_argument("--graph", type=Path, metavar="FILE", help="render the graph (.svg, .png or .pdf)")
             sub.add_argument("--player", type=Path, metavar="FILE", help="write the backprop player (.html)")
@@ -262,9 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             sub.add_argument(
                 "--method",
-                choices=["richardson", "central", "complex"],
+                choices=["richardson", "central"],
                 default="richardson",
-                help="numeric derivative: Richardson extrapolation (default), plain central differences, complex step",
+                help="numeric derivative: Richardson extrapolation (default) or plain central differences",
             )
             sub.add_argument(
                 "--eps", type=float, default=None, help="step relative to max(1, |x|) (default 1e-3, central 1e-6)"
