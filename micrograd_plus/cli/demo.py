@@ -19,7 +19,16 @@ from micrograd_plus.progress import progress
 from micrograd_plus.viz import player
 from micrograd_plus.viz.training_page import TrainingRecorder, write_training_page
 
-__all__ = ["accuracy_of", "decision_map", "demo", "demo_neuron", "plot_decision_boundary", "write_demo_files"]
+__all__ = [
+    "accuracy_of",
+    "decision_map",
+    "demo",
+    "demo_neuron",
+    "plot_decision_boundary",
+    "what_to_open",
+    "write_demo_files",
+    "write_neuron_files",
+]
 
 Points = list[list[float]]
 
@@ -140,7 +149,7 @@ def demo_neuron(model: MLP, X: Points) -> tuple[Value, list[Value], list[Value]]
 
 def write_demo_files(model: MLP, X: Points, y: list[int], out: Path, history: list[dict[str, object]]) -> None:
     """Write the model, the plot, the training page and one live neuron's drawing, player and exercise into ``out``;
-    say what was skipped for a missing optional extra, and which page to open first."""
+    say what was skipped for a missing optional extra, and which page to open first (only files that exist)."""
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "model.json"]
     model.save(written[0])
@@ -149,21 +158,62 @@ def write_demo_files(model: MLP, X: Points, y: list[int], out: Path, history: li
     else:
         print("(matplotlib is not installed, so no decision_boundary.png: pip install 'micrograd_plus[plot]')")
     written.append(write_training_page(history, out / "training.html", title="MLP(2, [16, 16, 1]) on two moons"))
+    written += write_neuron_files(model, X, out)
+    print("\nwrote " + ", ".join(str(p) for p in written))
+    print(what_to_open(written))
+
+
+NEURON_PAGES = ("neuron.svg", "player.html", "exercise.html")
+
+
+def _either(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+def write_neuron_files(model: MLP, X: Points, out: Path) -> list[Path]:
+    """One live neuron as Graphviz text (always), and, when Graphviz can draw, its SVG, player and exercise page;
+    a page that could not be made is named as missing, with the reason."""
     o, params, inputs = demo_neuron(model, X)
     options: dict[str, object] = {"params": params, "inputs": inputs}
     (out / "neuron.dot").write_text(viz.to_dot(o, **options))
-    written.append(out / "neuron.dot")
-    if shutil.which("dot") is not None:
+    written = [out / "neuron.dot"]
+    reason = ""
+    if shutil.which("dot") is None:
+        reason = "Graphviz's dot is not installed, so no {}: apt-get install graphviz"
+    else:
+        title = "one neuron of layer 0: o = relu(w1·x1 + w2·x2 + b)"
         try:
             written.append(viz.render(o, out / "neuron.svg", **options))
-            title = "one neuron of layer 0: o = relu(w1·x1 + w2·x2 + b)"
             written.append(player.write_player(o, out / "player.html", title=title, **options))
             written.append(player.write_player(o, out / "exercise.html", title=title, exercise=True, **options))
         except ImportError:
-            print("(the graphviz package is missing: pip install 'micrograd_plus[viz]' for neuron.svg and player.html)")
-    else:
-        print("(Graphviz's dot is not installed, so no neuron.svg or player.html: apt-get install graphviz)")
-    print("\nwrote " + ", ".join(str(p) for p in written))
-    first = out / ("player.html" if (out / "player.html").exists() else "neuron.svg")
-    print(f"\nopen {first} first: it steps through backward() on one live neuron of the trained model;")
-    print(f"then {out / 'training.html'} replays the training run, and exercise.html lets you do the steps yourself")
+            reason = "the graphviz package is missing, so no {}: pip install 'micrograd_plus[viz]'"
+        except RuntimeError as error:  # dot is there but failed: name what is missing, not pages that are not there
+            reason = "Graphviz could not draw the neuron, so no {}: " + str(error)
+    missing = [name for name in NEURON_PAGES if out / name not in written]
+    if reason:
+        print("(" + reason.format(_either(missing)) + ")")
+    return written
+
+
+def what_to_open(written: list[Path]) -> str:
+    """Where to start, naming only files in ``written``: the player if there is one, else the training page."""
+    about = {
+        "player.html": "steps through backward() on one live neuron of the trained model",
+        "training.html": "replays the training run",
+        "exercise.html": "lets you do the backward steps yourself",
+        "neuron.svg": "draws one live neuron of the trained model with its gradients",
+    }
+    pages = [p for name in about for p in written if p.name == name]
+    if any(p.name == "player.html" for p in pages):
+        pages = [p for p in pages if p.name != "neuron.svg"]  # the player shows the same drawing, step by step
+    if not pages:
+        return ""
+    first, *rest = pages
+    text = f"\nopen {first} first: it {about[first.name]}"
+    for k, page in enumerate(rest):
+        text += (";\nthen " if k == 0 else ", and ") + f"{page} {about[page.name]}"
+    if not any(p.name in ("player.html", "neuron.svg") for p in pages):
+        dot = next(p for p in written if p.name == "neuron.dot")
+        text += f"\n{dot} is one live neuron's graph as Graphviz text; install Graphviz to get its drawing and pages"
+    return text
