@@ -1,4 +1,5 @@
-"""The pytest plugin, run inside pytest's own ``pytester``: fixtures, one-sentence failures, ini defaults."""
+"""The pytest plugin, run inside pytest's own ``pytester``: fixtures, failures whose first line is the diagnosis,
+hidden plugin frames, ini defaults."""
 
 from __future__ import annotations
 
@@ -46,15 +47,12 @@ def test_failures_are_one_sentence_in_the_short_summary(pytester: pytest.Pyteste
     summary = [line for line in result.outlines if line.startswith("FAILED")]
     assert len(summary) == 3
     by_test = {line.split("::")[1].split(" ")[0]: line for line in summary}
-    sign = by_test["test_sign_flipped"]
-    assert sign.endswith(
-        "AssertionError: check_grad FAILED: 1 of 2 components wrong: only x0 is wrong (the other 1 agree): "
-        "sign flipped (analytic -6, numeric 6)"
-    )
-    assert by_test["test_helper_factor_two"].endswith("x: factor 2 too large (analytic 13.5, numeric 6.75)")
+    assert by_test["test_sign_flipped"].endswith("AssertionError: x[0]: analytic -6, numeric 6 — sign flipped")
+    assert by_test["test_helper_factor_two"].endswith("x: analytic 13.5, numeric 6.75 — factor 2 too large")
     assert by_test["test_values_with_a_wrong_op"].endswith(
-        "gradcheck FAILED: 2 of 2 inputs wrong: all 2 wrong components are off by the same factor 1.0005 (+0.050%)"
+        "x0: analytic 0.840369, numeric 0.839949 — off by +0.050% (+1 more)"
     )
+    result.stdout.fnmatch_lines(["*only x[[]0[]] is wrong (the other 1 agree): sign flipped*"])  # the verdict follows
     result.stdout.fnmatch_lines(["*check_local_grads(f(...)) names the op whose local derivative is wrong*"])
     result.stdout.fnmatch_lines(["*component  value*analytic*numeric*"])  # the table follows the sentence
 
@@ -76,3 +74,65 @@ def test_bad_ini_options_are_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_bad="def test_bad(gradcheck):\n    pass\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*micrograd_atol and micrograd_rtol must be numbers*"])
+
+
+PARAMETERS = """
+import numpy as np
+from micrograd_plus.check.pytest_plugin import assert_grad, assert_jacobian
+
+W = np.arange(16.0).reshape(4, 4) / 20 - 0.3
+B = np.array([0.3, -0.7, 1.1, 0.5])
+
+def loss(p):
+    return float(np.sum(np.tanh(p["W1"] @ B + p["b"]) ** 2))
+
+def grad(p):
+    t = np.tanh(p["W1"] @ B + p["b"])
+    d = 2 * t * (1 - t * t)
+    g = {"W1": np.outer(d, B), "b": d.copy()}
+    g["W1"][1, 2] *= -1
+    return g
+
+def test_fixture_with_a_parameter_dict(gradcheck):
+    gradcheck(loss, grad, {"W1": W, "b": B})
+
+def test_helper_with_a_matrix():
+    assert_grad(lambda w: float(np.sum(w @ w)), lambda w: (np.ones((3, 3)) @ w.T + w.T @ np.ones((3, 3))).T,
+                np.arange(9.0).reshape(3, 3) / 7)
+
+def test_jacobian_helper():
+    assert_jacobian(lambda v: [v[0] * v[1], v[1]], lambda v: [[v[1], -v[0]], [0.0, 1.0]], [2.0, 3.0])
+"""
+
+
+def test_the_failure_line_fits_80_columns_and_hides_the_plugin(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("numpy")
+    monkeypatch.setenv("COLUMNS", "80")
+    pytester.makepyfile(test_params=PARAMETERS)
+    result = pytester.runpytest("-ra", "--showlocals", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=3)
+    text = result.stdout.str()
+    assert "micrograd_plus/check" not in text and "micrograd_plus\\check" not in text  # no frame of the checker
+    assert "report = " not in text and "settings = " not in text  # nor its locals (--showlocals)
+    first = [line.split("AssertionError: ", 1)[1] for line in result.outlines if line.startswith("E   ")
+             and "AssertionError: " in line]  # fmt: skip
+    assert first == [
+        "W1[1, 2]: analytic 0.846558, numeric -0.846558 — sign flipped",
+        "x[0, 1]: analytic 2.14286, numeric 3 — x is transposed (+5 more)",
+        "df[0]/dx[1]: analytic -2, numeric 2 — sign flipped",
+    ], text
+    assert all(len(line) <= 80 for line in first)
+    summary = [line for line in result.outlines if line.startswith("FAILED")]
+    assert len(summary) == 3 and all(len(line) <= 80 for line in summary), summary
+    assert summary[0].startswith("FAILED test_params.py::test_fixture_with_a_parameter_dict - AssertionError: W")
+
+
+def test_gradcheck_with_three_arguments_points_to_check_grad() -> None:
+    from micrograd_plus import gradcheck
+
+    for call in (lambda: gradcheck(lambda x: x * x, lambda x: 2 * x, 1.0),
+                 lambda: gradcheck(lambda x: x * x, lambda x: 2 * x, [1.0], method="central")):  # fmt: skip
+        with pytest.raises(TypeError, match=r"takes 2 positional arguments, got 3; .*use check_grad\(f, grad_f, x\)"):
+            call()

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from micrograd_plus.check.reports import GradcheckRow
 
-__all__ = ["describe", "explain", "transposed"]
+__all__ = ["describe", "explain", "kind_of", "transposed"]
 
 RATIOS = ((-1.0, "sign flipped"), (2.0, "factor 2 too large"), (0.5, "factor 1/2 (half the numeric value)"))
 
@@ -64,10 +64,66 @@ def _common(rows: Sequence[GradcheckRow], wrong: Sequence[int]) -> str:
     return "; ".join(f"{rows[i].name}: {rows[i].note}" for i in wrong[:3])
 
 
-def explain(rows: Sequence[GradcheckRow]) -> tuple[list[GradcheckRow], list[str]]:
-    """Rows with a note on each wrong one, and the findings across rows (most telling first)."""
-    wrong = [i for i, r in enumerate(rows) if r.status == "wrong"]
-    out, findings = list(rows), []
+def kind_of(row: GradcheckRow, alone: bool = False) -> str:
+    """A few words for how one wrong derivative is off, for the first line of a failure: ``sign flipped``,
+    ``factor 2 too large``, ``missing term`` (0 where f changes, or the only wrong one among right ones, off by
+    other than a sign or factor), ``off by +1.2%``.
+
+    >>> from micrograd_plus.check.reports import judge
+    >>> kind_of(judge("x", 1.0, -3.0, 3.0, 0.0, None, 1e-8, 1e-5))
+    'sign flipped'
+    """
+    note = describe(row)
+    if note.startswith("f does not change"):
+        return "f does not change along it"
+    if note.startswith("the analytic derivative is 0"):
+        return "missing term (analytic 0)"
+    words = note.split(" (")[0]
+    if alone and words.startswith("off by"):
+        return "missing or wrong term"
+    return words
+
+
+def _transposed_blocks(
+    rows: Sequence[GradcheckRow], blocks: Sequence[tuple[str, Sequence[Sequence[int]]]]
+) -> tuple[dict[int, GradcheckRow], list[str]]:
+    """Rows of square matrices of x whose gradient came back transposed, with a note each, and one finding per
+    matrix: A[i, j] holding the derivative of A[j, i] is a transpose, not a set of swapped pairs."""
+    marked: dict[int, GradcheckRow] = {}
+    findings = []
+    for name, grid in blocks:
+        entries = [i for line in grid for i in line]
+        if not any(rows[i].status == "wrong" for i in entries):
+            continue
+        slack = max(_slack(rows[i]) for i in entries)
+        analytic = [[rows[i].analytic for i in line] for line in grid]
+        if not transposed(analytic, [[rows[i].numeric for i in line] for line in grid], slack):
+            continue
+        k = len(grid)
+        mirror = {grid[i][j]: grid[j][i] for i in range(k) for j in range(k)}
+        for i in entries:
+            if rows[i].status == "wrong":
+                note = f"transposed: holds the derivative for {rows[mirror[i]].name}"
+                marked[i] = replace(rows[i], note=note, kind=f"{name} is transposed")
+        first = next(i for i in entries if i in marked)
+        findings.append(
+            f"{name} is transposed: {rows[first].name} holds the derivative for {rows[mirror[first]].name}; "
+            f"return the gradient with {name}'s shape and orientation"
+        )
+    return marked, findings
+
+
+def explain(
+    rows: Sequence[GradcheckRow], blocks: Sequence[tuple[str, Sequence[Sequence[int]]]] = ()
+) -> tuple[list[GradcheckRow], list[str]]:
+    """Rows with a note on each wrong one, and the findings across rows (most telling first).
+
+    ``blocks`` names the square matrices of x (name, the row index of each entry): a matrix whose gradient is
+    its numeric one transposed is called transposed instead of its entries swapped in pairs.
+    """
+    marked, findings = _transposed_blocks(rows, blocks)
+    wrong = [i for i, r in enumerate(rows) if r.status == "wrong" and i not in marked]
+    out = [marked.get(i, r) for i, r in enumerate(rows)]
     swapped: set[int] = set()
     for i in wrong:
         for j in wrong:
@@ -76,13 +132,13 @@ def explain(rows: Sequence[GradcheckRow]) -> tuple[list[GradcheckRow], list[str]
             if fresh and _close(a.analytic, b.numeric, _slack(b)) and _close(b.analytic, a.numeric, _slack(a)):
                 swapped |= {i, j}
                 findings.append(f"{a.name} and {b.name} are swapped (each analytic value is the other's numeric)")
-                out[i] = replace(a, note=f"swapped with {b.name}")
-                out[j] = replace(b, note=f"swapped with {a.name}")
-    for i in wrong:
-        if i not in swapped:
-            out[i] = replace(rows[i], note=describe(rows[i]))
+                out[i] = replace(a, note=f"swapped with {b.name}", kind=f"swapped with {b.name}")
+                out[j] = replace(b, note=f"swapped with {a.name}", kind=f"swapped with {a.name}")
     rest = [i for i in wrong if i not in swapped]
-    if len(wrong) == 1 and len(rows) > 1 and rest and all(r.ok for k, r in enumerate(rows) if k != rest[0]):
+    alone = len(wrong) == 1 and not marked and len(rows) > 1 and all(r.ok for k, r in enumerate(rows) if k not in wrong)
+    for i in rest:
+        out[i] = replace(rows[i], note=describe(rows[i]), kind=kind_of(rows[i], alone))
+    if alone and rest:
         row, note = rows[rest[0]], out[rest[0]].note
         term = f"; a term along {row.name} is missing or wrong (numeric - analytic = {row.numeric - row.analytic:+.6g})"
         if not note.startswith(("off by", "the analytic derivative is 0")):

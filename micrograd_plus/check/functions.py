@@ -1,12 +1,18 @@
 """Checking any derivative: plain Python or NumPy functions against numeric derivatives.
 
-``check_grad(f, grad_f, x)`` checks a gradient you derived by hand: ``f`` takes a
-float, a list of floats or a 1-D NumPy array and returns one number, and
-``grad_f`` returns the gradient in the same shape. ``check_jacobian(f, jac_f, x)``
-does the same for vector outputs (``jac_f`` an m×n nested list or array, rows
-are outputs). Both return the reports of :mod:`micrograd_plus.check.reports` and use
-the estimators of :mod:`micrograd_plus.check.estimates`; ``method="complex"`` uses the
-complex step when ``f`` accepts complex numbers (``cmath`` or NumPy functions).
+``check_grad(f, grad_f, x)`` checks a gradient you derived by hand: x is a
+number, a Value, an N-d NumPy array, or a (nested) list, tuple or dict of them
+(a parameter dict ``{"W1": array (4, 4), "b": array (4,)}``); ``f`` is called with
+x in that same structure (arrays as float64) and returns one number, and
+``grad_f`` returns the gradient in x's structure or as a flat list of its
+numbers (:mod:`micrograd_plus.check.shapes`). Each component is named as in x:
+``x``, ``x[2]``, ``W1[1, 2]``. ``check_jacobian(f, jac_f, x)`` does the same for
+vector outputs (``jac_f`` m rows, one per output, each like a gradient; or an
+array of shape f(x).shape + x.shape). A point whose central difference leaves
+f's domain (``x ** 0.5`` at 1e-8) is differenced with smaller steps. Both
+return the reports of :mod:`micrograd_plus.check.reports` and use the estimators
+of :mod:`micrograd_plus.check.estimates`; ``method="complex"`` uses the complex
+step when ``f`` accepts complex numbers (``cmath`` or NumPy functions).
 NumPy is never imported unless ``x`` is an array.
 
 >>> import math
@@ -15,101 +21,71 @@ True
 >>> report = check_grad(lambda x: x**3, lambda x: 6 * x**2, 1.5)
 >>> report.ok, report.findings[0]
 (False, 'x: factor 2 too large (analytic 13.5, numeric 6.75)')
+>>> report = check_grad(lambda p: p["w"][0] ** 2 + 3 * p["w"][1], lambda p: {"w": [2 * p["w"][0], -3.0]},
+...                     {"w": [1.0, 2.0]})
+>>> report.diagnosis()
+'w[1]: analytic -3, numeric 3 — sign flipped'
+
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd_plus._validate import as_number, is_real, shown
+from micrograd_plus.check.diagnosis import explain
 from micrograd_plus.check.differences import ATOL, RTOL
-from micrograd_plus.check.reports import GradcheckReport, JacobianReport
-from micrograd_plus.check.verdicts import Settings, compare, make_jacobian_report, make_report
+from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport
+from micrograd_plus.check.shapes import Structure, describe, is_array
+from micrograd_plus.check.verdicts import Settings, compare, make_jacobian_report
+from micrograd_plus.engine import Value
 
 __all__ = ["assert_grad", "assert_jacobian", "check_grad", "check_jacobian"]
 
 
-def _is_array(x: object) -> bool:
-    return type(x).__module__.split(".")[0] == "numpy" and getattr(x, "ndim", None) is not None
+def _real(v: object, what: str, nudged: bool) -> float:
+    """One output of f as a float. A complex number with an imaginary part is a ValueError at a nudged point (the
+    estimators then try a smaller or one-sided step: x ** 0.5 at x - h < 0) and a TypeError at the user's point."""
+    v = as_number(v.data if isinstance(v, Value) else v)
+    if isinstance(v, complex) and v.imag == 0:  # cmath gives complex(v, 0) at real points: that is a real number
+        v = v.real
+    if nudged and isinstance(v, complex):
+        raise ValueError(f"{what} is the complex number {v:.3g} there, outside f's real domain")
+    if not is_real(v):
+        where = " at a nudged point" if nudged else ""
+        raise TypeError(f"{what} must be a real number{where}, got {shown(v)}")
+    return float(v)  # type: ignore[arg-type]
 
 
-class _Point:
-    """The shape of the user's x (a number, a list or a 1-D array) and how to rebuild it from floats."""
-
-    def __init__(self, x: object, what: str) -> None:
-        self.kind = "scalar"
-        if _is_array(x) and getattr(x, "ndim", 0) >= 1:
-            if getattr(x, "ndim", 0) != 1:
-                raise ValueError(f"x must be a number, a list or a 1-D array, got an array of shape {x.shape}")  # type: ignore[attr-defined]
-            self.kind, values = "array", list(x.tolist())  # type: ignore[attr-defined]
-        elif isinstance(x, (list, tuple)):
-            self.kind, values = "list", list(x)
-        else:
-            values = [x]
-        values = [as_number(v) for v in values]
-        for i, v in enumerate(values):
-            if not is_real(v):
-                raise TypeError(f"{what}: x[{i}] must be a real number, got {shown(v)}")
-            if not math.isfinite(v):
-                raise ValueError(f"{what}: x[{i}] must be finite, got {v}")
-        if not values:
-            raise ValueError(f"{what}: x is empty; pass at least one number")
-        self.xs = [float(v) for v in values]
-        self.names = ["x"] if self.kind == "scalar" else [f"x{i}" for i in range(len(values))]
-
-    def rebuild(self, values: Sequence[complex]) -> object:
-        if self.kind == "scalar":
-            return values[0]
-        if self.kind == "list":
-            return list(values)
-        import numpy
-
-        return numpy.array(values)
-
-    @contextlib.contextmanager
-    def quiet(self) -> Iterator[None]:
-        """NumPy's warnings about nan or overflow at a nudged point are handled by the step rule instead."""
-        if self.kind != "array":
-            yield
-            return
-        import numpy
-
-        with numpy.errstate(all="ignore"):
-            yield
+def _one_number(out: object, what: str, nudged: bool = False) -> float:
+    """f's result in check_grad: one number (or a list or array holding exactly one)."""
+    if is_array(out) or isinstance(out, (list, tuple)):
+        items: list[Any] = list(out.ravel().tolist() if is_array(out) else out)  # type: ignore[attr-defined, arg-type]
+        if len(items) != 1:
+            raise ValueError(
+                f"{what} must return one number, got {len(items)} of them; use check_jacobian for vector outputs"
+            )
+        out = items[0]
+    return _real(out, what, nudged)
 
 
-def _numbers(out: object, what: str, allow_complex: bool = False) -> list[Any]:
-    """A result as a flat list of numbers: a number, a 0-d array, a list/tuple or a 1-D array of them."""
-    if _is_array(out):
-        out = out.tolist()  # type: ignore[attr-defined]
-    items = list(out) if isinstance(out, (list, tuple)) else [out]
-    if not allow_complex:  # cmath gives complex(v, 0) at real points: that is a real number
-        items = [v.real if isinstance(v, complex) and v.imag == 0 else v for v in items]
-    kind = numbers.Complex if allow_complex else numbers.Real
-    for i, v in enumerate(items):
-        if isinstance(v, bool) or not isinstance(v, kind):
-            shown = f"[{i}]" if isinstance(out, (list, tuple)) else ""
-            raise TypeError(f"{what}{shown} must be a real number, got {type(v).__name__} {v!r}")
-    return items
-
-
-def _finite(values: Sequence[float], what: str) -> list[float]:
-    for i, v in enumerate(values):
+def _finite(values: Sequence[object], names: Sequence[str], what: str) -> list[float]:
+    floats = [_real(v, f"{what} for {name}", False) for v, name in zip(values, names)]
+    for v, name in zip(floats, names):
         if not math.isfinite(v):
-            raise ValueError(f"{what}[{i}] is {v}; the analytic derivative must be finite at the point checked")
-    return [float(v) for v in values]
+            raise ValueError(f"{what} for {name} is {v}; the analytic derivative must be finite at the point checked")
+    return floats
 
 
 def _evaluators(
-    f: Callable[[Any], Any], point: _Point, method: str
+    f: Callable[[Any], Any], point: Structure, method: str, read: Callable[[object, bool], list[float]]
 ) -> tuple[Callable[[list[float]], list[float]], Callable[[list[complex]], list[complex]] | None]:
     def evaluate(values: list[float]) -> list[float]:
         with point.quiet():
-            return [float(v) for v in _numbers(f(point.rebuild(values)), "f(x)")]
+            return read(f(point.rebuild(values)), True)
 
     def evaluate_complex(values: list[complex]) -> list[complex]:
         try:
@@ -120,9 +96,23 @@ def _evaluators(
                 "method='complex' evaluates f at complex points x + ih·e_j, but f refused one "
                 f"({error}); write f with cmath or NumPy functions instead of math, or use method='richardson'"
             ) from error
-        return _numbers(out, "f(x + ih)", allow_complex=True)  # a real number here is refused by complex_step
+        if is_array(out):
+            out = out.ravel().tolist()
+        items = list(out) if isinstance(out, (list, tuple)) else [out]
+        for v in items:
+            if isinstance(v, bool) or not isinstance(v, numbers.Complex):
+                raise TypeError(f"f(x + ih) must be a number, got {shown(v)}")
+        return items  # a real number here is refused by complex_step
 
     return evaluate, (evaluate_complex if method == "complex" else None)
+
+
+def _report(rows: list[GradcheckRow], settings: Settings, point: Structure) -> GradcheckReport:
+    """The report, each wrong row explained, with a square matrix of x given back transposed recognised."""
+    explained, findings = explain(rows, blocks=point.square_blocks())
+    s = settings
+    common = (tuple(explained), s.method, s.step_rule, s.atol, s.rtol, (), "component", tuple(findings))
+    return GradcheckReport(*common, "check_grad")
 
 
 def check_grad(
@@ -141,24 +131,19 @@ def check_grad(
     True
     """
     settings = Settings.of(method, eps, atol, rtol)
-    point = _Point(x, "check_grad")
-    n = len(point.xs)
-    out = _numbers(f(point.rebuild(point.xs)), "f(x)")
-    if len(out) != 1:
-        raise ValueError(f"f(x) must return one number, got {len(out)} of them; use check_jacobian for vector outputs")
-    gradient = _numbers(grad_f(point.rebuild(point.xs)), "grad_f(x)")
-    if len(gradient) != n:
-        raise ValueError(
-            f"grad_f(x) returned {len(gradient)} component{'s' if len(gradient) != 1 else ''} for {n} "
-            f"input{'s' if n != 1 else ''}; return one partial derivative per component of x"
-        )
-    analytic = [_finite(gradient, "grad_f(x)")]
-    evaluate, evaluate_complex = _evaluators(f, point, settings.method)
-    f0 = [float(out[0])]
-    if not math.isfinite(f0[0]):
-        raise ValueError(f"f(x) is {f0[0]} at the point checked; check at a point where f is finite")
-    rows = compare(evaluate, point.xs, point.names, analytic, f0, settings, complex_evaluate=evaluate_complex)
-    return make_report(rows, settings, subject="component", title="check_grad")
+    point = Structure(x, "check_grad")
+    f0 = _one_number(f(point.rebuild(point.xs)), "f(x)")
+    if not math.isfinite(f0):
+        raise ValueError(f"f(x) is {f0} at the point checked; check at a point where f is finite")
+    gradient = point.match(grad_f(point.rebuild(point.xs)), "grad_f(x)")
+    analytic = [_finite(gradient, point.names, "grad_f(x)")]
+
+    def read(out: object, nudged: bool) -> list[float]:
+        return [_one_number(out, "f(x)", nudged)]
+
+    evaluate, evaluate_complex = _evaluators(f, point, settings.method, read)
+    rows = compare(evaluate, point.xs, point.names, analytic, [f0], settings, complex_evaluate=evaluate_complex)
+    return _report(rows, settings, point)
 
 
 def check_jacobian(
@@ -182,37 +167,53 @@ def check_jacobian(
     (True, (2, 2))
     """
     settings = Settings.of(method, eps, atol, rtol)
-    point = _Point(x, "check_jacobian")
+    point = Structure(x, "check_jacobian")
     n = len(point.xs)
-    f0 = _finite([float(v) for v in _numbers(f(point.rebuild(point.xs)), "f(x)")], "f(x)")
+    outputs = Structure(f(point.rebuild(point.xs)), "check_jacobian: f(x)", root="f", finite=False)
+    f0 = _finite(outputs.xs, outputs.names, "f(x)")
     m = len(f0)
-    matrix = jac_f(point.rebuild(point.xs))
-    rows_in = matrix.tolist() if _is_array(matrix) else matrix
-    if not isinstance(rows_in, (list, tuple)) or len(rows_in) != m:
-        size = len(rows_in) if isinstance(rows_in, (list, tuple)) else "no"
-        raise ValueError(
-            f"jac_f(x) must be an m×n = {m}×{n} nested list or array (rows are outputs), got {size} rows for "
-            f"f's {m} outputs"
-        )
-    analytic = []
-    for i, row in enumerate(rows_in):
-        entries = _numbers(row, f"jac_f(x)[{i}]")
-        if len(entries) != n or (not isinstance(row, (list, tuple)) and n != 1):
-            raise ValueError(
-                f"jac_f(x)[{i}] has {len(entries)} entries for {n} inputs; J must be m×n = {m}×{n} (rows are outputs)"
-            )
-        analytic.append(_finite(entries, f"jac_f(x)[{i}]"))
-    evaluate, evaluate_complex = _evaluators(f, point, settings.method)
-    outputs = [f"f{i}" for i in range(m)]
+    analytic = [_finite(point.match(row, f"jac_f(x)[{i}]"), point.names, f"jac_f(x)[{i}]")
+                for i, row in enumerate(_jacobian_rows(jac_f(point.rebuild(point.xs)), outputs, point))]  # fmt: skip
+
+    def read(out: object, nudged: bool) -> list[float]:
+        return [_real(v, f"f(x) at {name}", nudged) for v, name in zip(outputs.match(out, "f(x)"), outputs.names)]
+
+    evaluate, evaluate_complex = _evaluators(f, point, settings.method, read)
     rows = compare(
-        evaluate, point.xs, point.names, analytic, f0, settings, output_names=outputs, complex_evaluate=evaluate_complex
+        evaluate,
+        point.xs,
+        point.names,
+        analytic,
+        f0,
+        settings,
+        output_names=outputs.names,
+        complex_evaluate=evaluate_complex,
     )
     return make_jacobian_report(rows, settings, (m, n), title="check_jacobian", limit=limit)
 
 
+def _jacobian_rows(matrix: object, outputs: Structure, point: Structure) -> list[object]:
+    """jac_f's result as m rows, one per output: an m×n array or nested list, or an array of shape
+    f(x).shape + x.shape (the layout of jax.jacobian)."""
+    m, n = len(outputs.xs), len(point.xs)
+    if is_array(matrix) and getattr(matrix, "ndim", 0) >= 1:
+        layout = (outputs.shape or ()) + (point.shape or ())
+        if tuple(matrix.shape) in {(m, n), layout} and matrix.size == m * n:  # type: ignore[attr-defined]
+            return list(matrix.reshape(m, n))  # type: ignore[attr-defined]
+        matrix = list(matrix)  # type: ignore[call-overload]
+    if not isinstance(matrix, (list, tuple)) or len(matrix) != m:
+        got = f"{len(matrix)} rows" if isinstance(matrix, (list, tuple)) else describe(matrix)
+        raise ValueError(
+            f"jac_f(x) must be an m×n = {m}×{n} nested list or array (rows are outputs), got {got} for f's {m} "
+            f"output{'s' if m != 1 else ''}"
+        )
+    return list(matrix)
+
+
 def _raise_unless_ok(report: GradcheckReport, hint: str) -> None:
+    __tracebackhide__ = True  # pytest shows the test's line, not this helper's
     if not report.ok:
-        raise AssertionError(f"{report.headline()}\n{hint}\n{report}")
+        raise AssertionError(report.failure_message(hint))
 
 
 def assert_grad(f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x: Any, **options: Any) -> None:
@@ -220,9 +221,11 @@ def assert_grad(f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x: Any, *
 
     >>> assert_grad(lambda v: v[0] ** 2 + v[1], lambda v: [2 * v[0], 1.0], [3.0, 4.0])
     """
+    __tracebackhide__ = True
     _raise_unless_ok(check_grad(f, grad_f, x, **options), "(analytic = grad_f(x), numeric = estimated from f)")
 
 
 def assert_jacobian(f: Callable[[Any], Any], jac_f: Callable[[Any], Any], x: Any, **options: Any) -> None:
     """For tests: ``AssertionError`` unless ``check_jacobian`` passes; the first line is one sentence."""
+    __tracebackhide__ = True
     _raise_unless_ok(check_jacobian(f, jac_f, x, **options), "(analytic = jac_f(x), numeric = estimated from f)")

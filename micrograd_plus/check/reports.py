@@ -36,6 +36,10 @@ def number(x: float) -> str:
     return "" if math.isnan(x) else f"{x:.8g}"
 
 
+def _cut(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 @dataclass(frozen=True)
 class GradcheckRow:
     """One checked derivative: analytic, numeric (± its own error bound ``bound``) and the verdict."""
@@ -49,6 +53,7 @@ class GradcheckRow:
     bound: float = 0.0
     status: str = "ok"  # "ok", "wrong", "unresolved" or "kink"
     tolerance: float = 0.0  # atol + rtol·|numeric|
+    kind: str = ""  # how a wrong derivative is off, in a few words ("sign flipped"), for a failure's first line
 
     @property
     def abs_error(self) -> float:
@@ -134,6 +139,25 @@ class GradcheckReport:
     def headline(self) -> str:
         """One sentence for a test failure: the verdict and the first finding, without the settings."""
         return self.summary().replace(f" ({self.settings})", "", 1)
+
+    def diagnosis(self, width: int = 80) -> str:
+        """The first line of a failure, at most ``width`` characters: what is wrong and where, e.g.
+        ``W1[1, 2]: analytic 0.5, numeric -0.5 — sign flipped`` (and how many more fail)."""
+        bad = sorted(self.failures, key=lambda r: ("wrong", "kink", "unresolved").index(r.status))
+        if not bad:
+            return self.summary()
+        if self.findings and self.findings[0].startswith("the Jacobian is transposed"):
+            return _cut("jac_f(x) is transposed: rows must be outputs, J[i][j] = df_i/dx_j", width)
+        row = bad[0]
+        words = {"kink": "at a kink: no derivative to check", "unresolved": "unresolved: estimate not accurate"}
+        kind = row.kind or words.get(row.status, row.status)
+        more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+        line = f"{row.name}: analytic {row.analytic:.6g}, numeric {row.numeric:.6g} — {kind}{more}"
+        return line if len(line) <= width else _cut(f"{row.name}: {kind}{more}", width)
+
+    def failure_message(self, hint: str) -> str:
+        """What a failed test shows: the diagnosis line, the hint (what analytic and numeric are), the report."""
+        return f"{self.diagnosis()}\n{hint}\n{self}"
 
     def summary(self) -> str:
         """One line: the verdict, the method and tolerances, and the first finding of a failure."""
@@ -238,5 +262,6 @@ class JacobianReport(GradcheckReport):
                 [number(getattr(r, title)) + ("" if r.ok else "*") for r in self.rows[i * n : (i + 1) * n]]
                 for i in range(m)
             ]
-            lines.append(f"{title} ({m}×{n}, * = not ok):\n" + text_table([f"x{j}" for j in range(n)], grid))
+            head = [r.name.split("/d", 1)[-1] for r in self.rows[:n]]
+            lines.append(f"{title} ({m}×{n}, * = not ok):\n" + text_table(head, grid))
         return "\n".join(lines)

@@ -113,7 +113,7 @@ def _finish(
 def gradcheck(
     f: Callable[..., Value | Sequence[Value]],
     inputs: Sequence[float] | Mapping[str, float],
-    *,
+    *extra: object,
     method: str = "richardson",
     eps: float | None = None,
     atol: float = ATOL,
@@ -137,6 +137,11 @@ def gradcheck(
     >>> gradcheck(lambda a, b: [a * b, a + b], [2.0, 3.0]).shape
     (2, 2)
     """
+    if extra:  # gradcheck(f, grad_f, x): the signature of check_grad and of the pytest fixture
+        raise TypeError(
+            f"gradcheck(f, inputs) checks backward() of a function of Values and takes 2 positional arguments, got "
+            f"{2 + len(extra)}; for a gradient written by hand use check_grad(f, grad_f, x)"
+        )
     settings = Settings.of(method, eps, atol, rtol)
     _real_method(settings)
     names, xs = named_floats(inputs)
