@@ -361,3 +361,29 @@ def test_the_failure_line_stays_within_80_columns() -> None:
     report = check_grad(loss, lambda p: unflat(BUGS["sign"][0](loss_grad(p), 1), p), x)
     first = report.diagnosis()
     assert len(first) <= 80 and first.startswith(f"{name}[0, 1]: sign flipped"), first
+
+
+def test_the_complex_step_and_functions_of_values_keep_the_structure() -> None:
+    params = {"w": np.array([[0.2, -0.4], [1.1, 0.3]]), "c": 0.5}
+    seen: list[Any] = []
+
+    def f(p: Any) -> Any:
+        seen.append(p["w"].dtype)
+        return np.sum(np.exp(p["w"])) * p["c"]
+
+    report = check_grad(f, lambda p: {"w": np.exp(p["w"]) * p["c"], "c": float(np.sum(np.exp(p["w"])))}, params,
+                        method="complex")  # fmt: skip
+    assert report.ok and np.complex128 in seen and report.rows[1].name == "w[0, 1]"
+    wrong = check_grad(f, lambda p: {"w": np.exp(p["w"]).T * p["c"], "c": 1.0}, params, method="complex")
+    assert wrong.findings[0].startswith("w is transposed")
+
+    def tanh_of_product(v: list[Value]) -> Value:  # f may compute with the Values it is given
+        return (v[0] * v[1]).tanh()
+
+    def by_hand(v: list[Value]) -> list[float]:
+        d = 1 - math.tanh(v[0].data * v[1].data) ** 2
+        return [v[1].data * d, v[0].data * d]
+
+    assert check_grad(tanh_of_product, by_hand, [Value(0.3), Value(0.7)]).ok
+    assert check_grad(tanh_of_product, lambda v: [by_hand(v)[0], -by_hand(v)[1]], [Value(0.3), Value(0.7)]).diagnosis(
+    ).endswith("sign flipped")  # fmt: skip

@@ -114,6 +114,7 @@ def test_a_scalar_input_and_a_kink() -> None:
     assert check_grad(math.sin, math.cos, 0.7).rows[0].name == "x"
     report = check_grad(abs, lambda x: 1.0, 0.0)
     assert report.rows[0].status == "kink" and "may be at a kink" in report.summary()
+    assert report.diagnosis() == "x: analytic 1, numeric 0 — at a kink: no derivative to check"
 
 
 def test_an_unresolvable_derivative_fails_instead_of_passing() -> None:
@@ -123,6 +124,7 @@ def test_an_unresolvable_derivative_fails_instead_of_passing() -> None:
     report = check_grad(rough, lambda x: 2.0, 0.5)
     assert not report.ok and report.rows[0].status == "unresolved"
     assert "could not be checked" in report.summary()
+    assert report.diagnosis().startswith("x: analytic 2, numeric 2") and "— unresolved (numeric ±" in report.diagnosis()
 
 
 # -- Jacobians -------------------------------------------------------------------------
@@ -149,6 +151,7 @@ def test_a_right_jacobian_passes(kind: str) -> None:
 def test_a_transposed_jacobian_is_recognised() -> None:
     report = check_jacobian(polar, lambda v: [list(col) for col in zip(*polar_jacobian(v))], [2.0, 0.7])
     assert not report.ok and report.findings[0].startswith("the Jacobian is transposed")
+    assert report.diagnosis() == "jac_f(x) is transposed: rows must be outputs, J[i][j] = df_i/dx_j"
 
 
 def test_the_worst_entries_are_shown_first() -> None:

@@ -149,7 +149,7 @@ class GradcheckReport:
         if self.findings and self.findings[0].startswith("the Jacobian is transposed"):
             return _cut("jac_f(x) is transposed: rows must be outputs, J[i][j] = df_i/dx_j", width)
         row = bad[0]
-        words = {"kink": "at a kink: no derivative to check", "unresolved": "unresolved: estimate not accurate"}
+        words = {"kink": "at a kink: no derivative to check", "unresolved": f"unresolved (numeric ±{row.bound:.2g})"}
         kind = row.kind or words.get(row.status, row.status)
         more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
         line = f"{row.name}: analytic {row.analytic:.6g}, numeric {row.numeric:.6g} — {kind}{more}"
