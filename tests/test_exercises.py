@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from micrograd_plus import Value
@@ -74,10 +75,10 @@ def test_wrong_shape_is_named() -> None:
 
 def test_only_wrong_positions_are_counted() -> None:
     verdict = check_answer("softmax.gradient", [0.665, 0.0, 0.09])
-    assert "1 of 3 numbers" in verdict.message and "position 1" in verdict.message
+    assert "1 of 3 numbers" in verdict.message and "the first at position 2 (0.0)" in verdict.message
 
 
-@pytest.mark.parametrize("bad", ["0.25", True, {"a": 1}, [0.1, "x"], object()])
+@pytest.mark.parametrize("bad", ["zero", True, {"a": 1}, [0.1, "x"], object(), b"0.25"])
 def test_a_non_number_is_refused_with_the_fix(bad: object) -> None:
     with pytest.raises(TypeError, match="must be a number"):
         check_answer("activations.sigmoid-slope", bad)
@@ -115,3 +116,74 @@ def test_other_real_numbers_are_accepted() -> None:
     assert check_answer("activations.sigmoid-slope", Fraction(1, 4))
     assert check_answer("mlp.parameter-count", 78)
     assert check_answer("gradient-descent.two-d", (0.9, 0.0))
+
+
+# -- numbers given as text -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["0.25", " 0.25 ", "2.5e-1", "+0.25", "0.250\n", "25e-2", "\t.25"])
+def test_a_number_given_as_text_is_read(text: str) -> None:
+    assert check_answer("activations.sigmoid-slope", text)
+    assert check_answer("activations.sigmoid-slope", np.str_(text))
+
+
+def test_text_numbers_in_every_form() -> None:
+    assert check_answer("chain-rule.cubic", "13")
+    assert check_answer("mlp.parameter-count", str(EXERCISES["mlp.parameter-count"].solve()))
+    expected = [str(x) for x in _numbers(EXERCISES["softmax.gradient"].solve())]
+    assert check_answer("softmax.gradient", expected)
+    assert check_answer("softmax.gradient", [expected[0], "\u2212" + expected[1].lstrip("-"), expected[2]])  # −
+    assert check_answer("activations.leaky-slope", "1e-1")
+    wrong = check_answer("activations.sigmoid-slope", "1e-3")
+    assert wrong.status == "wrong" and "0.001 is not it" in wrong.message
+    assert check_answer("chain-rule.cubic", "-13").status == "wrong"
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        ("abc", "give the number itself (e.g. 0.25) or text that is one (e.g. '0.25', '-0.5', '1e-3')"),
+        ("", "text that is one"),
+        ("   ", "text that is one"),
+        ("1/4", "write the fraction without quotes (1/4) or as a decimal"),
+        ("0,25", "write the decimal point as '.'"),
+        ("0.25, 0.5", "a list as a Python list"),
+    ],
+)
+def test_text_that_is_not_a_number_gets_a_hint(text: str, fix: str) -> None:
+    with pytest.raises(TypeError, match="must be a number, got text") as error:
+        check_answer("activations.sigmoid-slope", text)
+    assert repr(text) in str(error.value) and fix in str(error.value)
+    with pytest.raises(TypeError, match=r"the answer\[1\] must be a number, got text"):
+        check_answer("gradient-descent.two-d", ["0.9", text])
+
+
+# -- positions count from 1 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_positions_count_from_1(k: int) -> None:
+    answer = _numbers(EXERCISES["softmax.gradient"].solve())
+    answer[k] += 1.0
+    message = check_answer("softmax.gradient", answer).message
+    assert f"1 of 3 numbers are off, the first at position {k + 1} ({answer[k]!r})" in message
+
+
+def test_positions_in_a_table_are_row_and_column_from_1() -> None:
+    rows = EXERCISES["matrix-view.output-gradient"].solve()
+    assert isinstance(rows, list)
+    answer = [[float(x) for x in row] for row in rows]  # type: ignore[union-attr]
+    answer[1][2] += 1.0
+    message = check_answer("matrix-view.output-gradient", answer).message
+    assert "1 of 6 numbers are off, the first at row 2, column 3" in message
+    answer[0][0] += 1.0
+    assert "2 of 6 numbers are off, the first at row 1, column 1" in check_answer("matrix-view.output-gradient",
+                                                                                   answer).message  # fmt: skip
+
+
+def test_positions_in_three_dimensions_count_from_1() -> None:
+    cube = Exercise("demo.cube", "A 2×2×2 list?", lambda: [[[0.0, 1.0], [2.0, 3.0]], [[4.0, 5.0], [6.0, 7.0]]])
+    for flat, where in [(1, "(1, 1, 2)"), (2, "(1, 2, 1)"), (6, "(2, 2, 1)"), (7, "(2, 2, 2)")]:
+        answer = [[[4.0 * i + 2.0 * j + k for k in range(2)] for j in range(2)] for i in range(2)]
+        answer[flat // 4][flat // 2 % 2][flat % 2] += 0.5
+        assert f"the first at position {where}" in compare(cube, answer).message
