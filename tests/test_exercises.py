@@ -80,8 +80,9 @@ def test_only_wrong_positions_are_counted() -> None:
 
 @pytest.mark.parametrize("bad", ["zero", True, {"a": 1}, [0.1, "x"], object(), b"0.25"])
 def test_a_non_number_is_refused_with_the_fix(bad: object) -> None:
-    with pytest.raises(TypeError, match="must be a number"):
+    with pytest.raises(TypeError, match="must be a number") as error:
         check_answer("activations.sigmoid-slope", bad)
+    assert "0.25" in str(error.value)  # the fix, with an example
 
 
 def test_ragged_and_empty_lists_are_refused() -> None:

@@ -104,7 +104,7 @@ def _flatten(answer: object, where: str) -> tuple[list[float], tuple[int, ...]]:
         raise ValueError(f"{where} is a ragged list (its items have shapes {sorted(shapes)}); give a rectangular list")
     raise TypeError(
         f"{where} must be a number, a Value or a list of numbers, got {type(answer).__name__} {answer!r}; "
-        "write the number itself (e.g. 0.25), not text"
+        "write the number itself (e.g. 0.25) or text that is one (e.g. '0.25')"
     )
 
 
