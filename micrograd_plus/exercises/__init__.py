@@ -52,6 +52,8 @@ def check_answer(exercise_id: str, answer: object) -> AnswerCheck:
     """Compare ``answer`` (a number, a Value, or a list of them) with the library's answer to the exercise.
 
     ``None`` means "not answered yet"; a wrong answer gives a "wrong" verdict with the
-    question again, never the answer; text or other non-numbers raise ``TypeError``.
+    question again, never the answer, with a hint where the answer shows a common misconception (a value
+    typed for its derivative, a path left out of a sum, a sign error); text that is a number is read as that
+    number, other text and non-numbers raise ``TypeError``.
     """
     return compare(_lookup(exercise_id), answer)
