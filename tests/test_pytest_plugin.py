@@ -110,6 +110,8 @@ def test_the_failure_line_fits_80_columns_and_hides_the_plugin(
 ) -> None:
     pytest.importorskip("numpy")
     monkeypatch.setenv("COLUMNS", "80")
+    for variable in ("CI", "BUILD_NUMBER"):  # pytest never shortens its summary lines on CI: run as on a terminal
+        monkeypatch.delenv(variable, raising=False)
     pytester.makepyfile(test_params=PARAMETERS)
     result = pytester.runpytest("-ra", "--showlocals", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=3)
