@@ -22,6 +22,7 @@ import math
 import numbers
 import random
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from micrograd_plus.tracing import DataFloat, check_data
@@ -87,19 +88,23 @@ def _is_numpy_scalar(x: object) -> bool:
 
 def as_number(x: object) -> object:
     """A NumPy 0-d array as the scalar it holds; anything else as it is."""
-    if _is_numpy_scalar(x):
+    if type(x) is not float and _is_numpy_scalar(x):
         return x.item()  # type: ignore[attr-defined]
     return x
 
 
 def is_real(x: object) -> bool:
     """True for ints, floats and NumPy real scalars or 0-d arrays (finite or not); False for bools and the rest."""
+    if type(x) is float or type(x) is int:  # the common case, at once
+        return True
     x = as_number(x)
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def is_whole(x: object) -> bool:
     """True for ints and NumPy integer scalars or 0-d arrays; False for bools, floats (even 2.0) and the rest."""
+    if type(x) is int:
+        return True
     x = as_number(x)
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
@@ -140,27 +145,37 @@ def check_real(
     high_open: bool = True,
 ) -> float:
     """``x`` as a float, if it is a finite real number in the given bounds; else ValueError naming it."""
+    if type(x) is float:  # the common case: no conversion, and the message is only built for a refusal
+        value: float = x
+    elif is_real(x):
+        try:  # a DataFloat stays itself (a replayed step's data number keeps following the data)
+            value = x if type(x) is DataFloat else float(as_number(x))  # type: ignore[arg-type]
+        except OverflowError:  # an int beyond the float range
+            raise ValueError(f"{_wanted(name, low, high, low_open, high_open)}, got {shown(x)}") from None
+    else:
+        raise ValueError(f"{_wanted(name, low, high, low_open, high_open)}, got {shown(x)}")
+    if type(value) is DataFloat:  # the test is re-run on the data of every replay
+        ok = check_data(value, partial(_within, low, high, low_open, high_open))
+    else:
+        ok = _within(low, high, low_open, high_open, value)
+    if not ok:
+        raise ValueError(f"{_wanted(name, low, high, low_open, high_open)}, got {float.__float__(value)!r}")
+    return value
+
+
+def _within(low: float, high: float, low_open: bool, high_open: bool, v: float) -> bool:
+    too_low = v <= low if low_open else v < low
+    too_high = v >= high if high_open else v > high
+    return v - v == 0.0 and not too_low and not too_high  # v - v is nan for inf and nan
+
+
+def _wanted(name: str, low: float, high: float, low_open: bool, high_open: bool) -> str:
     bounds = []
     if low > -math.inf:
         bounds.append(f"{'>' if low_open else '>='} {low:g}")
     if high < math.inf:
         bounds.append(f"{'<' if high_open else '<='} {high:g}")
-    wanted = f"{name} must be a finite number{' ' + ' and '.join(bounds) if bounds else ''}"
-    if not is_real(x):
-        raise ValueError(f"{wanted}, got {shown(x)}")
-    try:  # a float subclass stays itself (a replayed step's data number keeps following the data)
-        value = x if type(x) is DataFloat else float(as_number(x))  # type: ignore[arg-type]
-    except OverflowError:  # an int beyond the float range
-        raise ValueError(f"{wanted}, got {shown(x)}") from None
-
-    def within(v: float) -> bool:
-        too_low = v <= low if low_open else v < low
-        too_high = v >= high if high_open else v > high
-        return math.isfinite(v) and not too_low and not too_high
-
-    if not check_data(value, within):
-        raise ValueError(f"{wanted}, got {float.__float__(value)!r}")
-    return value
+    return f"{name} must be a finite number{' ' + ' and '.join(bounds) if bounds else ''}"
 
 
 def check_probability(name: str, p: object, *, one_allowed: bool = False) -> float:

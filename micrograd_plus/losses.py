@@ -27,6 +27,10 @@ def _probability(t: float) -> bool:
     return 0.0 <= t <= 1.0
 
 
+def _number(t: Any) -> Any:
+    return t.data if isinstance(t, Value) else t
+
+
 def _plus_minus_one(y: float) -> bool:
     return y in (-1.0, 1.0)
 
@@ -200,7 +204,7 @@ def hinge(scores: Iterable[Operand] | Operand, labels_pm1: Iterable[float] | flo
     """The max-margin loss max(0, 1 - y·s) for labels y = ±1."""
     losses = []
     for s, y in _pairs("hinge", scores, labels_pm1):
-        if not check_data(y.data if isinstance(y, Value) else y, _plus_minus_one):
+        if not (y == 1.0 or y == -1.0 if type(y) is float else check_data(_number(y), _plus_minus_one)):
             raise ValueError(f"hinge labels must be -1 or +1, got {y}; for 0/1 labels pass 2*y - 1")
         losses.append((1.0 - y * s).relu())
     return _reduce("hinge", losses, reduction)
