@@ -200,3 +200,10 @@ def test_loading_a_negative_running_variance_is_refused_and_changes_nothing() ->
     state["running_var.1"] = 0.0  # zero is a variance (eps keeps the division finite)
     bn.load_state_dict(state)
     assert bn.running_var == [1.0, 0.0]
+
+
+def test_modules_and_parameters_is_one_walk_of_both() -> None:
+    model = MLP(2, [3, 2, 1], dropout=0.1, seed=0)
+    model.layers[0].owner = model  # type: ignore[attr-defined]
+    modules, params = model.modules_and_parameters()
+    assert modules == model.modules() and params == model.parameters()

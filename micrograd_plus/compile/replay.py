@@ -101,12 +101,12 @@ def _structure(data: Any, numbers_out: list[float]) -> Any:
 _SIMPLE = frozenset({bool, int, float, str, type(None), FunctionType, BuiltinFunctionType, MethodType})
 
 
-def module_state(model: Any) -> tuple[Any, ...]:
+def module_state(modules: list[Any]) -> tuple[Any, ...]:
     """Every module's mode, hyper-parameters, functions and buffers (lists of floats): what a compiled step is
     keyed on. Values, submodules and random generators are left out: parameters and draws are handled apart."""
     state: list[Any] = []
     add = state.append
-    for m in model.modules():
+    for m in modules:
         add(id(m))
         for value in vars(m).values():
             kind = type(value)
@@ -164,8 +164,11 @@ class Replay:
         self.mode, self.reason = "new", ""  # 'replay' once a structure is compiled; 'eager' for a step that is not
 
     def _key(self, data: tuple[Any, ...], numbers_out: list[float]) -> tuple[Any, list[Value]]:
-        params = self.model.parameters()
-        key = (_structure(data, numbers_out), tuple(map(id, params)), module_state(self.model), registry.VERSION)
+        if hasattr(self.model, "modules_and_parameters"):  # an nn.Module: one walk for both
+            modules, params = self.model.modules_and_parameters()
+        else:
+            modules, params = self.model.modules(), self.model.parameters()
+        key = (_structure(data, numbers_out), tuple(map(id, params)), module_state(modules), registry.VERSION)
         return key, params
 
     def __call__(self, *data: Any) -> float:

@@ -130,6 +130,11 @@ class Module:
         """Every parameter once, in the order of ``named_parameters()`` (the same walk, without the names)."""
         return [v for v in self._walk(named=False)[0] if isinstance(v, Value)]
 
+    def modules_and_parameters(self) -> tuple[list[Module], list[Value]]:
+        """``modules()`` and ``parameters()`` from one walk (what a replayed step reads on every call)."""
+        found = self._walk(named=False)[0]
+        return [m for m in found if isinstance(m, Module)], [v for v in found if isinstance(v, Value)]
+
     def named_buffers(self) -> list[tuple[str, float]]:
         """(name, number) for every buffer of this module and the modules below it, e.g. ('running_var.2', 1.0)."""
         return [(name, numbers[i]) for name, numbers, i, _ in self._buffer_slots()]
