@@ -228,7 +228,7 @@ class Replay:
         if found.branches:
             reason = f"the graph depends on the numbers of Values ({found.branches[0]})"
         elif len(variants) >= MAX_VARIANTS:
-            what = found.guards[0][2] if found.guards else "a test"
+            what = next((g[2] for g in found.guards if g[2] != "a check of the data"), "a test")
             reason = f"the step tests its data ({what}) with outcomes that change from call to call"
         else:
             data_leaves = [leaf for leaf, _ in found.data] + [leaf for drawn, _ in found.random for leaf in drawn]
