@@ -207,3 +207,68 @@ def test_modules_and_parameters_is_one_walk_of_both() -> None:
     model.layers[0].owner = model  # type: ignore[attr-defined]
     modules, params = model.modules_and_parameters()
     assert modules == model.modules() and params == model.parameters()
+
+
+# -- dicts are walked like lists: a model that keeps its weights as microgpt does is not silently empty ---------
+
+
+class DictModel(Module):
+    """microgpt's layout: ``state = {name: matrix}``, plus a list of dicts and a dict holding a module."""
+
+    def __init__(self) -> None:
+        self.state = {"wte": [[Value(0.1), Value(0.2)], [Value(0.3), Value(0.4)]], "lm_head": [[Value(0.5)]]}
+        self.blocks = [{"w": Value(1.0)}, {"w": Value(2.0), "inner": {"b": Value(3.0)}}]
+        self.parts = {"layer": Layer(2, 1, seed=0), 0: Value(4.0)}
+
+
+def test_values_and_modules_in_dicts_are_parameters_named_by_their_keys() -> None:
+    model = DictModel()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == [
+        "state.wte.0.0",
+        "state.wte.0.1",
+        "state.wte.1.0",
+        "state.wte.1.1",
+        "state.lm_head.0.0",
+        "blocks.0.w",
+        "blocks.1.w",
+        "blocks.1.inner.b",
+        "parts.layer.neurons.0.w.0",
+        "parts.layer.neurons.0.w.1",
+        "parts.layer.neurons.0.b",
+        "parts.0",
+    ]
+    assert [id(p) for p in model.parameters()] == [id(p) for _, p in model.named_parameters()]
+    assert [path for path, _ in model.named_modules()] == ["parts.layer", "parts.layer.neurons.0"]
+    modules, params = model.modules_and_parameters()
+    assert modules == model.modules() and params == model.parameters()
+    assert model.state["wte"][0][1] in model.parameters()  # found, not silently skipped (it was [] before)
+
+
+def test_a_dict_model_trains_saves_and_loads(tmp_path: Path) -> None:
+    from micrograd_plus import optim
+
+    model, copy = DictModel(), DictModel()
+    loss = sum((p * p for p in model.parameters()), Value(0.0))
+    loss.backward()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    optimizer.step()
+    assert model.state["wte"][1][1].data == 0.4 - 0.1 * 0.8
+    model.save(tmp_path / "dict.json")
+    copy.load(tmp_path / "dict.json")
+    assert copy.state_dict() == model.state_dict()
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_a_shared_or_self_holding_dict_is_walked_once_under_its_first_path() -> None:
+    class Tied(Module):
+        def __init__(self) -> None:
+            self.table = {"w": Value(1.0)}
+            self.again = self.table
+            self.table["self"] = self.table  # a dict that holds itself ends the walk, not a recursion
+            self.listed = [self.table, {"x": self.table["w"]}]
+
+    model = Tied()
+    assert [name for name, _ in model.named_parameters()] == ["table.w"]
+    assert model.state_dict() == {"table.w": 1.0}

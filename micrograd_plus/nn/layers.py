@@ -55,16 +55,37 @@ def check_inputs(owner: str, expected: int, x: Sequence[Operand]) -> tuple[Value
         return tuple(lift_number(v, owner, f"input {k}") for k, v in enumerate(x))
 
 
+def _check_bias(bias: object) -> bool:
+    """``bias`` itself if it is True or False; TypeError otherwise (``bias=0`` would read as "no bias" by accident)."""
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True (w·x + b) or False (w·x, no bias parameter), got {shown(bias)}")
+    return bias
+
+
+def _bias_config(has_bias: bool) -> dict[str, bool]:
+    """``{"bias": False}`` for a module without bias, else nothing: states saved before ``bias`` existed still load."""
+    return {} if has_bias else {"bias": False}
+
+
 def init_bound(n_in: int, activation: str) -> float:
     """a of the default U(-a, a): √(6 / n_in) for relu-type activations, √(3 / n_in) otherwise."""
     return init_scale("auto", n_in, activation=activation)[1]
 
 
 class Neuron(Module):
-    """act(w·x + b), with ``w·x + b`` as one ``dot`` node; ``fan_out`` only matters to Xavier init."""
+    """act(w·x + b), with ``w·x + b`` as one ``dot`` node; ``fan_out`` only matters to Xavier init.
+
+    ``bias=False`` gives act(w·x): no bias parameter at all (no attribute ``b``), as in microgpt's linear maps.
+    """
 
     def __init__(
-        self, n_in: int, activation: str = "relu", seed: Seed = None, init: str = "auto", fan_out: int = 1
+        self,
+        n_in: int,
+        activation: str = "relu",
+        seed: Seed = None,
+        init: str = "auto",
+        fan_out: int = 1,
+        bias: bool = True,
     ) -> None:
         self.n_in = check_count("n_in", n_in)
         self.activation = activation
@@ -72,10 +93,12 @@ class Neuron(Module):
         rng = make_rng(seed)
         weights = draw_weights(rng, self.n_in, check_init(init), self.n_in, check_count("fan_out", fan_out), activation)
         self.w = [Value(w) for w in weights]
-        self.b = Value(0.0)
+        self._has_bias = _check_bias(bias)
+        if self._has_bias:
+            self.b = Value(0.0)
 
     def config(self) -> dict[str, Any]:
-        return {"n_in": self.n_in, "activation": self.activation}
+        return {"n_in": self.n_in, "activation": self.activation, **_bias_config(self._has_bias)}
 
     def __call__(self, x: Sequence[Operand]) -> Value:
         with scoped(self):
@@ -84,7 +107,7 @@ class Neuron(Module):
     def forward(self, xs: Sequence[Value], x_data: Sequence[float] | None = None, scope: Scope | None = None) -> Value:
         """``__call__`` without the input check, for n_in Values (used by ``Layer``, which passes the scope
         its two nodes record: cheaper, per neuron per sample, than entering a scope)."""
-        z = F.affine(self.w, xs, self.b, x_data)
+        z = F.affine(self.w, xs, self.b, x_data) if self._has_bias else F.dot(self.w, xs)
         out = z if self._act is None else self._act(z)
         if scope is not None:
             z.scope = out.scope = scope
@@ -92,16 +115,33 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``n_out`` neurons on the same inputs; always returns a list, even of one Value."""
+    """``n_out`` neurons on the same inputs; always returns a list, even of one Value.
 
-    def __init__(self, n_in: int, n_out: int, activation: str = "relu", seed: Seed = None, init: str = "auto") -> None:
+    ``bias=False``: y = act(W·x), no neuron has a bias parameter.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        activation: str = "relu",
+        seed: Seed = None,
+        init: str = "auto",
+        bias: bool = True,
+    ) -> None:
         self.n_in, self.n_out, self.activation = check_count("n_in", n_in), check_count("n_out", n_out), activation
         check_activation(activation)
         rng = make_rng(seed)
-        self.neurons = [Neuron(self.n_in, activation, rng, init, self.n_out) for _ in range(self.n_out)]
+        bias = _check_bias(bias)
+        self.neurons = [Neuron(self.n_in, activation, rng, init, self.n_out, bias) for _ in range(self.n_out)]
 
     def config(self) -> dict[str, Any]:
-        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation}
+        return {
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "activation": self.activation,
+            **_bias_config(self.neurons[0]._has_bias),
+        }
 
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
         return self.forward(check_inputs("Layer", self.n_in, x))
@@ -113,7 +153,7 @@ class Layer(Module):
         with scoped(self):
             layer = current_scope()
             for neuron in self.neurons:  # Neuron.forward, written out: this loop runs per neuron per sample
-                z = F.affine(neuron.w, xs, neuron.b, x_data)
+                z = F.affine(neuron.w, xs, neuron.b, x_data) if neuron._has_bias else F.dot(neuron.w, xs)
                 act = neuron._act
                 y = z if act is None else act(z)
                 z.scope = y.scope = (neuron, layer)  # what ``with scoped(neuron):`` records, without entering it

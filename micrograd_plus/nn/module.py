@@ -24,10 +24,11 @@ scoped = scopes.scope  # ``with scoped(self):`` records the module call on every
 
 
 class Module:
-    """Base class: every ``Value`` attribute (or list of them) is a parameter; ``Module`` attributes are children.
+    """Base class: every ``Value`` attribute is a parameter, ``Module`` attributes are children, wherever they are
+    kept: directly, or in lists, tuples and dicts of them at any depth (microgpt's ``state = {"wte": matrix}``).
 
-    Names follow the attribute path, e.g. ``layers.0.neurons.3.w.1``. Attributes
-    whose names start with ``_`` are private and never parameters.
+    Names follow the attribute path, e.g. ``layers.0.neurons.3.w.1`` or ``state.wte.0.1`` (a dict's key is a
+    step). Attributes whose names start with ``_`` are private and never parameters.
 
     State that is not a parameter but belongs to the model (BatchNorm's running
     statistics) is a *buffer*: a list-of-floats attribute named in the class
@@ -59,13 +60,13 @@ class Module:
     def _walk(self, named: bool = True) -> tuple[list[Module | Value], list[str]]:
         """Every Module and Value reachable from this module, itself first, and (if ``named``) their paths.
 
-        The one walk behind every method that visits the model: depth first in attribute order, through
-        lists and tuples at any depth, each object once under the first path that reaches it (``""`` for
-        this module, then e.g. ``layers.0.neurons.3.w.1``). So a module shared by two parents, a tied
-        weight, or a reference back to an owner (``encoder.owner = model``) is visited once, and a cycle
-        ends the walk instead of recursing. An explicit stack: no recursion limit, nothing left for the
-        cyclic garbage collector. ``named=False`` builds no paths: they take 40% of the walk's time (150 vs
-        260 µs for an MLP 2-16-16-1), and ``parameters()`` runs every step.
+        The one walk behind every method that visits the model: depth first in attribute order, through lists,
+        tuples and dicts (in key order, the key as the path step) at any depth, each object once under the first
+        path that reaches it (``""`` for this module, then e.g. ``layers.0.neurons.3.w.1``). So a module shared by
+        two parents, a tied weight, or a reference back to an owner (``encoder.owner = model``) is visited once, and
+        a cycle ends the walk instead of recursing. An explicit stack: no recursion limit, nothing left for the
+        cyclic garbage collector. ``named=False`` builds no paths: they take 40% of the walk's time (150 vs 260 µs
+        for an MLP 2-16-16-1), and ``parameters()`` runs every step.
         """
         found: list[Module | Value] = []
         found_paths: list[str] = []
@@ -94,6 +95,13 @@ class Module:
                 seen.add(id(attr))
                 stack += reversed(attr)
                 items = [(str(i), None) for i in range(len(attr) - 1, -1, -1)] if named else []
+            elif isinstance(attr, dict):  # walked like a list, the key in place of the index: ``state.wte.0.1``
+                if id(attr) in seen:
+                    continue
+                seen.add(id(attr))
+                keys = list(reversed(attr))
+                stack += [attr[k] for k in keys]
+                items = [(str(k), None) for k in keys] if named else []
             else:
                 continue
             if named:
