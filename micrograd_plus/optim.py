@@ -22,10 +22,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from micrograd_plus._validate import as_number, check_leaves, check_real, is_real, shown
+from micrograd_plus._validate import as_number, check_count, check_leaves, check_real, is_real, shown
 from micrograd_plus.engine import Value
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["SGD", "Adam", "LinearDecay", "Optimizer"]
 
 STATE_NAMES = {"buffers": "momentum buffer", "m": "first moment m", "v": "second moment v"}
 Proposal = tuple[list[float], dict[str, list[float]]]  # new parameter values, new state lists by attribute name
@@ -217,3 +217,47 @@ class Adam(Optimizer):
         if self.eps == 0.0 and self.betas[1] * self.v[i] + (1.0 - self.betas[1]) * g * g == 0.0:
             return "eps = 0 divides by a zero second moment: use eps > 0 (the default is 1e-8)", ValueError
         return f"lower the learning rate lr = {self.lr:g}", OverflowError
+
+
+class LinearDecay:
+    """Steps an optimizer with the learning rate lr_t = lr·(1 − t/total_steps) at step t = 0, 1, ..., as microgpt.
+
+    microgpt trains with ``lr_t = learning_rate * (1 - step / num_steps)`` and Adam (β = (0.85, 0.99),
+    ε = 1e-8); ``LinearDecay(Adam(params, lr=0.01, betas=(0.85, 0.99)), total_steps=1000)`` steps the same.
+    ``step()`` sets ``optimizer.lr`` for the optimizer's next step (t = ``optimizer.steps``), then takes it;
+    lr_t never reaches 0 (the last step, t = total_steps − 1, uses lr/total_steps), and a step past the end
+    is refused. A step that raises leaves the learning rate, like the parameters, as it was.
+
+    >>> from micrograd_plus import Value
+    >>> w = Value(1.0)
+    >>> schedule = LinearDecay(SGD([w], lr=0.1), total_steps=4)
+    >>> [round(schedule.lr_at(t), 12) for t in range(4)]
+    [0.1, 0.075, 0.05, 0.025]
+    """
+
+    def __init__(self, optimizer: Optimizer, total_steps: int) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"LinearDecay schedules an optimizer (SGD, Adam), got {shown(optimizer)}")
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.total_steps = check_count("total_steps", total_steps)
+
+    def lr_at(self, t: int) -> float:
+        """lr·(1 − t/total_steps): the learning rate of step t (counting from 0)."""
+        return self.base_lr * (1.0 - t / self.total_steps)
+
+    def step(self) -> None:
+        """One optimizer step at the scheduled learning rate."""
+        t = self.optimizer.steps
+        if t >= self.total_steps:
+            raise ValueError(
+                f"the schedule's {self.total_steps} steps are done (the optimizer has taken {t}); its learning rate "
+                "would be <= 0: make a LinearDecay with a larger total_steps for a longer run"
+            )
+        before = self.optimizer.lr
+        self.optimizer.lr = self.lr_at(t)
+        try:
+            self.optimizer.step()
+        except BaseException:
+            self.optimizer.lr = before
+            raise

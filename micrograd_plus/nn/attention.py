@@ -1,0 +1,164 @@
+"""Causal multi-head self-attention over scalar Values, one token at a time (with a key/value cache) or a
+whole sequence at once, the two giving the same numbers and gradients.
+
+For a token at position t with input x_t (``n_embd`` numbers), as microgpt computes it:
+
+    q_t = Wq·x_t,  k_t = Wk·x_t,  v_t = Wv·x_t                     (no biases)
+    for each head h (its slice of ``head_dim = n_embd / n_head`` entries):
+        s_tτ = q_t[h]·k_τ[h] / √head_dim          for τ = 0..t     (causal: only the past and itself)
+        a_tτ = softmax_τ(s_tτ)
+        o_t[h] = Σ_τ a_tτ · v_τ[h]
+    y_t = Wo·concat_h(o_t[h])
+
+Token by token, the keys and values of the tokens already seen are kept in a ``KVCache`` instead of
+being recomputed: ``step(x_t, cache)`` computes q_t, k_t, v_t, attends over the cache plus k_t, and only
+then appends k_t, v_t (a call that raises leaves the cache as it was). ``attention(xs)`` computes every
+k and v first and lets position t attend over the first t + 1 of them: the same products in the same
+order, hence the same values and gradients.
+
+>>> attn = CausalSelfAttention(4, 2, block_size=3, seed=0)
+>>> xs = [[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]]
+>>> whole = attn(xs)
+>>> cache = attn.new_cache()
+>>> one_by_one = [attn.step(x, cache) for x in xs]
+>>> [v.data for row in whole for v in row] == [v.data for row in one_by_one for v in row], len(cache)
+(True, 2)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from micrograd_plus import functional as F
+from micrograd_plus._validate import check_count, check_real, shown
+from micrograd_plus.engine import Operand, Value
+from micrograd_plus.nn.embedding import normal_matrix
+from micrograd_plus.nn.module import Module, make_rng, scoped
+from micrograd_plus.nn.shapes import lift_number
+
+__all__ = ["CausalSelfAttention", "KVCache", "check_heads", "linear"]
+
+Matrix = list[list[Value]]
+
+
+def linear(x: Sequence[Value], w: Matrix) -> list[Value]:
+    """W·x without bias, one ``dot`` node per output (microgpt's ``linear``: row i of W makes output i)."""
+    return [F.dot(row, x) for row in w]
+
+
+def check_heads(n_embd: int, n_head: int) -> int:
+    """head_dim = n_embd / n_head; ValueError naming both numbers and the divisors when it is not whole."""
+    if n_embd % n_head:
+        divisors = [d for d in range(1, n_embd + 1) if n_embd % d == 0]
+        raise ValueError(
+            f"n_embd = {n_embd} is not divisible by n_head = {n_head}: each head takes an equal slice; choose "
+            f"n_head in {divisors} or an n_embd that is a multiple of {n_head}"
+        )
+    return n_embd // n_head
+
+
+class KVCache:
+    """The keys and values of the tokens one attention module has seen so far, in order (microgpt's
+    ``keys[li]`` and ``values[li]``); at most ``block_size`` of each."""
+
+    def __init__(self, block_size: int) -> None:
+        self.block_size = check_count("block_size", block_size)
+        self.keys: list[list[Value]] = []
+        self.values: list[list[Value]] = []
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __repr__(self) -> str:
+        return f"KVCache({len(self)} of {self.block_size} positions)"
+
+
+class CausalSelfAttention(Module):
+    """y_t = Wo·concat_h softmax_τ≤t(q_t[h]·k_τ[h] / √head_dim) v_τ[h]; weights N(0, std²), no biases.
+
+    Parameters ``wq``, ``wk``, ``wv``, ``wo`` are ``n_embd`` × ``n_embd`` matrices, row i giving output i.
+    """
+
+    def __init__(
+        self,
+        n_embd: int,
+        n_head: int,
+        block_size: int,
+        std: float = 0.08,
+        seed: int | random.Random | None = None,
+    ) -> None:
+        self.n_embd, self.n_head = check_count("n_embd", n_embd), check_count("n_head", n_head)
+        self.head_dim = check_heads(self.n_embd, self.n_head)
+        self.block_size = check_count("block_size", block_size)
+        self.std = check_real("std", std, low=0.0)
+        rng = make_rng(seed)
+        n = self.n_embd
+        self.wq, self.wk, self.wv, self.wo = (normal_matrix(rng, n, n, self.std) for _ in range(4))
+
+    def config(self) -> dict[str, Any]:
+        return {"n_embd": self.n_embd, "n_head": self.n_head, "block_size": self.block_size, "std": self.std}
+
+    def new_cache(self) -> KVCache:
+        """An empty cache for ``step``: one per sequence."""
+        return KVCache(self.block_size)
+
+    def step(self, x: Sequence[Operand], cache: KVCache) -> list[Value]:
+        """The output for the next token of a sequence whose earlier keys and values are in ``cache``.
+
+        Raises (and leaves ``cache`` as it was) when the cache already holds ``block_size`` tokens.
+        """
+        if not isinstance(cache, KVCache):
+            raise TypeError(f"cache must be a KVCache (from new_cache()), got {shown(cache)}")
+        if len(cache) >= self.block_size:
+            raise ValueError(
+                f"the cache is full: {len(cache)} tokens, block_size = {self.block_size}; start a new cache for "
+                f"the next sequence (new_cache()), or build the model with a larger block_size"
+            )
+        xs = self._vector(x, f"the token at position {len(cache)}")
+        with scoped(self):
+            q, k, v = linear(xs, self.wq), linear(xs, self.wk), linear(xs, self.wv)
+            out = self._attend(q, [*cache.keys, k], [*cache.values, v])
+        cache.keys.append(k)  # only now, with the output computed
+        cache.values.append(v)
+        return out
+
+    def __call__(self, xs: Sequence[Sequence[Operand]]) -> list[list[Value]]:
+        """The outputs at every position of a whole sequence of 1..block_size vectors (causal: y_t sees x_0..x_t)."""
+        if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence):
+            raise TypeError(
+                f"attention expects a sequence of vectors (lists of {self.n_embd} numbers), got {shown(xs)}"
+            )
+        if not xs:
+            raise ValueError("attention got an empty sequence; pass at least one vector")
+        if len(xs) > self.block_size:
+            raise ValueError(
+                f"the sequence has {len(xs)} positions, more than block_size = {self.block_size}; pass at most "
+                f"{self.block_size} (xs[:{self.block_size}]), or build the module with a larger block_size"
+            )
+        rows = [self._vector(x, f"position {t}") for t, x in enumerate(xs)]
+        with scoped(self):
+            keys = [linear(x, self.wk) for x in rows]
+            values = [linear(x, self.wv) for x in rows]
+            return [self._attend(linear(x, self.wq), keys[: t + 1], values[: t + 1]) for t, x in enumerate(rows)]
+
+    def _attend(self, q: list[Value], keys: list[list[Value]], values: list[list[Value]]) -> list[Value]:
+        """Wo·concat_h Σ_τ softmax_τ(q[h]·k_τ[h] / √head_dim) v_τ[h] over the given keys and values."""
+        d, root = self.head_dim, math.sqrt(self.head_dim)
+        heads: list[Value] = []
+        for h in range(0, self.n_embd, d):
+            with scoped(f"head {h // d}"):
+                q_h = q[h : h + d]
+                weights = F.softmax([F.dot(q_h, k[h : h + d]) / root for k in keys])
+                heads += [F.dot(weights, [v[j] for v in values]) for j in range(h, h + d)]
+        return linear(heads, self.wo)
+
+    def _vector(self, x: object, where: str) -> list[Value]:
+        """One input vector of n_embd numbers or Values, as Values; errors name where it is and its length."""
+        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+            raise TypeError(f"attention expects {where} as a list of {self.n_embd} numbers, got {shown(x)}")
+        if len(x) != self.n_embd:
+            raise ValueError(f"attention expects {self.n_embd} numbers (n_embd) at {where}, got {len(x)}")
+        return [lift_number(v, "attention", f"{where}, entry {j}") for j, v in enumerate(x)]
