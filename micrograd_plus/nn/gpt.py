@@ -59,7 +59,13 @@ class Block(Module):
         eps = check_real("eps", eps, low=0.0, low_open=True)
         rng = make_rng(seed)
         attn = CausalSelfAttention(n_embd, n_head, block_size, std, rng)  # checks the sizes, then draws wq..wo
-        self.n_embd, self.n_head, self.block_size, self.std, self.eps = n_embd, n_head, block_size, std, eps
+        self.n_embd, self.n_head, self.block_size, self.std, self.eps = (
+            attn.n_embd,
+            attn.n_head,
+            attn.block_size,
+            attn.std,
+            eps,
+        )  # as checked: plain ints and floats
         # microgpt's names first, so the walk names every parameter by them (the modules below share the Values)
         self.attn_wq, self.attn_wk, self.attn_wv, self.attn_wo = attn.wq, attn.wk, attn.wv, attn.wo
         self.mlp_fc1 = normal_matrix(rng, 4 * n_embd, n_embd, std)
