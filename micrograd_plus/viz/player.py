@@ -36,6 +36,10 @@ REFUSED = {
     "highlight": "the player highlights the current step's node and edges itself",
 }
 AUTO_COLLAPSE = ("Neuron", "Layer", "step")  # tried in this order when the full graph exceeds max_nodes
+NEUTRAL = "#ffffff"  # a box backward() has not reached yet
+# A role tag is white on its own dark chip, so it reads the same on every box fill; each chip is at
+# least 6:1 against white (WCAG AA asks 4.5:1), and keeps the hue of the role's border.
+TAG_CHIPS = {"parameter": "#9c4a00", "input": "#1d6b3e", "constant": "#595959"}
 
 
 def _options(options: dict[str, Any]) -> tuple[viz.DrawOptions, str | None, bool]:
@@ -72,6 +76,63 @@ def _fitting_collapse(graph: GraphView, opts: viz.DrawOptions) -> viz.DrawOption
     return opts  # layout_lines then says how large it is and what to do
 
 
+def display_view(graph: GraphView) -> GraphView:
+    """The graph with its unnamed nodes numbered #1, #2, ... in topological order.
+
+    A drawing names an unnamed node by its position (``#k``), so the numbers of the page's few unnamed
+    nodes jump over every labelled one (#3, #4, #7); counting only the unnamed nodes leaves no gap
+    to explain. A label that already reads ``#k`` keeps its number, which is then skipped.
+    """
+    taken = {v.label for v in graph.order if v.label}
+    names, number = dict(graph.names), 0
+    for i, v in enumerate(graph.order):
+        if graph.names[id(v)] == f"#{i}" and v.label != f"#{i}":
+            number += 1
+            while f"#{number}" in taken:
+                number += 1
+            names[id(v)] = f"#{number}"
+    return dataclasses.replace(graph, names=names)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at the last space before ``limit`` characters and ended in '…' if it is longer."""
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def graph_expression(graph: GraphView, fmt: str, limit: int = 90) -> str:
+    """The root's formula written as the graph computes it: ``o = relu((b + w1 * x1) + w2 * x2)``.
+
+    Each operand that is an intermediate used once is written out in place, in the graph's operand
+    order; a sum or difference inside another is bracketed, so the grouping shown is the grouping
+    computed. A node used more than once, or a formula that would pass ``limit`` characters, keeps
+    its name. An unnamed constant is shown as its value.
+    """
+    used = {key: len(users) for key, users in graph.consumers().items()}
+
+    def written(v: Value, depth: int) -> tuple[str, int]:  # the text and its binding: 0 sum, 1 product, 2 atom
+        name = graph.name(v)
+        if not v.parents:
+            constant = graph.roles[id(v)] == "constant" and not v.label
+            return (format(v.data, fmt) if constant else name), 2
+        if v is not graph.root and (used[id(v)] > 1 or depth > 12):
+            return name, 2
+        operands = list({id(p): p for p in v.parents}.values())  # x * x: one operand, written once
+        token = {id(p): f"\x00{k}\x00" for k, p in enumerate(operands)}
+        template = forward_expression(v, lambda p: token[id(p)])
+        binding = 0 if re.search(r" [-+] ", template) else 1 if re.search(r" [-*/·@] |\*\*", template) else 2
+        for p in operands:
+            text, inner = written(p, depth + 1)
+            mark = token[id(p)]
+            alone = f"({mark})" in template or f"({mark}," in template or f", {mark})" in template
+            template = template.replace(mark, text if alone or inner > min(binding, 1) else f"({text})")
+        return template, binding
+
+    text = written(graph.root, 0)[0]
+    if len(text) > limit:
+        text = shorten(forward_expression(graph.root, graph.name), limit)
+    return f"{graph.name(graph.root)} = {text}" if graph.root.parents else graph.name(graph.root)
+
+
 def _chain_sums(graph: GraphView, trace: BackwardTrace, fmt: str) -> list[str]:
     """Per node, its whole chain-rule sum over the nodes that use it, with numbers."""
     used = graph.consumers()
@@ -92,13 +153,44 @@ def _chain_sums(graph: GraphView, trace: BackwardTrace, fmt: str) -> list[str]:
     return sums
 
 
+def _paints(graph: GraphView, trace: BackwardTrace, colour: bool) -> list[list[list[Any]]]:
+    """Per step, the boxes it colours and their colour: each parent its gradient so far, the root at its own step.
+
+    The scale is the drawing's (the largest final |grad| is the deepest colour), so a box ends in the
+    colour a static drawing gives it. Constants stay white (nothing learns from them), and the
+    exercise page colours nothing: a colour would give a gradient's sign away.
+    """
+    largest = max((abs(g) for v, g in zip(graph.order, trace.grads) if graph.roles[id(v)] != "constant"), default=0)
+    paints: list[list[list[Any]]] = []
+    for step in trace.steps:
+        node = graph.order[step.position]
+        changes = [(step.position, step.upstream)] if node is graph.root else []
+        changes += [(c.parent_position, c.total) for c in step.contributions]
+        paints.append(
+            [
+                [i, viz.grad_colour(g, largest)]
+                for i, g in changes
+                if colour and graph.roles[id(graph.order[i])] != "constant"
+            ]
+        )
+    return paints
+
+
+def _step_title(graph: GraphView, step: Any, fmt: str) -> str:
+    root = graph.name(graph.root)
+    upstream = f"d({root})/d({step.name}) = {format(step.upstream, fmt)}"
+    return f"{step.name} = {shorten(step.expression, 160)}; upstream gradient {upstream}" + (
+        " (the root)" if step.name == root else ""
+    )
+
+
 def player_data(
-    root: Value, graph: GraphView, trace: BackwardTrace, element: dict[int, str], fmt: str
+    root: Value, graph: GraphView, trace: BackwardTrace, element: dict[int, str], fmt: str, colour: bool = True
 ) -> dict[str, Any]:
-    """Everything the page's script needs: steps, contributions, names, neighbourhoods, the summary."""
+    """Everything the page's script needs: steps, contributions, names, colours, neighbourhoods, the summary."""
     used = graph.consumers()
     steps = []
-    for step in trace.steps:
+    for step, paint in zip(trace.steps, _paints(graph, trace, colour)):
         node = graph.order[step.position]
         contributions = [
             {"parent": c.parent_position, "name": c.parent_name, "operand": c.operand, "local": c.local,
@@ -110,10 +202,11 @@ def player_data(
             {
                 "node": step.position,
                 "element": element[id(node)],
-                "title": step.title(fmt),
+                "title": _step_title(graph, step, fmt),
                 "lines": [c.describe(fmt) for c in step.contributions] or [step.note],
                 "edges": [f"e{step.position}_{c.operand}" for c in step.contributions],
                 "updates": [[c.parent_position, format(c.total, fmt)] for c in step.contributions],
+                "paint": paint,
                 "contributions": contributions,
                 "parents": sorted({graph.position(p) for p in node.parents}),
                 "consumers": sorted({graph.position(u) for u, _ in used[id(node)]}),
@@ -121,14 +214,19 @@ def player_data(
         )
     n_leaves = len(trace.leaves)
     leaves = f"{n_leaves} leaf gradient" if n_leaves == 1 else f"all {n_leaves} leaf gradients"
+    name = graph.name(root)
     return {
         "steps": steps,
         "names": [graph.name(v) for v in graph.order],
         "data": [format(v.data, fmt) for v in graph.order],
         "ops": [v.op for v in graph.order],
+        "roles": [graph.roles[id(v)] for v in graph.order],
         "element": [element[id(v)] for v in graph.order],
         "initial": [[i, format(1.0 if v is root else 0.0, fmt)] for i, v in enumerate(graph.order)],
         "root": graph.position(root),
+        "start": f"Start: d({name})/d({name}) = 1 and every other gradient is 0; no box is coloured yet. "
+        "Next runs the first step.",
+        "neutral": NEUTRAL,
         "sums": _chain_sums(graph, trace, fmt),
         "summary": {
             "title": f"Done: backward() gave {leaves} in {graphview.plural(len(trace.steps), 'step')}.",
@@ -152,6 +250,32 @@ def page(template: str, parts: dict[str, str]) -> str:
     return re.sub(r"__([A-Z]+)__", lambda m: parts.get(m[1], m[0]), template)
 
 
+def _chips(lines: list[str]) -> list[str]:
+    """The drawing's role tags (coloured text on the box's fill) redrawn as white text on a dark chip."""
+    out = []
+    for line in lines:
+        for role, chip in TAG_CHIPS.items():
+            tag = f'<td><font point-size="9" color="{viz.ROLE_COLOURS[role]}">{role}</font></td>'
+            line = line.replace(tag, f'<td bgcolor="{chip}"><font point-size="9" color="#ffffff">{role}</font></td>')
+        out.append(line)
+    return out
+
+
+def _legend(exercise: bool) -> str:
+    """The page's own legend: when a box takes its colour, what the colours and the tags mean."""
+    chips = " ".join(f'<span class="tag" style="background:{c}">{role}</span>' for role, c in TAG_CHIPS.items())
+    if exercise:
+        colours = "Boxes stay white: a colour would give a gradient's sign away."
+    else:
+        swatch = '<span class="swatch" style="background:{}"></span>'
+        colours = (
+            "A box stays white until the step that sets its gradient runs, then takes the gradient's colour: "
+            f"{swatch.format(viz.grad_colour(1.0, 1.0))} grad &gt; 0, "
+            f"{swatch.format(viz.grad_colour(-1.0, 1.0))} grad &lt; 0, deeper for larger |grad|."
+        )
+    return f"{colours} Tags: {chips}."
+
+
 def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write a self-contained HTML page that steps through ``root.backward()`` one chain-rule step at a time.
 
@@ -166,21 +290,24 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
     opts, title, exercise = _options(options)
     if not isinstance(root, Value):
         raise TypeError(f"write_player needs a Value, got {type(root).__name__} {root!r}")
-    graph = graphview.view(root, opts.module, opts.params, opts.inputs)
+    graph = display_view(graphview.view(root, opts.module, opts.params, opts.inputs))
     opts = _fitting_collapse(graph, opts)
+    drawn = dataclasses.replace(opts, colour=False, legend=False)
     trace = explain_backward(root, opts.number_format, graph=graph)
     graphviz = viz.require_graphviz()
-    lines = viz.layout_lines(graph, opts, list(trace.grads))  # boxes sized for their final gradients
+    # boxes sized for their final gradients, drawn white: the page colours each as its step runs
+    lines = _chips(viz.layout_lines(graph, drawn, list(trace.grads)))
     svg = graphviz.Digraph(viz.GRAPH_NAME, body=lines).pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]
     element = graphview.layout(graph, opts.collapse, opts.module).element
-    data = player_data(root, graph, trace, element, opts.number_format)
+    data = player_data(root, graph, trace, element, opts.number_format, colour=opts.colour)
     data.update(exercise=exercise, highlight=viz.HIGHLIGHT)
-    heading = title if title is not None else f"{graph.name(root)} = {forward_expression(root, graph.name)}"
-    if not root.parents:
-        heading = graph.name(root)
+    formula = graph_expression(graph, opts.number_format)
     parts = {
-        "TITLE": viz.text(("Exercise: " if exercise else "Backprop: ") + heading),
+        "TITLE": viz.text(("Exercise: " if exercise else "Backprop: ") + (title if title is not None else formula)),
+        "FORMULA": viz.text(formula if title is not None and title != formula else ""),
+        "LEGEND": _legend(exercise),
+        "PANZOOM": read_page("svg-pan-zoom.min.js"),
         "SVG": svg,
         "DATA": script_json(data),
         "SCRIPT": read_page("player.js"),

@@ -1,7 +1,15 @@
-// The backprop player. DATA comes from micrograd_plus.player.player_data.
+// The backprop player. DATA comes from micrograd_plus.viz.player.player_data.
 const N = DATA.steps.length + 1;  // the steps of backward(), then the summary
 const SVG_NS = 'http://www.w3.org/2000/svg';
+// screen pixels per drawing point: below SMALL a step zooms in to READABLE (9-point text at 11 px)
+const SMALL = 0.9, READABLE = 1.2;
 let current = 0, timer = null, grads = [];
+const graphSvg = document.querySelector('#graph svg');
+// the container sizes the drawing; svg-pan-zoom fits the drawing's viewBox into it
+graphSvg.removeAttribute('width');
+graphSvg.removeAttribute('height');
+const panZoom = svgPanZoom(graphSvg, {fit: true, center: true, minZoom: 0.3, maxZoom: 60, dblClickZoomEnabled: false,
+  zoomScaleSensitivity: 0.25});
 const solved = DATA.steps.map(s => s.contributions.map(() => false));
 
 function byId(id) { return document.getElementById(id); }
@@ -10,6 +18,65 @@ function gradCell(i) {
   if (!box) return null;
   for (const t of box.querySelectorAll('text')) { if (t.textContent.startsWith('grad ')) return t; }
   return null;
+}
+function boxOf(i) { const g = byId('v' + i); return g ? g.querySelector('polygon') : null; }
+function markTags() {  // the role tags the drawing put in each leaf's box
+  DATA.roles.forEach((role, i) => {
+    const g = byId('v' + i);
+    if (!g || role === 'value') return;
+    for (const t of g.querySelectorAll('text')) { if (t.textContent === role) t.classList.add('tag'); }
+  });
+}
+// A box is white until the step that sets its gradient runs; after step k, the colours of steps 1..k.
+function colour(k) {
+  const fills = DATA.element.map(() => null);
+  for (let s = 0; s < Math.min(k, DATA.steps.length); s++) {
+    for (const [i, c] of DATA.steps[s].paint) fills[i] = c;
+  }
+  fills.forEach((c, i) => {
+    const box = boxOf(i);
+    if (!box) return;
+    box.setAttribute('fill', c === null ? DATA.neutral : c);
+    byId('v' + i).classList.toggle('set', c !== null);
+  });
+}
+// Graphviz sized each table cell for its own font metrics; where the browser's font is wider, a text
+// is narrowed to its cell, so it neither spills out of its chip nor runs into the next cell.
+function fitTexts() {
+  for (const t of graphSvg.querySelectorAll('g.node text[text-anchor="start"]')) {
+    const cell = t.previousElementSibling;
+    if (!cell || cell.tagName !== 'polygon') continue;
+    const box = cell.getBBox(), room = box.x + box.width - t.getBBox().x - 2;
+    if (room > 0 && t.getComputedTextLength() > room) {
+      t.setAttribute('textLength', room);
+      t.setAttribute('lengthAdjust', 'spacingAndGlyphs');
+    }
+  }
+}
+function fit() { panZoom.resize(); panZoom.fit(); panZoom.center(); }
+// Show the current node legibly: the whole drawing if it fits at SMALL or more; else zoom in to
+// READABLE around the node if the drawing is smaller, and pan it to the middle if it is not wholly in view. svg-pan-zoom redraws on the next animation frame, so
+// the node's place is computed from the drawing's coordinates and the pan-zoom state, not measured.
+function focus(node) {
+  if (!node) return;
+  panZoom.resize();
+  if (panZoom.getSizes().realZoom / panZoom.getZoom() >= SMALL) { fit(); return; }
+  const b = node.getBBox(), m = byId('graph0').transform.baseVal.consolidate().matrix;
+  const x = m.a * (b.x + b.width / 2) + m.c * (b.y + b.height / 2) + m.e;
+  const y = m.b * (b.x + b.width / 2) + m.d * (b.y + b.height / 2) + m.f;
+  const {width, height, realZoom} = panZoom.getSizes();
+  const zoom = realZoom < SMALL ? READABLE : realZoom;
+  let pan = panZoom.getPan();
+  if (zoom !== realZoom) {  // zoom about the node: it keeps its place on the screen
+    pan = {x: pan.x + (realZoom - zoom) * x, y: pan.y + (realZoom - zoom) * y};
+  }
+  const half = {x: zoom * b.width / 2, y: zoom * b.height / 2};
+  const at = {x: pan.x + zoom * x, y: pan.y + zoom * y};
+  if (at.x - half.x < 0 || at.x + half.x > width || at.y - half.y < 0 || at.y + half.y > height) {
+    pan = {x: width / 2 - zoom * x, y: height / 2 - zoom * y};
+  }
+  if (zoom !== realZoom) panZoom.zoom(panZoom.getZoom() * zoom / realZoom);
+  panZoom.pan(pan);
 }
 function gradsBefore(k) {
   const g = DATA.initial.map(([i, text]) => (DATA.exercise && i !== DATA.root) ? '?' : text);
@@ -25,33 +92,39 @@ function el(tag, attrs, text) {
   return e;
 }
 function nearBox(svg, i, x, y, strong) {
-  svg.appendChild(el('rect', {x: x, y: y, width: 170, height: 46, rx: 4, fill: strong ? '#f1e6fa' : '#ffffff',
+  svg.appendChild(el('rect', {x: x, y: y, width: 170, height: 56, rx: 4, fill: strong ? '#f1e6fa' : '#ffffff',
     stroke: strong ? DATA.highlight : '#888888', 'stroke-width': strong ? 3 : 1}));
-  svg.appendChild(el('text', {x: x + 6, y: y + 16, 'font-weight': 'bold'}, DATA.names[i]));
-  svg.appendChild(el('text', {x: x + 6, y: y + 31}, 'data ' + DATA.data[i]));
-  svg.appendChild(el('text', {x: x + 6, y: y + 43}, 'grad ' + grads[i]));
+  svg.appendChild(el('text', {x: x + 6, y: y + 17, 'font-weight': 'bold', class: 'near-text'}, DATA.names[i]));
+  svg.appendChild(el('text', {x: x + 6, y: y + 33, class: 'near-text'}, 'data ' + DATA.data[i]));
+  svg.appendChild(el('text', {x: x + 6, y: y + 49, class: 'near-text'}, 'grad ' + grads[i]));
+}
+function narrow(svg) {  // a long parameter path is narrowed to its box rather than run into the next box
+  for (const t of svg.querySelectorAll('.near-text')) {
+    if (t.getComputedTextLength() > 158) { t.setAttribute('textLength', 158); t.setAttribute('lengthAdjust', 'spacingAndGlyphs'); }
+  }
 }
 function drawNear(step) {
   const near = byId('near');
   near.textContent = '';
   if (!step) return;
   const rows = Math.max(step.parents.length, step.consumers.length, 1);
-  const svg = el('svg', {id: 'near-svg', width: 560, height: 40 + rows * 60});
+  const svg = el('svg', {id: 'near-svg', width: 560, height: 40 + rows * 66});
   svg.appendChild(el('text', {x: 10, y: 14}, 'operands'));
   svg.appendChild(el('text', {x: 380, y: 14}, 'used by'));
-  const mid = 24 + (rows - 1) * 30;
+  const mid = 24 + (rows - 1) * 33;
   nearBox(svg, step.node, 195, mid, true);
   step.parents.forEach((p, r) => {
-    const y = 24 + r * 60;
-    svg.appendChild(el('line', {x1: 180, y1: y + 23, x2: 195, y2: mid + 23, stroke: '#555'}));
+    const y = 24 + r * 66;
+    svg.appendChild(el('line', {x1: 180, y1: y + 28, x2: 195, y2: mid + 28, stroke: '#555'}));
     nearBox(svg, p, 10, y, false);
   });
   step.consumers.forEach((c, r) => {
-    const y = 24 + r * 60;
-    svg.appendChild(el('line', {x1: 365, y1: mid + 23, x2: 380, y2: y + 23, stroke: '#555'}));
+    const y = 24 + r * 66;
+    svg.appendChild(el('line', {x1: 365, y1: mid + 28, x2: 380, y2: y + 28, stroke: '#555'}));
     nearBox(svg, c, 380, y, false);
   });
   near.appendChild(svg);
+  narrow(svg);
 }
 function parseNumber(text) {
   const s = text.trim();
@@ -135,15 +208,19 @@ function show(k) {
   byId('exercise').textContent = '';
   byId('lines').textContent = '';
   if (current === 0) {
-    byId('title').textContent = 'Start: d(root)/d(root) = 1, every other gradient is 0. Next passes it on.';
+    byId('title').textContent = DATA.start;
     paint(gradsBefore(0));
+    colour(0);
     mark(DATA.element[DATA.root]);
+    fit();
     return;
   }
   if (current === N) {
     byId('title').textContent = DATA.summary.title;
     byId('lines').textContent = DATA.summary.lines.join('\n');
     paint(gradsBefore(N));
+    colour(N);
+    panZoom.resize();
     return;
   }
   const step = DATA.steps[current - 1];
@@ -154,12 +231,15 @@ function show(k) {
   mark('op' + step.node);
   for (const id of step.edges) mark(id);
   if (DATA.exercise) fill(current - 1); else paint(gradsBefore(current));
-  if (node && node.scrollIntoView) node.scrollIntoView({block: 'nearest', inline: 'nearest'});
+  colour(current);
+  focus(node);
 }
 function play() {
   if (timer) { clearInterval(timer); timer = null; byId('play').textContent = 'Play'; return; }
   byId('play').textContent = 'Pause';
-  if (current >= N) show(0);
+  if (current >= N) markTags();
+fitTexts();
+show(0);
   timer = setInterval(() => { if (current >= N) { play(); } else { show(current + 1); } }, 1200);
 }
 function showSum(event) {
@@ -173,10 +253,21 @@ byId('prev').onclick = () => show(current - 1);
 byId('next').onclick = () => show(current + 1);
 byId('play').onclick = play;
 byId('graph').addEventListener('click', showSum);
+byId('zoom-in').onclick = () => panZoom.zoomIn();
+byId('zoom-out').onclick = () => panZoom.zoomOut();
+byId('fit').onclick = fit;
+const PAN = {ArrowLeft: [80, 0], ArrowRight: [-80, 0], ArrowUp: [0, 80], ArrowDown: [0, -80]};
+new ResizeObserver(() => panZoom.resize()).observe(byId('graph'));
 document.addEventListener('keydown', e => {
   if (e.target && e.target.tagName === 'INPUT') return;
-  if (e.key === 'ArrowRight') show(current + 1);
+  if (e.shiftKey && PAN[e.key]) { e.preventDefault(); panZoom.panBy({x: PAN[e.key][0], y: PAN[e.key][1]}); }
+  else if (e.key === '+' || e.key === '=') panZoom.zoomIn();
+  else if (e.key === '-') panZoom.zoomOut();
+  else if (e.key === '0') fit();
+  else if (e.key === 'ArrowRight') show(current + 1);
   else if (e.key === 'ArrowLeft') show(current - 1);
   else if (e.key === ' ') { e.preventDefault(); play(); }
 });
+markTags();
+fitTexts();
 show(0);
