@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -379,3 +380,17 @@ def test_a_scheduled_step_that_fails_changes_neither_parameters_nor_learning_rat
         optim.LinearDecay(schedule.optimizer, total_steps=0)
     with pytest.raises(TypeError, match="LinearDecay schedules an optimizer"):
         optim.LinearDecay([p], total_steps=3)  # type: ignore[arg-type]
+
+
+def test_a_gpt_saves_and_loads_under_microgpts_names(tmp_path: Path) -> None:
+    model, copy = GPT(**TINY, n_layer=2, seed=1), GPT(**TINY, n_layer=2, seed=2)
+    model.save(tmp_path / "gpt.json")
+    copy.load(tmp_path / "gpt.json")
+    assert copy.state_dict() == model.state_dict()
+    assert [z.data for z in copy([0, 1])[1]] == [z.data for z in model([0, 1])[1]]
+    assert [path for path, _ in model.named_modules()][:4] == [
+        "layer0",
+        "layer0.attn_norm",
+        "layer0.mlp_norm",
+        "layer0.attn",
+    ]
