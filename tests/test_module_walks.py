@@ -272,3 +272,18 @@ def test_a_shared_or_self_holding_dict_is_walked_once_under_its_first_path() -> 
     model = Tied()
     assert [name for name, _ in model.named_parameters()] == ["table.w"]
     assert model.state_dict() == {"table.w": 1.0}
+
+
+def test_modules_kept_in_a_dict_are_children_and_drawn_in_their_cluster() -> None:
+    from micrograd_plus.viz import to_dot
+
+    class ByName(Module):
+        def __init__(self) -> None:
+            self.blocks = {"first": Layer(2, 2, seed=0), "second": Layer(2, 1, seed=1)}
+
+        def __call__(self, x: list[float]) -> list[Value]:
+            return self.blocks["second"](self.blocks["first"](x))  # type: ignore[no-any-return]
+
+    model = ByName()
+    assert [name for name, _ in model.named_children()] == ["blocks.first", "blocks.second"]
+    assert "blocks.second" in to_dot(model([1.0, -1.0])[0], module=model)

@@ -46,7 +46,7 @@ class Module:
         return {}
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """(attribute name, module) for the modules held directly, as attributes or items of list/tuple attributes."""
+        """(attribute name, module) for the modules held directly: attributes, items of list/tuple/dict attributes."""
         for name, attr in vars(self).items():
             if name.startswith("_"):
                 continue
@@ -56,6 +56,10 @@ class Module:
                 for i, item in enumerate(attr):
                     if isinstance(item, Module):
                         yield f"{name}.{i}", item
+            elif isinstance(attr, dict):  # modules kept by name, as the walk keeps them
+                for key, item in attr.items():
+                    if isinstance(item, Module):
+                        yield f"{name}.{key}", item
 
     def _walk(self, named: bool = True) -> tuple[list[Module | Value], list[str]]:
         """Every Module and Value reachable from this module, itself first, and (if ``named``) their paths.
