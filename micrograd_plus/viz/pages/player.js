@@ -1,8 +1,9 @@
 // The backprop player. DATA comes from micrograd_plus.viz.player.player_data.
 const N = DATA.steps.length + 1;  // the steps of backward(), then the summary
 const SVG_NS = 'http://www.w3.org/2000/svg';
-// screen pixels per drawing point: below SMALL a step zooms in to READABLE (9-point text at 11 px)
-const SMALL = 0.9, READABLE = 1.2;
+// screen pixels per drawing point: a drawing that fits at SMALL (11-point text at 8 px) is shown whole at
+// every step; a larger one zooms in to READABLE (9-point text at 11 px) around the step's node
+const SMALL = 0.75, READABLE = 1.2;
 let current = 0, timer = null, grads = [];
 const graphSvg = document.querySelector('#graph svg');
 // the container sizes the drawing; svg-pan-zoom fits the drawing's viewBox into it
