@@ -257,3 +257,27 @@ def test_a_large_graph_fits_at_step_0_then_follows_the_step(tmp_path: Path, brow
     )
     assert box[0] <= current["x"] and current["x"] + current["width"] <= box[2]  # the step's node is in view
     assert box[1] <= current["y"] and current["y"] + current["height"] <= box[3]
+
+
+def test_keys_and_buttons_zoom_and_fit(tmp_path: Path, browser: Any, dot_program: str) -> None:
+    import time
+
+    from selenium.webdriver.common.by import By
+
+    root, params, inputs = neuron()
+    browser.get(player.write_player(root, tmp_path / "p.html", params=params, inputs=inputs).as_uri())
+    body = browser.find_element(By.TAG_NAME, "body")
+
+    def zoom() -> float:
+        time.sleep(0.1)  # svg-pan-zoom draws on the next animation frame
+        return browser.execute_script("return panZoom.getSizes().realZoom")  # type: ignore[no-any-return]
+
+    fitted = zoom()
+    body.send_keys("+")
+    assert zoom() > fitted * 1.1
+    body.send_keys("0")
+    assert zoom() == pytest.approx(fitted)
+    browser.find_element(By.ID, "zoom-out").click()
+    assert zoom() < fitted / 1.1
+    browser.find_element(By.ID, "fit").click()
+    assert zoom() == pytest.approx(fitted)

@@ -281,7 +281,9 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
 
     Prev / Next / Play buttons and the arrow keys move between steps; the current node and its parent
     edges are highlighted, gradients fill in as they are computed, and each step shows its chain-rule
-    products; the last step sums up every leaf's gradient. Clicking a node shows its whole chain-rule
+    products; the last step sums up every leaf's gradient. The drawing fits the window at step 0 and
+    pans and zooms (drag, wheel, + − 0); a box stays white until the step that sets its gradient runs,
+    then takes that gradient's colour, so stepping back un-colours it. Clicking a node shows its whole chain-rule
     sum. Options: those of :func:`micrograd_plus.viz.to_dot` that apply (see ``PLAYER_OPTIONS``),
     ``title`` (default: the root's expression) and ``exercise`` (the student computes each step).
     A graph too large to draw in full is drawn collapsed by module call, the current node's
