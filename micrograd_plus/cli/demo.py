@@ -181,7 +181,7 @@ def write_neuron_files(model: MLP, X: Points, out: Path) -> list[Path]:
     if shutil.which("dot") is None:
         reason = "Graphviz's dot is not installed, so no {}: apt-get install graphviz"
     else:
-        title = "one neuron of layer 0: o = relu(w1·x1 + w2·x2 + b)"
+        title = "one neuron of layer 0"  # the page writes its formula under it, in the graph's order
         try:
             written.append(viz.render(o, out / "neuron.svg", **options))
             written.append(player.write_player(o, out / "player.html", title=title, **options))
