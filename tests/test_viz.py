@@ -54,7 +54,7 @@ def test_roles_and_gradient_colours() -> None:
     assert text.count(">parameter</font>") == 3 + 1 and text.count(">input</font>") == 2 + 1
     assert text.count(">constant</font>") == 1 + 1  # the 2.5
     x1_line = next(line for line in text.splitlines() if "<b>x1</b>" in line)
-    assert 'fillcolor="#' in x1_line and "#ffffff" not in x1_line  # x1.grad = -1.5: blue
+    assert 'fillcolor="#' in x1_line and 'fillcolor="#ffffff"' not in x1_line  # x1.grad = -1.5: blue
     w2_line = next(line for line in text.splitlines() if "<b>w2</b>" in line)
     assert 'fillcolor="#ffffff"' in w2_line  # w2.grad = 0: white
     assert text.count('id="legend"') == 1 and "grad &lt; 0" in text  # one compact legend row
@@ -262,3 +262,19 @@ def test_drawing_a_module_with_a_back_reference_to_its_owner() -> None:
     root = model([1.0, -1.0])[0]
     text = viz.to_dot(root, module=model)
     assert text.count("cluster") >= 2 and "layers.0" in text
+
+
+def test_role_tags_are_white_on_dark_chips_with_aa_contrast() -> None:
+    from micrograd_plus.viz.drawing import TAG_CHIPS
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[k : k + 2], 16) / 255 for k in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    for role, chip in TAG_CHIPS.items():
+        assert (1.0 + 0.05) / (luminance(chip) + 0.05) >= 4.5, role  # white text on the chip
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    dot_text = viz.to_dot((w * x + 1.0).named("y"), params=[w], inputs=[x])
+    for role in ("parameter", "input", "constant"):
+        assert f'<td bgcolor="{TAG_CHIPS[role]}"><font point-size="9" color="#ffffff">{role}</font></td>' in dot_text

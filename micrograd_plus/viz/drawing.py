@@ -38,6 +38,9 @@ __all__ = ["HIGHLIGHT", "DrawOptions", "dot_lines", "draw_dot", "drawing_options
 
 GRAPH_NAME = "micrograd_plus"
 ROLE_COLOURS = {"parameter": "#d9822b", "input": "#2e8b57", "constant": "#888888", "value": "#444444"}
+# A role tag is white on its own dark chip, so it reads the same on every box fill; each chip is at
+# least 6:1 against white (WCAG AA asks 4.5:1), and keeps the hue of the role's border.
+TAG_CHIPS = {"parameter": "#9c4a00", "input": "#1d6b3e", "constant": "#595959"}
 HIGHLIGHT = "#7b2cbf"  # violet: apart from the red/blue of the gradient colours and the role colours
 LEGEND_MIN_BOXES = 6  # smaller drawings explain themselves; the legend would be wider than the graph
 INSTALL_DOT = (
@@ -135,7 +138,7 @@ def value_label(v: Value, grad: float, graph: GraphView, fmt: str, show_grad: bo
     role = graph.roles[id(v)]
     cells = [f"<td><b>{text(graph.name(v))}</b></td>"]
     if role != "value":
-        cells.append(f'<td><font point-size="9" color="{ROLE_COLOURS[role]}">{role}</font></td>')
+        cells.append(f'<td bgcolor="{TAG_CHIPS[role]}"><font point-size="9" color="#ffffff">{role}</font></td>')
     cells.append(f"<td>data {text(format(v.data, fmt))}</td>")
     if show_grad and role != "constant":
         cells.append(f"<td>grad {text(format(grad, fmt))}</td>")

@@ -37,9 +37,6 @@ REFUSED = {
 }
 AUTO_COLLAPSE = ("Neuron", "Layer", "step")  # tried in this order when the full graph exceeds max_nodes
 NEUTRAL = "#ffffff"  # a box backward() has not reached yet
-# A role tag is white on its own dark chip, so it reads the same on every box fill; each chip is at
-# least 6:1 against white (WCAG AA asks 4.5:1), and keeps the hue of the role's border.
-TAG_CHIPS = {"parameter": "#9c4a00", "input": "#1d6b3e", "constant": "#595959"}
 
 
 def _options(options: dict[str, Any]) -> tuple[viz.DrawOptions, str | None, bool]:
@@ -250,20 +247,9 @@ def page(template: str, parts: dict[str, str]) -> str:
     return re.sub(r"__([A-Z]+)__", lambda m: parts.get(m[1], m[0]), template)
 
 
-def _chips(lines: list[str]) -> list[str]:
-    """The drawing's role tags (coloured text on the box's fill) redrawn as white text on a dark chip."""
-    out = []
-    for line in lines:
-        for role, chip in TAG_CHIPS.items():
-            tag = f'<td><font point-size="9" color="{viz.ROLE_COLOURS[role]}">{role}</font></td>'
-            line = line.replace(tag, f'<td bgcolor="{chip}"><font point-size="9" color="#ffffff">{role}</font></td>')
-        out.append(line)
-    return out
-
-
 def _legend(exercise: bool) -> str:
     """The page's own legend: when a box takes its colour, what the colours and the tags mean."""
-    chips = " ".join(f'<span class="tag" style="background:{c}">{role}</span>' for role, c in TAG_CHIPS.items())
+    chips = " ".join(f'<span class="tag" style="background:{c}">{role}</span>' for role, c in viz.TAG_CHIPS.items())
     if exercise:
         colours = "Boxes stay white: a colour would give a gradient's sign away."
     else:
@@ -298,7 +284,7 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
     trace = explain_backward(root, opts.number_format, graph=graph)
     graphviz = viz.require_graphviz()
     # boxes sized for their final gradients, drawn white: the page colours each as its step runs
-    lines = _chips(viz.layout_lines(graph, drawn, list(trace.grads)))
+    lines = viz.layout_lines(graph, drawn, list(trace.grads))
     svg = graphviz.Digraph(viz.GRAPH_NAME, body=lines).pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]
     element = graphview.layout(graph, opts.collapse, opts.module).element
