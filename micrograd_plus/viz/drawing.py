@@ -243,8 +243,8 @@ def _legend() -> list[str]:
     """One compact row: what the colours and role names mean."""
     cells = (
         f'<td bgcolor="{grad_colour(1.0, 1.0)}">grad &gt; 0</td><td bgcolor="{grad_colour(-1.0, 1.0)}">grad &lt; 0</td>'
-        '<td>deeper: larger |grad|</td><td><font color="#d9822b">parameter</font> · <font color="#2e8b57">input</font>'
-        ' · <font color="#888888">constant</font></td>'
+        "<td>deeper: larger |grad|</td>"
+        + "".join(f'<td bgcolor="{chip}"><font color="#ffffff">{role}</font></td>' for role, chip in TAG_CHIPS.items())
     )
     table = f'<table border="0" cellborder="1" cellspacing="0" cellpadding="2"><tr>{cells}</tr></table>'
     return [f'\tlegend [id="legend" label=<{table}> shape=plaintext fontsize=8]\n']
