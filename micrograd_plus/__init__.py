@@ -10,14 +10,18 @@
 
 from micrograd_plus import autodiff, data, functional, losses, nn, ops, optim, viz
 from micrograd_plus.autodiff import grad, hessian, hvp, jacobian, jvp, value_and_grad
-from micrograd_plus.check.differences import central_difference
-from micrograd_plus.check.functions import assert_grad, assert_jacobian, check_grad, check_jacobian
-from micrograd_plus.check.local_grads import LocalGradReport, check_local_grads
-from micrograd_plus.check.values import (
+from micrograd_plus.check import (
     GradcheckReport,
     JacobianReport,
+    LocalGradReport,
+    assert_grad,
     assert_gradients_match,
+    assert_jacobian,
+    central_difference,
     check_forward_reverse,
+    check_grad,
+    check_jacobian,
+    check_local_grads,
     eps_sweep,
     gradcheck,
     gradcheck_module,

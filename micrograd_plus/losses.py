@@ -142,7 +142,7 @@ def binary_cross_entropy(
                 f"binary_cross_entropy needs probabilities in [0, 1], got {p.data}; for logits use "
                 "binary_cross_entropy_with_logits"
             )
-        if not check_data(t.data if isinstance(t, Value) else t, _probability):
+        if not check_data(_number(t), _probability):
             raise ValueError(f"binary_cross_entropy targets must be in [0, 1], got {t}")
         losses.append(_BCE(p, t))
     return _reduce("binary_cross_entropy", losses, reduction)
@@ -154,7 +154,7 @@ def binary_cross_entropy_with_logits(
     """-[t·log σ(z) + (1 - t)·log(1 - σ(z))] = softplus(z) - t·z, stable for logits of ±1000."""
     losses = []
     for z, t in _pairs("binary_cross_entropy_with_logits", logits, targets):
-        if not check_data(t.data if isinstance(t, Value) else t, _probability):
+        if not check_data(_number(t), _probability):
             raise ValueError(f"binary_cross_entropy_with_logits targets must be in [0, 1], got {t}")
         losses.append(fn.softplus(z) - t * z)  # softplus(z) = log(1 + e^z), one stable node
     return _reduce("binary_cross_entropy_with_logits", losses, reduction)

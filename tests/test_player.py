@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_program
 
 from micrograd_plus import Value, explain_backward
 from micrograd_plus.nn import MLP
@@ -73,24 +71,6 @@ def test_module_names_are_the_same_in_text_and_graph(tmp_path: Path, dot_program
     assert set(named) <= text_names  # every parameter is named by its path in the steps too
     svg = page.split("<svg", 1)[1]
     assert all(f">{name}</text>" in svg for name in named)  # and the same name in its box
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    chromium = require_program("chromium", "apt-get install chromium")
-    driver_path = require_program("chromedriver", "apt-get install chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1400,900", f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    yield driver
-    driver.quit()
 
 
 def by_id(driver: Any, element_id: str) -> Any:

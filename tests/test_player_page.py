@@ -5,12 +5,10 @@ contrast, names have no gaps, and the title and the root's text read as the grap
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_program
 from test_player import page_data
 
 from micrograd_plus import Value, explain_backward
@@ -112,24 +110,6 @@ def test_the_drawing_starts_white_and_colours_are_given_per_step(tmp_path: Path,
 
 
 # ---- in Chromium --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    chromium = require_program("chromium", "apt-get install chromium")
-    driver_path = require_program("chromedriver", "apt-get install chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1400,900", f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    yield driver
-    driver.quit()
 
 
 LAYOUT = """

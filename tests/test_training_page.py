@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_program
 
 from micrograd_plus import losses, optim
 from micrograd_plus.data import make_moons
@@ -76,23 +74,6 @@ def test_ragged_histories_are_refused() -> None:
         check_history(history)
     with pytest.raises(ValueError, match="every must be a whole number"):
         TrainingRecorder(MLP(2, [1], seed=0), every=0)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = require_program("chromium", "apt-get install chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--no-first-run", "--window-size=1400,900",
-                 f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
-        options.add_argument(flag)
-    service = Service(require_program("chromedriver", "apt-get install chromium-driver"))
-    driver = webdriver.Chrome(service=service, options=options)
-    yield driver
-    driver.quit()
 
 
 def test_slider_moves_the_boundary_in_a_browser(tmp_path: Path, browser: Any) -> None:

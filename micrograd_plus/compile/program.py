@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from micrograd_plus import ops
@@ -58,8 +59,10 @@ def _where(v: Value, position: int) -> Callable[[int], str]:
     return lambda k: f"node {v.parents[k].label!r}" if v.parents[k].label else f"operand {k} of node #{position}"
 
 
-def _builtin_functions() -> set[int]:
-    return {id(f) for op in ops.BUILTINS.values() for f in (op.forward, op.derivatives) if f is not None}
+@cache
+def _builtin_functions() -> frozenset[int]:
+    """The ids of the built-in ops' forwards and rules (fixed once the registry is imported)."""
+    return frozenset(id(f) for op in ops.BUILTINS.values() for f in (op.forward, op.derivatives) if f is not None)
 
 
 def _as_floats(function: Callable[..., Any], kind: str) -> Callable[..., Any]:

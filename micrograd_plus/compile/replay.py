@@ -158,16 +158,17 @@ class Replay:
         if not hasattr(model, "parameters") or not hasattr(model, "modules"):
             raise TypeError(f"Replay needs the Module being trained, got {type(model).__name__}")
         self.loss_fn, self.model = loss_fn, model
+        # an nn.Module gives its modules and parameters in one walk; any other model in two calls
+        self._walk: Callable[[], tuple[list[Any], list[Value]]] = getattr(
+            model, "modules_and_parameters", lambda: (model.modules(), model.parameters())
+        )
         self._cache: dict[Any, list[_Compiled] | str] = {}
         self.compiles = self.replays = self.eager_steps = 0
         self.reasons: dict[str, int] = {}
         self.mode, self.reason = "new", ""  # 'replay' once a structure is compiled; 'eager' for a step that is not
 
     def _key(self, data: tuple[Any, ...], numbers_out: list[float]) -> tuple[Any, list[Value]]:
-        if hasattr(self.model, "modules_and_parameters"):  # an nn.Module: one walk for both
-            modules, params = self.model.modules_and_parameters()
-        else:
-            modules, params = self.model.modules(), self.model.parameters()
+        modules, params = self._walk()
         key = (_structure(data, numbers_out), tuple(map(id, params)), module_state(modules), registry.VERSION)
         return key, params
 
