@@ -27,6 +27,7 @@ from micrograd_plus.check import (
     gradcheck_module,
     gradgradcheck,
 )
+from micrograd_plus.collector import paused_collector
 from micrograd_plus.engine import Value
 from micrograd_plus.ops import define_op, fn
 from micrograd_plus.viz.explain import explain_backward, explain_forward
@@ -69,6 +70,7 @@ __all__ = [
     "nn",
     "ops",
     "optim",
+    "paused_collector",
     "value_and_grad",
     "viz",
 ]
