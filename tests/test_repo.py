@@ -186,6 +186,7 @@ PUBLIC_API = {
         "nn",
         "ops",
         "optim",
+        "paused_collector",
         "value_and_grad",
         "viz",
     ],
