@@ -154,7 +154,7 @@ def test_exercise_mode_checks_answers_and_names_misconceptions(tmp_path: Path, b
     first = steps[0].contributions[0]
     assert answer(driver, 0, "abc", "1") == "not-a-number"
     assert "Please type numbers" in by_id(driver, "row0").text
-    assert answer(driver, 0, repr(root.data), repr(first.total)) == "value-for-derivative"  # σ(x) for σ′(x)
+    assert answer(driver, 0, repr(root.data), repr(first.total)) == "output-for-derivative"  # σ(x) for σ′(x)
     assert answer(driver, 0, repr(first.local), repr(first.total)) == "right"
     assert any(c.text == f"grad {first.total:.4g}" for c in driver.find_elements(By.CSS_SELECTOR, "#v3 text"))
     by_id(driver, "next").click()  # c = #2 + a, upstream σ′: #2 first, then a

@@ -18,11 +18,12 @@ from typing import Any
 
 from micrograd_plus.engine import Value
 from micrograd_plus.viz import drawing as viz
+from micrograd_plus.viz import exercise_page
 from micrograd_plus.viz import graph_view as graphview
 from micrograd_plus.viz.explain import BackwardTrace, explain_backward, forward_expression
 from micrograd_plus.viz.graph_view import GraphView
 
-__all__ = ["PLAYER_OPTIONS", "page", "player_data", "read_page", "script_json", "write_player"]
+__all__ = ["PLAYER_OPTIONS", "exercise_view", "page", "player_data", "read_page", "script_json", "write_player"]
 
 # drawing options the player takes; the others are refused with the reason
 PLAYER_OPTIONS = (
@@ -130,8 +131,8 @@ def graph_expression(graph: GraphView, fmt: str, limit: int = 90) -> str:
     return f"{graph.name(graph.root)} = {text}" if graph.root.parents else graph.name(graph.root)
 
 
-def _chain_sums(graph: GraphView, trace: BackwardTrace, fmt: str) -> list[str]:
-    """Per node, its whole chain-rule sum over the nodes that use it, with numbers."""
+def _chain_sums(graph: GraphView, trace: BackwardTrace, fmt: str, with_numbers: bool = True) -> list[str]:
+    """Per node, its whole chain-rule sum over the nodes that use it, with numbers (or names only)."""
     used = graph.consumers()
     sums = []
     for v in graph.order:
@@ -145,6 +146,9 @@ def _chain_sums(graph: GraphView, trace: BackwardTrace, fmt: str) -> list[str]:
             terms.append(f"d({c})/d({name}) · {c}.grad")
             upstream = trace.grads[graph.position(consumer)]
             numbers.append(f"({format(consumer.local_grads[j], fmt)})·({format(upstream, fmt)})")
+        if not with_numbers:
+            sums.append(f"{name}.grad = {' + '.join(terms) or '0 (nothing uses it)'}")
+            continue
         total = format(trace.grads[graph.position(v)], fmt)
         sums.append(f"{name}.grad = {' + '.join(terms)}\n        = {' + '.join(numbers)}\n        = {total}")
     return sums
@@ -232,6 +236,30 @@ def player_data(
     }
 
 
+def exercise_view(data: dict[str, Any], graph: GraphView, trace: BackwardTrace, fmt: str) -> dict[str, Any]:
+    """The player's data with every number that backward() computes taken out, for the exercise page.
+
+    What stays is public: the forward values, the names, the root's gradient 1. Each contribution
+    becomes the hashes and hints of :func:`~micrograd_plus.viz.exercise_page.exercise_data`; the
+    chain-rule sums keep their names only; the summary is built from the student's own answers.
+    """
+    root = graph.name(graph.root)
+    for step, rows, traced in zip(data["steps"], exercise_page.exercise_data(graph, trace, fmt), trace.steps):
+        upstream = "1 (the root)" if traced.name == root else f"{traced.name}.grad, from the steps before"
+        title = f"{traced.name} = {shorten(traced.expression, 160)}; upstream gradient d({root})/d({traced.name}) = "
+        step.update(title=title + upstream, lines=[traced.note] if traced.note else [], updates=[], paint=[])
+        step["contributions"] = rows
+    data["sums"] = _chain_sums(graph, trace, fmt, with_numbers=False)
+    data["summary"] = {"title": f"Done: {len(trace.steps)} steps. Your answers:", "lines": []}
+    data["initial"] = [[i, "1" if i == data["root"] else "?"] for i, _ in data["initial"]]
+    data["leaves"] = [i for i, v in enumerate(graph.order) if not v.parents and graph.roles[id(v)] != "constant"]
+    data["start"] = (
+        f"Start: d({root})/d({root}) = 1. At each step type the local derivative and the parent's new gradient, "
+        "to 3 significant digits or more, and press Check. Next goes to the next step."
+    )
+    return data
+
+
 def read_page(name: str) -> str:
     """The text of one of the package's page templates (``micrograd_plus/viz/pages/``)."""
     return resources.files("micrograd_plus.viz").joinpath("pages").joinpath(name).read_text(encoding="utf-8")
@@ -251,7 +279,10 @@ def _legend(exercise: bool) -> str:
     """The page's own legend: when a box takes its colour, what the colours and the tags mean."""
     chips = " ".join(f'<span class="tag" style="background:{c}">{role}</span>' for role, c in viz.TAG_CHIPS.items())
     if exercise:
-        colours = "Boxes stay white: a colour would give a gradient's sign away."
+        colours = (
+            "Boxes stay white: a colour would give a gradient's sign away. The page holds no answer, only hashes "
+            "of them: 'Show how' gives the derivation with the forward values, and the arithmetic stays yours."
+        )
     else:
         swatch = '<span class="swatch" style="background:{}"></span>'
         colours = (
@@ -284,11 +315,18 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
     trace = explain_backward(root, opts.number_format, graph=graph)
     graphviz = viz.require_graphviz()
     # boxes sized for their final gradients, drawn white: the page colours each as its step runs
-    lines = viz.layout_lines(graph, drawn, list(trace.grads))
+    # exercise boxes are sized for one placeholder that shows '?': no gradient, nor its width, in the drawing
+    grads = [exercise_page.PLACEHOLDER] * len(graph.order) if exercise else list(trace.grads)
+    lines = viz.layout_lines(graph, drawn, grads)
     svg = graphviz.Digraph(viz.GRAPH_NAME, body=lines).pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]
+    if exercise:
+        placeholder = format(exercise_page.PLACEHOLDER, opts.number_format).replace("-", "&#45;")  # as dot writes it
+        svg = svg.replace(f">grad {placeholder}<", ">grad ?<")
     element = graphview.layout(graph, opts.collapse, opts.module).element
     data = player_data(root, graph, trace, element, opts.number_format, colour=opts.colour)
+    if exercise:
+        data = exercise_view(data, graph, trace, opts.number_format)
     data.update(exercise=exercise, highlight=viz.HIGHLIGHT)
     formula = graph_expression(graph, opts.number_format)
     parts = {

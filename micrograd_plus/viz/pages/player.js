@@ -11,7 +11,7 @@ graphSvg.removeAttribute('width');
 graphSvg.removeAttribute('height');
 const panZoom = svgPanZoom(graphSvg, {fit: true, center: true, minZoom: 0.3, maxZoom: 60, dblClickZoomEnabled: false,
   zoomScaleSensitivity: 0.25});
-const solved = DATA.steps.map(s => s.contributions.map(() => false));
+const answers = DATA.steps.map(s => s.contributions.map(() => ({solved: false, tries: 0, revealed: false})));
 
 function byId(id) { return document.getElementById(id); }
 function gradCell(i) {
@@ -79,10 +79,18 @@ function focus(node) {
   if (zoom !== realZoom) panZoom.zoom(panZoom.getZoom() * zoom / realZoom);
   panZoom.pan(pan);
 }
-function gradsBefore(k) {
+function shortNumber(x) { return String(Number(x.toPrecision(4))); }
+function gradsBefore(k, partial) {  // after steps 1..k (and the solved rows of step ``partial``, 0-based)
   const g = DATA.initial.map(([i, text]) => (DATA.exercise && i !== DATA.root) ? '?' : text);
   for (let s = 0; s < Math.min(k, DATA.steps.length); s++) {
-    for (const [i, text] of DATA.steps[s].updates) g[i] = text;
+    if (DATA.exercise) {
+      DATA.steps[s].contributions.forEach((c, j) => { g[c.parent] = answers[s][j].solved ? shortNumber(answers[s][j].value) : '?'; });
+    } else {
+      for (const [i, text] of DATA.steps[s].updates) g[i] = text;
+    }
+  }
+  if (DATA.exercise && partial !== undefined) {
+    DATA.steps[partial].contributions.forEach((c, j) => { if (answers[partial][j].solved) g[c.parent] = shortNumber(answers[partial][j].value); });
   }
   return g;
 }
@@ -128,48 +136,94 @@ function drawNear(step) {
   narrow(svg);
 }
 function parseNumber(text) {
-  const s = text.trim();
+  const s = text.trim().replace('\u2212', '-');
   const fraction = s.match(/^([-+]?[0-9.eE+-]+)\s*\/\s*([-+]?[0-9.eE+-]+)$/);
   const x = fraction ? Number(fraction[1]) / Number(fraction[2]) : (s === '' ? NaN : Number(s));
   return Number.isFinite(x) ? x : null;
 }
-function close(a, b) { return Math.abs(a - b) <= 1e-3 + 5e-3 * Math.abs(b); }
-// Returns [kind, message]: 'right' or the likely misconception.
-function diagnose(c, local, total) {
-  const L = c.local, U = c.upstream, P = c.before, T = c.total, who = c.name + '.grad';
-  if (!close(local, L)) {
-    if (L !== 0 && close(local, -L)) return ['sign', 'Sign error in the local derivative: check the sign of d(out)/d(' + c.name + ').'];
-    if (!close(c.out, L) && close(local, c.out)) {
-      return ['value-for-derivative', 'That is the value of ' + c.op + '(…) itself; the local derivative is its derivative ' +
-        '(for σ: σ′(x) = σ(x)·(1 − σ(x)), not σ(x)).'];
-    }
-    return ['wrong-local', 'The local derivative is d(out)/d(' + c.name + ') with the other operands held fixed; try again.'];
+// SHA-256 (FIPS 180-4) as hex. The exercise page holds hashes of its answers, never the answers: a typed
+// number is rounded as the page rounded them (answerKey) and its hash looked up.
+const K256 = [];
+(function () {
+  const frac = x => Math.floor((x - Math.floor(x)) * 4294967296) >>> 0;
+  for (let n = 2, found = 0; found < 64; n++) {
+    let prime = true;
+    for (let d = 2; d * d <= n; d++) if (n % d === 0) { prime = false; break; }
+    if (prime) { K256.push(frac(Math.cbrt(n))); found++; }
   }
-  if (close(total, T)) return ['right', 'Right: ' + who + ' = ' + P.toPrecision(4) + ' + local × upstream.'];
-  if (U !== 1 && close(total, P + L)) return ['forgot-upstream', 'You forgot to multiply by the upstream gradient (' + U.toPrecision(4) + '): the chain rule adds local × upstream.'];
-  if (P !== 0 && close(total, L * U)) return ['assigned', 'You assigned instead of accumulated (= for +=): ' + who + ' already held ' + P.toPrecision(4) + ' from earlier contributions.'];
-  if (c.count >= 2 && close(total, P)) return ['missed-contribution', 'You missed a contribution: ' + c.name + ' is used more than once, and each use adds its own product.'];
-  if (close(total, -T) || close(total, P - L * U)) return ['sign', 'Sign error: the product local × upstream is added with its own sign.'];
-  return ['wrong-total', 'Not yet: the new ' + who + ' is its previous value plus local × upstream.'];
+})();
+function sha256(text) {
+  const bytes = Array.from(new TextEncoder().encode(text)), bits = bytes.length * 8;
+  bytes.push(0x80);
+  while (bytes.length % 64 !== 56) bytes.push(0);
+  for (let i = 7; i >= 0; i--) bytes.push(i >= 4 ? 0 : (bits >>> (8 * i)) & 255);
+  const h = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+  const rot = (x, n) => (x >>> n) | (x << (32 - n));
+  for (let at = 0; at < bytes.length; at += 64) {
+    const w = [];
+    for (let i = 0; i < 64; i++) {
+      if (i < 16) w.push((bytes[at + 4 * i] << 24) | (bytes[at + 4 * i + 1] << 16) | (bytes[at + 4 * i + 2] << 8) | bytes[at + 4 * i + 3]);
+      else {
+        const s0 = rot(w[i - 15], 7) ^ rot(w[i - 15], 18) ^ (w[i - 15] >>> 3);
+        const s1 = rot(w[i - 2], 17) ^ rot(w[i - 2], 19) ^ (w[i - 2] >>> 10);
+        w.push((w[i - 16] + s0 + w[i - 7] + s1) | 0);
+      }
+    }
+    let [a, b, c, d, e, f, g, k] = h;
+    for (let i = 0; i < 64; i++) {
+      const t1 = (k + (rot(e, 6) ^ rot(e, 11) ^ rot(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i]) | 0;
+      const t2 = ((rot(a, 2) ^ rot(a, 13) ^ rot(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      k = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+    }
+    [a, b, c, d, e, f, g, k].forEach((x, i) => { h[i] = (h[i] + x) | 0; });
+  }
+  return h.map(x => (x >>> 0).toString(16).padStart(8, '0')).join('');
 }
+// 3 significant digits, written as micrograd_plus.viz.exercise_page.answer_key writes them
+function answerKey(x) { return Math.abs(x) < 1e-9 ? '0' : x.toExponential(2); }
+function lookup(c, field, x) { return c[field][sha256(c.salt + '|' + c.row + '.' + field + '|' + answerKey(x)).slice(0, 16)]; }
+// Returns [kind, message]: 'right' or the likely misconception, found by the hash of the typed number.
+function diagnose(c, local, total) {
+  const kl = lookup(c, 'local', local);
+  if (kl !== 'right') { const kind = kl || 'wrong-local'; return [kind, c.hints[kind]]; }
+  const kt = lookup(c, 'total', total);
+  if (kt === 'right') return ['right', 'Right: ' + c.name + '.grad = ' + total.toPrecision(4) + '.'];
+  const kind = kt || 'wrong-total';
+  return [kind, c.hints[kind]];
+}
+const ORDINAL = n => n + ((n % 100 >= 11 && n % 100 <= 13) ? 'th' : ({1: 'st', 2: 'nd', 3: 'rd'}[n % 10] || 'th'));
+function score() {  // every answer row: solved first try, solved after a hint, revealed, or open
+  const count = {solved: 0, hinted: 0, revealed: 0, open: 0};
+  for (const row of answers.flat()) {
+    count[row.revealed ? 'revealed' : !row.solved ? 'open' : row.tries ? 'hinted' : 'solved'] += 1;
+  }
+  return count;
+}
+function scoreText() {
+  const c = score(), n = answers.flat().length;
+  return 'Solved first try ' + c.solved + ', solved after a hint ' + c.hinted + ', revealed ' + c.revealed +
+    ', still open ' + c.open + ' (of ' + n + ' answers).';
+}
+function showScore() { const e = byId('score'); if (e && DATA.exercise) e.textContent = scoreText(); }
 function exerciseRows(s) {
   const box = byId('exercise');
   box.textContent = '';
   const step = DATA.steps[s];
   step.contributions.forEach((c, k) => {
+    const state = answers[s][k];
     const row = document.createElement('div');
     row.className = 'row';
     row.id = 'row' + k;
     const label = document.createElement('span');
     const node = DATA.names[step.node];
-    label.textContent = c.name + ' (' + ['', '1st', '2nd', '3rd'][c.count] + (c.count > 3 ? c.count + 'th' : '') +
-      ' contribution): d(' + node + ')/d(' + c.name + ') = ';
+    label.textContent = c.name + ' (' + ORDINAL(c.count) + ' contribution): d(' + node + ')/d(' + c.name + ') = ';
     const local = document.createElement('input'); local.className = 'local'; local.setAttribute('aria-label', 'local derivative');
     const mid = document.createElement('span'); mid.textContent = '  new ' + c.name + '.grad = ';
     const total = document.createElement('input'); total.className = 'total'; total.setAttribute('aria-label', 'new gradient');
     const check = document.createElement('button'); check.textContent = 'Check'; check.className = 'check';
-    const reveal = document.createElement('button'); reveal.textContent = 'Reveal'; reveal.className = 'reveal';
-    const verdict = document.createElement('span'); verdict.className = 'verdict';
+    const reveal = document.createElement('button'); reveal.textContent = 'Show how'; reveal.className = 'reveal';
+    const verdict = document.createElement('div'); verdict.className = 'verdict';
+    if (state.solved) { local.value = state.local; total.value = state.total; verdict.className = 'verdict right'; verdict.textContent = 'Solved.'; }
     check.onclick = () => {
       const a = parseNumber(local.value), b = parseNumber(total.value);
       if (a === null || b === null) {
@@ -180,26 +234,34 @@ function exerciseRows(s) {
       const [kind, message] = diagnose(c, a, b);
       verdict.dataset.kind = kind; verdict.textContent = message;
       verdict.className = 'verdict ' + (kind === 'right' ? 'right' : 'wrong');
-      if (kind === 'right') { solved[s][k] = true; fill(s); }
+      if (kind === 'right') {
+        if (!state.solved) Object.assign(state, {solved: true, local: local.value.trim(), total: total.value.trim(), value: b});
+        fill(s);
+      } else if (!state.solved) state.tries += 1;
+      showScore();
     };
-    reveal.onclick = () => {
-      local.value = c.local.toPrecision(4); total.value = c.total.toPrecision(4);
-      verdict.dataset.kind = 'revealed'; verdict.className = 'verdict'; verdict.textContent = c.text;
-      solved[s][k] = true; fill(s);
+    reveal.onclick = () => {  // the derivation with the page's public numbers; the arithmetic stays the student's
+      if (!state.solved) state.revealed = true;
+      verdict.dataset.kind = 'revealed'; verdict.className = 'verdict';
+      verdict.textContent = c.reveal_local + '\n' + c.reveal_total;
+      showScore();
     };
     row.append(label, local, mid, total, check, reveal, verdict);
     box.appendChild(row);
   });
 }
 function fill(s) {  // gradients the student has found so far in this step
-  const g = gradsBefore(s);
-  DATA.steps[s].contributions.forEach((c, k) => { if (solved[s][k]) g[c.parent] = DATA.steps[s].updates[k][1]; });
-  paint(g);
+  paint(gradsBefore(s, s));
 }
 function paint(g) {
   grads = g;
   g.forEach((text, i) => { const t = gradCell(i); if (t) t.textContent = 'grad ' + text; });
   drawNear(current >= 1 && current <= DATA.steps.length ? DATA.steps[current - 1] : null);
+}
+function exerciseSummary() {
+  const found = gradsBefore(N);
+  const lines = DATA.leaves.map(i => DATA.names[i] + '.grad = ' + found[i] + (found[i] === '?' ? ' (not found yet)' : ' (yours)'));
+  return [scoreText(), ''].concat(lines);
 }
 function mark(id) { const e = byId(id); if (e) e.classList.add('current'); return e; }
 function show(k) {
@@ -218,7 +280,7 @@ function show(k) {
   }
   if (current === N) {
     byId('title').textContent = DATA.summary.title;
-    byId('lines').textContent = DATA.summary.lines.join('\n');
+    byId('lines').textContent = (DATA.exercise ? exerciseSummary() : DATA.summary.lines).join('\n');
     paint(gradsBefore(N));
     colour(N);
     panZoom.resize();
@@ -238,9 +300,7 @@ function show(k) {
 function play() {
   if (timer) { clearInterval(timer); timer = null; byId('play').textContent = 'Play'; return; }
   byId('play').textContent = 'Pause';
-  if (current >= N) markTags();
-fitTexts();
-show(0);
+  if (current >= N) show(0);  // play again from the start
   timer = setInterval(() => { if (current >= N) { play(); } else { show(current + 1); } }, 1200);
 }
 function showSum(event) {
@@ -271,4 +331,5 @@ document.addEventListener('keydown', e => {
 });
 markTags();
 fitTexts();
+showScore();
 show(0);
