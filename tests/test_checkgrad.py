@@ -112,9 +112,11 @@ def test_a_missing_term_is_located(case: Case) -> None:
 
 def test_a_scalar_input_and_a_kink() -> None:
     assert check_grad(math.sin, math.cos, 0.7).rows[0].name == "x"
-    report = check_grad(abs, lambda x: 1.0, 0.0)
-    assert report.rows[0].status == "kink" and "may be at a kink" in report.summary()
-    assert report.diagnosis() == "x: analytic 1, numeric 0 — at a kink: no derivative to check"
+    report = check_grad(abs, lambda x: 2.0, 0.0)
+    assert report.rows[0].status == "kink" and "kink: not a subgradient: 2 is outside [-1, 1]" in report.summary()
+    assert report.diagnosis() == "x: analytic 2, numeric 0 — kink: not a subgradient"
+    valid = check_grad(abs, lambda x: 1.0, 0.0)  # 1 lies between the one-sided slopes -1 and 1
+    assert valid.ok and valid.rows[0].status == "subgradient"
 
 
 def test_an_unresolvable_derivative_fails_instead_of_passing() -> None:

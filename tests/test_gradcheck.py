@@ -114,21 +114,24 @@ def test_parametrised_ops_are_replayed() -> None:
     assert report.ok and len(report.checks) == 9  # 2 ** x has two operands: the constant 2 and x
 
 
-# -- kinks never pass ------------------------------------------------------------
+# -- kinks: a subgradient passes, anything else fails -------------------------------------
 
 
-def test_relu_at_zero_is_reported_as_a_kink() -> None:
+def test_relu_at_zero_passes_as_a_subgradient() -> None:
     report = gradcheck(lambda x: x.relu(), [0.0])
-    assert not report.ok
-    assert "may be at a kink" in report.rows[0].note
-    assert "1 from the right, 0 from the left" in str(report)
+    assert report.ok and report.rows[0].status == "subgradient"
+    assert "kink: the analytic value is a valid subgradient" in report.rows[0].note
+    assert "1 from the right, 0 from the left" in report.rows[0].note
 
 
-def test_abs_at_zero_fails_although_the_central_difference_agrees() -> None:
-    report = gradcheck(lambda x: abs(x) * 3, [0.0])
-    row = report.rows[0]
-    assert row.analytic == row.numeric == 0.0
-    assert not report.ok and "kink" in row.note
+@pytest.mark.parametrize("local", [5.0, -1.5, 1.01])
+def test_a_derivative_outside_the_one_sided_slopes_is_not_a_subgradient(local: float) -> None:
+    def bad_abs(x: Value) -> Value:  # |x| at 0 has the subgradients [-1, 1]
+        return Value.from_op(abs(x.data), [x], [local], "abs") * 3
+
+    row = gradcheck(bad_abs, [0.0]).rows[0]
+    assert not row.ok and row.status == "kink" and "kink: not a subgradient" in row.note
+    assert gradcheck(lambda x: abs(x) * 3, [0.0]).ok  # the engine's own abs'(0) = 0 lies between -3 and 3
 
 
 def test_per_node_check_reports_kinks_apart_from_wrong_ops() -> None:

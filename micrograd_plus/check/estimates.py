@@ -2,20 +2,18 @@
 
 Every estimator differentiates a function of one offset, ``g(t) = f(x + t·d)``
 (d a coordinate or a scaled direction), which may return several outputs, and
-returns an :class:`Estimate`: the derivative of each output and a bound on that
-number's own error (truncation estimated from two step sizes, plus rounding).
+returns an :class:`Estimate`: the derivative of each output, a bound on that
+number's own error (truncation measured from the steps, plus rounding), and what
+the bound is made of, so a verdict can say what would resolve it. The step is
+chosen by :mod:`micrograd_plus.check.step_search`.
 
-**The step rule.** The base step is ``h = c · max(1, |x|)`` rounded to a power of
-two: relative to ``|x|`` for large inputs (a step of 1e-6 at x = 1e20 is below
-the spacing of floats there, and the difference comes out as 0 or noise), and
-absolute below 1, where ``f`` usually does not scale with ``x``. A power of two
-makes ``x ± h`` exact, so the step taken is exactly the one divided by. The default
-``c`` is 1e-3 for Richardson and one-sided differences (extrapolation cancels
-the truncation error, so a large step keeps rounding small) and 1e-6 for the
-plain central difference (near the ε^(1/3) optimum of its error). When ``f``
-fails or gives inf/nan at a nudged point (the edge of its domain), the step is
-shrunk 16-fold at a time; when the bound is larger than the tolerance, other
-base steps are tried and the first accurate, confirmed estimate kept.
+**The observed order.** Central differences D(h) of a smooth g err by
+c₂h² + c₄h⁴ + …, so D(h) - D(h/2) shrinks 4-fold per halving; where g is C¹
+but g'' jumps (Huber at |r| = δ, x·|x| at 0, ELU at 0) every power of h
+appears and it shrinks 2-fold. The ratio of the first two differences picks the
+table: powers of 4 when it is near 4 (or more), powers of 2 when it is near 2.
+Extrapolating with the wrong order leaves an O(h) error the bound would not
+show; with the observed one, a piecewise quadratic is exact.
 
 **The error bound** of a Richardson estimate is the difference of its two best
 extrapolations, plus the rounding of each evaluation carried through the
@@ -30,6 +28,9 @@ h = 1e9), and no number is better than a wrong one.
 >>> e = richardson(lambda t: [math.exp(1.0 + t)], step_size(1.0, 1e-3))
 >>> abs(e.values[0] - math.e) < 1e-12, e.errors[0] < 1e-9
 (True, True)
+>>> e = richardson(lambda t: [t * abs(t) + 3 * t], 2.0**-10)  # C¹ at 0, f'' jumps: D(h) = 3 + 0·h exactly
+>>> e.values[0], e.errors[0] < 1e-12
+(3.0, True)
 """
 
 from __future__ import annotations
@@ -39,28 +40,34 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .differences import KINK_TOL, rounding_error
+from .differences import KINK_TOL, ROUNDING, rounding_error
 
 __all__ = [
     "DEFAULT_STEP",
     "METHODS",
     "Estimate",
     "EvaluationError",
+    "at_step",
     "central",
     "complex_step",
-    "estimate",
     "one_sided",
     "richardson",
     "step_size",
 ]
 
-METHODS = ("richardson", "central", "forward", "backward", "complex")
-DEFAULT_STEP = {"richardson": 1e-3, "central": 1e-6, "forward": 1e-3, "backward": 1e-3, "complex": 1e-20}
-LEVELS = 3  # Richardson uses h, h/2, h/4: truncation O(h⁶), 6 evaluations
-SEARCH = 12  # smaller base steps tried (16-fold apart) when the first is not accurate enough
-RETRIES = 8  # times the step is shrunk 16-fold when f fails at a nudged point
+METHODS = ("richardson", "central", "forward", "backward", "complex", "taylor")
+DEFAULT_STEP = {
+    "richardson": 1e-3,
+    "central": 1e-6,
+    "forward": 1e-3,
+    "backward": 1e-3,
+    "complex": 1e-20,
+    "taylor": 1e-2,
+}
+LEVELS = 3  # Richardson uses h, h/2, h/4: truncation O(h⁶) on smooth g, 6 evaluations
 
 Offsets = Callable[[float], Sequence[float]]
+Samples = list[tuple[float, list[float], list[float]]]
 
 
 class EvaluationError(ValueError):
@@ -73,14 +80,23 @@ class EvaluationError(ValueError):
 
 @dataclass(frozen=True)
 class Estimate:
-    """d f_k/dt at t = 0 for each output k, each with a bound on its own error; ``kinks`` holds
-    the one-sided slopes (right, left) of outputs whose slope jumps at t = 0."""
+    """d f_k/dt at t = 0 for each output k, each with a bound on its own error.
+
+    ``kinks`` holds the one-sided slopes (right, left) of outputs whose slope jumps at t = 0 and
+    ``kink_errors`` their error; ``noise`` is the rounding part of each error; ``scales`` how much each output
+    changes over the steps, per unit step (max |g(±h) - g(0)|/h: the size a derivative must be compared with,
+    which is not 0 at a minimum); ``flat`` whether an output was exactly the same at every step (no information).
+    """
 
     values: tuple[float, ...]
     errors: tuple[float, ...]
     step: float
     method: str
     kinks: tuple[tuple[float, float] | None, ...] = ()
+    noise: tuple[float, ...] = ()
+    scales: tuple[float, ...] = ()
+    flat: tuple[bool, ...] = ()
+    kink_errors: tuple[float, ...] = ()
 
 
 def step_size(x: float, coefficient: float) -> float:
@@ -92,11 +108,12 @@ def step_size(x: float, coefficient: float) -> float:
     return 2.0 ** round(math.log2(coefficient * max(1.0, abs(x))))
 
 
-def _evaluate(g: Offsets, t: float) -> list[float]:
+def evaluate_at(g: Offsets, t: float) -> list[float]:
+    """g(t) as floats; EvaluationError when g raises or gives inf/nan (the caller may try a smaller step)."""
     try:
         out = [float(v) for v in g(t)]
-    except (ArithmeticError, ValueError) as error:
-        raise EvaluationError(t, str(error) or type(error).__name__) from error
+    except Exception as error:  # whatever f raises near the point is reported with the component, not thrown
+        raise EvaluationError(t, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__) from error
     bad = next((v for v in out if not math.isfinite(v)), None)
     if bad is not None:
         raise EvaluationError(t, f"f is {bad} there")
@@ -126,10 +143,23 @@ def _local(changes: list[float], f0: float) -> bool:
     return True
 
 
-def _extrapolate(column: list[float], rounding: list[float], base: float) -> tuple[float, float]:
-    """Richardson's table over steps h/2^k, error terms in powers of ``base`` (4 for central, 2 for one-sided):
-    the best value and its error (difference of the two best extrapolations, plus propagated rounding);
-    an infinite error when the differences do not settle as truncation error would."""
+def observed_base(column: list[float], rounding: list[float]) -> float:
+    """The factor by which the error of D(h) shrinks per halving of h, as observed: 2 when the differences
+    D(h) - D(h/2) halve (an O(h) error: g is C¹ but g'' jumps), else 4 (the O(h²) of a smooth g).
+
+    >>> observed_base([3.5, 3.25, 3.125], [0.0] * 3), observed_base([3.4, 3.1, 3.025], [0.0] * 3)
+    (2.0, 4.0)
+    """
+    first, second = column[0] - column[1], column[1] - column[2]
+    if abs(second) > 10 * (rounding[1] + rounding[2]) and first * second > 0 and 1.4 < first / second < 2.8:
+        return 2.0
+    return 4.0
+
+
+def _extrapolate(column: list[float], rounding: list[float], base: float) -> tuple[float, float, float]:
+    """Richardson's table over steps h/2^k, error terms in powers of ``base`` (4: even powers of h, 2: every
+    power): the best value, its error (difference of the two best extrapolations, plus propagated rounding) and
+    the rounding part of that error; an infinite error when the differences do not settle as truncation would."""
     values, noise = list(column), list(rounding)
     previous = values[-1]
     factor = 1.0
@@ -138,26 +168,32 @@ def _extrapolate(column: list[float], rounding: list[float], base: float) -> tup
         previous = values[-1]
         values = [fine + (fine - coarse) / (factor - 1) for coarse, fine in itertools.pairwise(values)]
         noise = [fine + (fine + coarse) / (factor - 1) for coarse, fine in itertools.pairwise(noise)]
+    rounding_part = noise[-1] + 2 * rounding_error(values[-1])
     if not _settled(column, rounding, base):
-        return values[-1], math.inf
-    return values[-1], abs(values[-1] - previous) + noise[-1] + 2 * rounding_error(values[-1])
+        return values[-1], math.inf, rounding_part
+    return values[-1], abs(values[-1] - previous) + rounding_part, rounding_part
 
 
 def _kinks(
-    samples: list[tuple[float, list[float], list[float]]], f0: Sequence[float], values: Sequence[float]
-) -> tuple[tuple[float, float] | None, ...]:
-    """Slope jumps: (g(h) - 2g(0) + g(-h))/h halves with h for a smooth g and stays put at a kink."""
+    samples: Samples, f0: Sequence[float], values: Sequence[float]
+) -> tuple[tuple[tuple[float, float] | None, ...], tuple[float, ...]]:
+    """Slope jumps: (g(h) - 2g(0) + g(-h))/h halves with h for a smooth g and stays put at a kink. The one-sided
+    slopes are extrapolated from the two smallest steps (their error is O(h)), with that correction as error."""
     (h_big, up_big, down_big), (h, up, down) = samples[-2], samples[-1]
     found: list[tuple[float, float] | None] = []
+    errors: list[float] = []
     for k, (u, d, c) in enumerate(zip(up, down, f0)):
         jump, jump_big = (u - 2 * c + d) / h, (up_big[k] - 2 * c + down_big[k]) / h_big
         noise = 4 * rounding_error(u, c, c, d) / h
         sharp = abs(jump) > KINK_TOL * (1.0 + abs(values[k])) + noise and abs(jump) > 2 / 3 * abs(jump_big)
-        found.append(((u - c) / h, (c - d) / h) if sharp else None)
-    return tuple(found)
+        right, left = (u - c) / h, (c - d) / h
+        right_big, left_big = (up_big[k] - c) / h_big, (c - down_big[k]) / h_big
+        found.append((2 * right - right_big, 2 * left - left_big) if sharp else None)
+        errors.append(abs(right - right_big) + abs(left - left_big) + 4 * noise if sharp else 0.0)
+    return tuple(found), tuple(errors)
 
 
-def _bend(samples: list[tuple[float, list[float], list[float]]], f0: Sequence[float], i: int) -> float:
+def _bend(samples: Samples, f0: Sequence[float], i: int) -> float:
     """How far the second differences S(h) = (g(h) - 2g(0) + g(-h))/h are from halving with h, beyond rounding.
 
     A smooth g gives S(h) ≈ g''·h; a kink (relu of some term) between the steps adds a part that does not
@@ -171,53 +207,104 @@ def _bend(samples: list[tuple[float, list[float], list[float]]], f0: Sequence[fl
     return max(0.0, *excess)
 
 
-def richardson(g: Offsets, h: float, f0: Sequence[float] | None = None, levels: int = LEVELS) -> Estimate:
-    """Central differences at h, h/2, ..., h/2^(levels-1), extrapolated: error O(h^(2·levels)).
+def _scale_and_flat(samples: Samples, c: float, i: int) -> tuple[float, bool]:
+    """How much output i changes over the steps, per unit step, and whether it did not change at all."""
+    scale = max(max(abs(up[i] - c), abs(down[i] - c)) / hk for hk, up, down in samples)
+    return scale, scale == 0.0
+
+
+def _rounding(up: float, down: float, slope: float, h: float, x: float) -> float:
+    """The rounding of (up - down)/2h: of each evaluation of f, and of x ± h itself (|g'|·ε|x| each)."""
+    return (rounding_error(up, down) + 2 * ROUNDING * abs(x * slope)) / (2 * h)
+
+
+def _central_samples(g: Offsets, h: float, levels: int) -> Samples:
+    return [(h / 2**k, evaluate_at(g, h / 2**k), evaluate_at(g, -h / 2**k)) for k in range(levels)]
+
+
+def _shrinks(parts: list[float], noise: float, low: float, high: float) -> bool:
+    for big, small in itertools.pairwise(parts):
+        if abs(big) > noise and (not low * abs(small) <= abs(big) <= high * abs(small) or big * small < 0):
+            return False
+    return True
+
+
+def _local_both(samples: Samples, c: float, i: int, x: float) -> bool:
+    """Whether the odd part (g(h) - g(-h))/2 = f'h + f‴h³/6 + ... shrinks by 2 to 8 per halving and the even
+    part (g(h) + g(-h))/2 - g(0) = f''h²/2 + ... by 4 to 16: the steps are inside the scale on which f varies.
+    Split so, a wide step in x1 of x1² + 3e10 passes, where g(-h) - g(0) = -2h + h² shrinks by no fixed factor."""
+    odd = [(up[i] - down[i]) / 2 for _, up, down in samples]
+    even = [(up[i] + down[i]) / 2 - c for _, up, down in samples]
+    noise = 10 * rounding_error(c, max((v for _, up, down in samples for v in (up[i], down[i])), key=abs))
+    noise += 10 * ROUNDING * abs(x) * max(abs(o) / hk for o, (hk, _, _) in zip(odd, samples))  # x ± h is rounded
+    return _shrinks(odd, noise, 1.5, 8.5) and _shrinks(even, noise, 3.0, 17.0)
+
+
+def richardson(
+    g: Offsets, h: float, f0: Sequence[float] | None = None, levels: int = LEVELS, x: float = 0.0
+) -> Estimate:
+    """Central differences at h, h/2, ..., h/2^(levels-1), extrapolated in the observed order.
 
     >>> e = richardson(lambda t: [(2.0 + t) ** 3], 0.25)
     >>> e.values[0], e.errors[0] < 1e-12
     (12.0, True)
     """
-    f0 = _evaluate(g, 0.0) if f0 is None else list(f0)
-    samples = []
-    for k in range(levels):
-        hk = h / 2**k
-        samples.append((hk, _evaluate(g, hk), _evaluate(g, -hk)))
-    values, errors = [], []
-    for i in range(len(f0)):
+    f0 = evaluate_at(g, 0.0) if f0 is None else list(f0)
+    samples = _central_samples(g, h, levels)
+    values: list[float] = []
+    errors: list[float] = []
+    noises: list[float] = []
+    scales: list[float] = []
+    flats: list[bool] = []
+    for i, c in enumerate(f0):
         column = [(up[i] - down[i]) / (2 * hk) for hk, up, down in samples]
-        rounding = [rounding_error(up[i], down[i]) / (2 * hk) for hk, up, down in samples]
-        value, error = _extrapolate(column, rounding, 4.0)
-        local = _local([up[i] - f0[i] for _, up, _ in samples], f0[i])
-        local = local and _local([down[i] - f0[i] for _, _, down in samples], f0[i])
+        rounding = [_rounding(up[i], down[i], d, hk, x) for d, (hk, up, down) in zip(column, samples)]
+        value, error, noise = _extrapolate(column, rounding, observed_base(column, rounding))
+        scale, flat = _scale_and_flat(samples, c, i)
         values.append(value)
-        errors.append(error + _bend(samples, f0, i) if local else math.inf)
-    return Estimate(tuple(values), tuple(errors), h, "richardson", _kinks(samples, f0, values))
+        errors.append(error + _bend(samples, f0, i) if _local_both(samples, c, i, x) else math.inf)
+        noises.append(noise)
+        scales.append(scale)
+        flats.append(flat)
+    kinks, kink_errors = _kinks(samples, f0, values)
+    return Estimate(tuple(values), tuple(errors), h, "richardson", kinks, tuple(noises), tuple(scales),
+                    tuple(flats), kink_errors)  # fmt: skip
 
 
-def central(g: Offsets, h: float, f0: Sequence[float] | None = None) -> Estimate:
+def central(g: Offsets, h: float, f0: Sequence[float] | None = None, x: float = 0.0) -> Estimate:
     """(g(h) - g(-h)) / 2h; its truncation error, |D(h) - D(2h)|/3, is measured from the steps 2h and 4h.
 
     >>> e = central(lambda t: [(1.0 + t) ** 2], 2.0**-20)
     >>> e.values[0]
     2.0
     """
-    f0 = _evaluate(g, 0.0) if f0 is None else list(f0)
-    samples = [(hk, _evaluate(g, hk), _evaluate(g, -hk)) for hk in (4 * h, 2 * h, h)]
-    values, errors = [], []
-    for i in range(len(f0)):
+    f0 = evaluate_at(g, 0.0) if f0 is None else list(f0)
+    samples = _central_samples(g, 4 * h, 3)
+    values: list[float] = []
+    errors: list[float] = []
+    noises: list[float] = []
+    scales: list[float] = []
+    flats: list[bool] = []
+    for i, c in enumerate(f0):
         column = [(up[i] - down[i]) / (2 * hk) for hk, up, down in samples]
-        rounding = rounding_error(samples[-1][1][i], samples[-1][2][i]) / (2 * h)
+        rounding = _rounding(samples[-1][1][i], samples[-1][2][i], column[-1], h, x)
+        base = observed_base(column, [rounding / 4, rounding / 2, rounding])
         values.append(column[-1])
-        settled = _settled(column, [rounding / 4, rounding / 2, rounding], 4.0)
-        settled = settled and _local([up[i] - f0[i] for _, up, _ in samples], f0[i])
-        settled = settled and _local([down[i] - f0[i] for _, _, down in samples], f0[i])
-        error = abs(column[-1] - column[-2]) / 3 + rounding + _bend(samples, f0, i)
+        settled = _settled(column, [rounding / 4, rounding / 2, rounding], base) and _local_both(samples, c, i, x)
+        error = abs(column[-1] - column[-2]) / (base - 1) + rounding + _bend(samples, f0, i)
         errors.append(error if settled else math.inf)
-    return Estimate(tuple(values), tuple(errors), h, "central", _kinks(samples, f0, values))
+        scale, flat = _scale_and_flat(samples, c, i)
+        noises.append(rounding)
+        scales.append(scale)
+        flats.append(flat)
+    kinks, kink_errors = _kinks(samples, f0, values)
+    return Estimate(tuple(values), tuple(errors), h, "central", kinks, tuple(noises), tuple(scales), tuple(flats),
+                    kink_errors)  # fmt: skip
 
 
-def one_sided(g: Offsets, h: float, side: int, f0: Sequence[float] | None = None, levels: int = LEVELS) -> Estimate:
+def one_sided(
+    g: Offsets, h: float, side: int, f0: Sequence[float] | None = None, levels: int = LEVELS, x: float = 0.0
+) -> Estimate:
     """(g(±h) - g(0)) / ±h at h, h/2, ..., extrapolated: for a point at the edge of f's domain.
 
     ``side`` is +1 (forward: only x + h is evaluated) or -1 (backward).
@@ -226,16 +313,27 @@ def one_sided(g: Offsets, h: float, side: int, f0: Sequence[float] | None = None
     >>> e.values[0] > 50
     True
     """
-    f0 = _evaluate(g, 0.0) if f0 is None else list(f0)
-    samples = [(h / 2**k, _evaluate(g, side * h / 2**k)) for k in range(levels)]
-    values, errors = [], []
-    for i in range(len(f0)):
-        column = [(out[i] - f0[i]) / hk * side for hk, out in samples]
-        rounding = [rounding_error(out[i], f0[i]) / hk for hk, out in samples]
-        value, error = _extrapolate(column, rounding, 2.0)
+    f0 = evaluate_at(g, 0.0) if f0 is None else list(f0)
+    samples = [(h / 2**k, evaluate_at(g, side * h / 2**k)) for k in range(levels)]
+    values: list[float] = []
+    errors: list[float] = []
+    noises: list[float] = []
+    scales: list[float] = []
+    flats: list[bool] = []
+    for i, c in enumerate(f0):
+        column = [(out[i] - c) / hk * side for hk, out in samples]
+        rounding = [
+            rounding_error(out[i], c) / hk + ROUNDING * abs(x * d) / hk for d, (hk, out) in zip(column, samples)
+        ]
+        value, error, noise = _extrapolate(column, rounding, 2.0)
         values.append(value)
-        errors.append(error if _local([out[i] - f0[i] for _, out in samples], f0[i]) else math.inf)
-    return Estimate(tuple(values), tuple(errors), h, "forward" if side > 0 else "backward")
+        errors.append(error if _local([out[i] - c for _, out in samples], c) else math.inf)
+        scale = max(abs(out[i] - c) / hk for hk, out in samples)
+        noises.append(noise)
+        scales.append(scale)
+        flats.append(scale == 0.0)
+    method = "forward" if side > 0 else "backward"
+    return Estimate(tuple(values), tuple(errors), h, method, (), tuple(noises), tuple(scales), tuple(flats))
 
 
 def complex_step(g: Callable[[complex], Sequence[complex]], h: float) -> Estimate:
@@ -255,101 +353,21 @@ def complex_step(g: Callable[[complex], Sequence[complex]], h: float) -> Estimat
                 "abs(), float(), max() and comparisons drop the imaginary part; use method='richardson'"
             )
     values = [z.imag / h for z in first]
-    errors = [abs(v - w.imag / (2 * h)) + 2 * rounding_error(v) for v, w in zip(values, second)]
+    noise = [2 * rounding_error(v) for v in values]
+    errors = [abs(v - w.imag / (2 * h)) + n for v, w, n in zip(values, second, noise)]
     for v, z in zip(values, first):
         if not (math.isfinite(v) and math.isfinite(z.real)):
             raise EvaluationError(1j * h, f"f is {z} there")
-    return Estimate(tuple(values), tuple(errors), h, "complex")
+    scales = tuple(abs(v) for v in values)
+    return Estimate(tuple(values), tuple(errors), h, "complex", (), tuple(noise), scales, tuple(s == 0 for s in scales))
 
 
-def _at_step(g: Offsets, h: float, method: str, f0: list[float]) -> Estimate:
+def at_step(g: Offsets, h: float, method: str, f0: list[float], x: float = 0.0) -> Estimate:
+    """The estimate of ``method`` at base step h, for an input of size |x|."""
     if method == "richardson":
-        return richardson(g, h, f0)
+        return richardson(g, h, f0, x=x)
     if method == "central":
-        return central(g, h, f0)
+        return central(g, h, f0, x)
     if method in ("forward", "backward"):
-        return one_sided(g, h, +1 if method == "forward" else -1, f0)
+        return one_sided(g, h, +1 if method == "forward" else -1, f0, x=x)
     raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-
-
-def _shrinking(g: Offsets, h: float, method: str, f0: list[float]) -> Estimate:
-    """The estimate at step h, or at h/16, h/256, ... when f fails at a nudged point (a domain edge)."""
-    first: EvaluationError | None = None
-    for _ in range(RETRIES + 1):
-        try:
-            return _at_step(g, h, method, f0)
-        except EvaluationError as error:
-            first = first or error
-            h /= 16
-    assert first is not None
-    raise first
-
-
-def _confirmed(g: Offsets, found: Estimate, method: str, f0: list[float]) -> bool:
-    """Whether the estimate at a quarter of the step agrees with ``found`` within both error bounds."""
-    try:
-        check = _at_step(g, found.step / 4, method, f0)
-    except EvaluationError:
-        return False
-    pairs = zip(found.values, check.values, found.errors, check.errors)
-    return not any(check.kinks) and all(math.isfinite(eb) and abs(a - b) <= ea + eb for a, b, ea, eb in pairs)
-
-
-def estimate(
-    g: Offsets,
-    x: float,
-    method: str = "richardson",
-    coefficient: float | None = None,
-    *,
-    f0: Sequence[float] | None = None,
-    atol: float = 0.0,
-    rtol: float = 0.0,
-    complex_g: Callable[[complex], Sequence[complex]] | None = None,
-) -> Estimate:
-    """The derivative of g at 0 by ``method``, with the step rule of this module for an input of size |x|.
-
-    When some output's error bound exceeds atol + rtol·|value|, the estimator tries
-    the base steps 16h, h/16, h/256, ... (down to 16 units in the last place of x)
-    and takes the first that is accurate enough and confirmed by the estimate at a
-    quarter of its step; when none is, the estimate at h stands with its bound, so
-    that a check fails as unresolved rather than guess. With atol = rtol = 0 (the
-    default) there is no target, so no search.
-
-    >>> round(estimate(lambda t: [math.log(1e-8 + t)], 1e-8).values[0] / 1e8, 6)  # steps shrink to stay in x > 0
-    1.0
-    """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    h = step_size(x, DEFAULT_STEP[method] if coefficient is None else coefficient)
-    if method == "complex":
-        if complex_g is None:
-            raise ValueError("complex step needs a function of complex numbers; use method='richardson'")
-        return complex_step(complex_g, h)
-    base = _evaluate(g, 0.0) if f0 is None else list(f0)
-
-    def badness(e: Estimate) -> float:
-        if not (atol or rtol):
-            return 0.0
-        worst = 0.0
-        for v, err in zip(e.values, e.errors):
-            tolerance = atol + rtol * abs(v)
-            worst = max(worst, err / tolerance if tolerance else (math.inf if err else 0.0))
-        return worst
-
-    best = _shrinking(g, h, method, base)
-    start = best.step
-    if badness(best) <= 1.0 and not any(best.kinks):
-        return best
-    # a kink that is real stays at every step; one the step merely straddles (a pole or kink near x) goes away
-    larger = () if any(best.kinks) else (16.0,)
-    for factor in (*larger, *(16.0**-k for k in range(1, SEARCH + 1))):
-        if start * factor < 16 * math.ulp(max(1.0, abs(x))):
-            break
-        try:
-            candidate = _at_step(g, start * factor, method, base)
-        except EvaluationError:
-            continue
-        # one step out of many that happens to look settled is not evidence: its quarter step must agree
-        if badness(candidate) <= 1.0 and not any(candidate.kinks) and _confirmed(g, candidate, method, base):
-            return candidate
-    return best

@@ -4,13 +4,18 @@ A row compares an analytic derivative a with a numeric estimate n whose own
 error is at most b (see :mod:`micrograd_plus.check.estimates`). With the tolerance
 t = atol + rtol·|n| the verdict is
 
-- **ok** when |a - n| <= t + b and b <= t,
 - **wrong** when |a - n| > t + b (the estimate, even at its worst, disagrees),
-- **unresolved** when b > t and the two still agree: no step resolved the
-  derivative finely enough to tell, so the check fails instead of guessing,
-- **kink** when the one-sided slopes differ: there is no derivative to check.
+- **unresolved** when the two agree but b exceeds both t and ``RESOLVE`` (1e-4)
+  times the derivative's size: no step resolved it finely enough to tell, so
+  the check fails instead of guessing, and the note says what would resolve it,
+- **ok** otherwise; also when f did not change at all and a = 0,
+- at a kink (the one-sided slopes differ): **subgradient** (passes) when a lies
+  between the one-sided slopes within their error, **kink** (fails) otherwise.
 
-Only ok passes. Reports print as an aligned table, as Markdown
+The default tolerance of ``check_grad`` is t = 1e-7·|n| (the analytic formula's
+own rounding); b carries the rest, so tiny derivatives are checked as strictly,
+relative to what float64 resolves, as large ones. Only ok and subgradient pass.
+Reports print as an aligned table, as Markdown
 (``to_markdown()``) and as HTML in a notebook (``_repr_html_``).
 
 >>> row = judge("x0", 1.0, 2.0, 2.0000000001, 1e-12, None, 1e-8, 1e-5)
@@ -18,6 +23,8 @@ Only ok passes. Reports print as an aligned table, as Markdown
 (True, 'ok')
 >>> judge("x0", 1.0, 2.0, 2.0, 1e-3, None, 1e-8, 1e-5).status
 'unresolved'
+>>> judge("x", 0.0, 0.5, 0.5, 0.0, (1.0, 0.0), 0.0, 0.0).status  # relu at 0: 0.5 lies between 0 and 1
+'subgradient'
 """
 
 from __future__ import annotations
@@ -51,7 +58,7 @@ class GradcheckRow:
     ok: bool
     note: str = ""
     bound: float = 0.0
-    status: str = "ok"  # "ok", "wrong", "unresolved" or "kink"
+    status: str = "ok"  # "ok", "wrong", "unresolved", "subgradient" (passes) or "kink"
     tolerance: float = 0.0  # atol + rtol·|numeric|
     kind: str = ""  # how a wrong derivative is off, in a few words ("sign flipped"), for a failure's first line
 
@@ -65,6 +72,48 @@ class GradcheckRow:
         return error / abs(reference) if reference else (0.0 if error == 0.0 else math.inf)
 
 
+def _kink_row(name: str, value: float, analytic: float, numeric: float, bound: float,
+              kink: tuple[float, float], slack: float) -> GradcheckRow:  # fmt: skip
+    """At a kink: a valid subgradient lies between the one-sided slopes (the convex hull of the two limits)."""
+    low, high = sorted(kink)
+    slopes = f"one-sided slopes {kink[0]:.6g} from the right, {kink[1]:.6g} from the left"
+    if low - slack <= analytic <= high + slack:
+        note = f"kink: the analytic value is a valid subgradient ({slopes})"
+        return GradcheckRow(name, value, analytic, numeric, True, note, bound, "subgradient", slack)
+    note = (
+        f"kink: not a subgradient: {analytic:.6g} is outside [{low:.6g}, {high:.6g}], the {slopes}; "
+        f"{name} = {value:g} is at a kink, where a derivative must lie between them"
+    )
+    return GradcheckRow(name, value, analytic, numeric, False, note, bound, "kink", slack)
+
+
+def _unresolved_why(bound: float, noise: float, step: float, flat_zero: bool) -> str:
+    """What kept the estimate from resolving the derivative, and what would resolve it."""
+    if flat_zero:
+        return (
+            "f is exactly 0.0 at the point and at every nudged point (it rounds to 0 there), so float64 cannot "
+            "resolve this derivative; check at a point where f is not 0"
+        )
+    if not math.isfinite(bound):
+        return (
+            "the differences do not settle as the step shrinks, at every step tried (f varies on a finer scale "
+            "than the steps, or is not deterministic); check at another point, or use method='complex' if f "
+            "accepts complex numbers"
+        )
+    if noise >= bound / 2:
+        return (
+            f"f's rounding hides the derivative (±{bound:.2g}) at every step up to h = {step:.3g}; a wider step "
+            "(eps=...) if f is smooth on that scale, method='complex' if f accepts complex numbers, or another point"
+        )
+    return (
+        f"the numeric estimate's own error (±{bound:.2g}) stays large at every step tried; use method='complex' "
+        "if f accepts complex numbers, or check at another point"
+    )
+
+
+RESOLVE = 1e-4  # a bound above this fraction of the derivative could hide an error worth reporting
+
+
 def judge(
     name: str,
     value: float,
@@ -74,27 +123,30 @@ def judge(
     kink: tuple[float, float] | None,
     atol: float,
     rtol: float,
+    *,
+    scale: float = 0.0,
+    noise: float = 0.0,
+    flat: bool = False,
+    flat_zero: bool = False,
+    kink_error: float = 0.0,
+    step: float = math.nan,
 ) -> GradcheckRow:
-    """The verdict on one derivative: ok, wrong, unresolved or kink (the rule in this module's docstring)."""
-    if kink is not None:
-        note = (
-            f"one-sided slopes differ ({kink[0]:.6g} from the right, {kink[1]:.6g} from the left): "
-            f"{name} = {value:g} may be at a kink, where there is no derivative to check"
-        )
-        return GradcheckRow(name, value, analytic, numeric, False, note, bound, "kink", atol)
+    """The verdict on one derivative: ok, wrong, unresolved, subgradient or kink (this module's docstring)."""
     tolerance = atol + rtol * abs(numeric)
+    if kink is not None:
+        slack = kink_error + tolerance + RESOLVE * max(abs(kink[0]), abs(kink[1]))
+        return _kink_row(name, value, analytic, numeric, bound, kink, slack)
+    if flat and analytic == 0.0:  # f did not change at all along it, and the analytic derivative is 0
+        return GradcheckRow(name, value, analytic, numeric, True, "", bound, "ok", tolerance)
+    if flat_zero:
+        note = f"unresolved: {_unresolved_why(bound, noise, step, True)}"
+        return GradcheckRow(name, value, analytic, numeric, False, note, bound, "unresolved", tolerance)
     if abs(analytic - numeric) > tolerance + bound:
         return GradcheckRow(name, value, analytic, numeric, False, "", bound, "wrong", tolerance)
-    if bound > tolerance:
-        why = (
-            f"the numeric estimate's own error (±{bound:.2g}) exceeds the tolerance {tolerance:.2g} at every step tried"
-            if math.isfinite(bound)
-            else "the differences do not settle as the step shrinks, at every step tried"
-        )
-        note = (
-            f"unresolved: {why}, so this derivative could not be checked; use method='complex' if f accepts "
-            "complex numbers, check at another point, or loosen atol/rtol"
-        )
+    resolution = max(abs(analytic), abs(numeric), 1e-3 * scale)
+    if bound > max(tolerance, RESOLVE * resolution):
+        why = _unresolved_why(bound, noise, step, False)
+        note = f"unresolved: this derivative could not be checked: {why}"
         return GradcheckRow(name, value, analytic, numeric, False, note, bound, "unresolved", tolerance)
     return GradcheckRow(name, value, analytic, numeric, True, "", bound, "ok", tolerance)
 
@@ -149,7 +201,7 @@ class GradcheckReport:
         if self.findings and self.findings[0].startswith("the Jacobian is transposed"):
             return _cut("jac_f(x) is transposed: rows must be outputs, J[i][j] = df_i/dx_j", width)
         row = bad[0]
-        words = {"kink": "at a kink: no derivative to check", "unresolved": f"unresolved (numeric ±{row.bound:.2g})"}
+        words = {"kink": "kink: not a subgradient", "unresolved": f"unresolved (numeric ±{row.bound:.2g})"}
         kind = row.kind or words.get(row.status, row.status)
         more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
         line = f"{row.name}: analytic {row.analytic:.6g}, numeric {row.numeric:.6g} — {kind}{more}"

@@ -24,14 +24,18 @@ from dataclasses import dataclass
 from micrograd_plus._validate import check_count, check_real, make_rng
 from micrograd_plus.check.diagnosis import explain, transposed
 from micrograd_plus.check.differences import check_eps, check_tolerances
-from micrograd_plus.check.estimates import DEFAULT_STEP, METHODS, Estimate, EvaluationError, estimate
-from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport, judge
+from micrograd_plus.check.estimates import DEFAULT_STEP, METHODS, Estimate, EvaluationError
+from micrograd_plus.check.numeric_jacobian import NumericJacobian, estimate_jacobian, judge_jacobian, row_of
+from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport
+from micrograd_plus.check.step_search import estimate
+from micrograd_plus.check.taylor import taylor_rows
 
 __all__ = [
     "NudgedPointError",
     "Settings",
     "compare",
     "compare_directions",
+    "numeric_jacobian",
     "make_jacobian_report",
     "make_report",
     "random_unit_vector",
@@ -106,6 +110,29 @@ def _column(
     return estimate(along, xs[j], s.method, s.coefficient, f0=f0, atol=s.atol, rtol=s.rtol, complex_g=along_complex)
 
 
+def numeric_jacobian(
+    evaluate: Evaluate,
+    xs: list[float],
+    names: Sequence[str],
+    f0: Sequence[float],
+    settings: Settings,
+    complex_evaluate: ComplexEvaluate | None = None,
+) -> NumericJacobian:
+    """Every column of the Jacobian estimated (and the tie directions at kinks); NudgedPointError naming the
+    input when f fails near the point at every step."""
+    j = 0
+
+    def column(k: int) -> Estimate:
+        nonlocal j
+        j = k
+        return _column(evaluate, xs, k, f0, settings, complex_evaluate)
+
+    try:
+        return estimate_jacobian(evaluate, xs, f0, settings.method, settings.coefficient, column)
+    except EvaluationError as error:
+        raise _failed(error, names, xs, j if j < len(xs) else None) from error
+
+
 def compare(
     evaluate: Evaluate,
     xs: list[float],
@@ -117,22 +144,15 @@ def compare(
     output_names: Sequence[str] | None = None,
     complex_evaluate: ComplexEvaluate | None = None,
 ) -> list[GradcheckRow]:
-    """One row per entry of the Jacobian, in row-major order (output by output, input by input)."""
-    m = len(f0)
-    columns = []
-    for j in range(len(xs)):
+    """One row per entry of the Jacobian, in row-major order (output by output, input by input); with
+    method="taylor" each judged by the slope of its Taylor remainder (:mod:`micrograd_plus.check.taylor`)."""
+    if settings.method == "taylor":
         try:
-            columns.append(_column(evaluate, xs, j, f0, settings, complex_evaluate))
+            return taylor_rows(evaluate, xs, names, analytic, f0, settings.coefficient, output_names)
         except EvaluationError as error:
-            raise _failed(error, names, xs, j) from error
-    rows = []
-    for i in range(m):
-        for j, column in enumerate(columns):
-            name = names[j] if output_names is None else f"d{output_names[i]}/d{names[j]}"
-            kink = column.kinks[i] if column.kinks else None
-            s = settings
-            rows.append(judge(name, xs[j], analytic[i][j], column.values[i], column.errors[i], kink, s.atol, s.rtol))
-    return rows
+            raise _failed(error, names, xs, None) from error
+    numeric = numeric_jacobian(evaluate, xs, names, f0, settings, complex_evaluate)
+    return judge_jacobian(numeric, analytic, names, settings.atol, settings.rtol, output_names)
 
 
 def random_unit_vector(n: int, rng: random.Random) -> list[float]:
@@ -155,7 +175,7 @@ def compare_directions(
     """Directional derivatives along d_j = v_j·max(1, |x_j|) (v a seeded random unit vector), each from
     2·levels evaluations, against the analytic ∑_j ∂f/∂x_j·d_j."""
     count = check_count("directions", count)
-    if settings.method == "complex":
+    if settings.method in ("complex", "taylor"):
         raise ValueError("directions=k works with method='richardson', 'central', 'forward' or 'backward'")
     rng = make_rng(seed)
     rows = []
@@ -172,8 +192,7 @@ def compare_directions(
         except EvaluationError as error:
             raise _failed(error, names, xs, None) from error
         analytic = math.fsum(g * c for g, c in zip(gradient, d))
-        kink = e.kinks[0] if e.kinks else None
-        rows.append(judge(f"v{k}", math.nan, analytic, e.values[0], e.errors[0], kink, s.atol, s.rtol))
+        rows.append(row_of(f"v{k}", math.nan, analytic, e, 0, f0, s.atol, s.rtol))
     return rows
 
 
