@@ -138,7 +138,7 @@ def judge(
         return _kink_row(name, value, analytic, numeric, bound, kink, slack)
     if flat and analytic == 0.0:  # f did not change at all along it, and the analytic derivative is 0
         return GradcheckRow(name, value, analytic, numeric, True, "", bound, "ok", tolerance)
-    if flat_zero:
+    if flat_zero and abs(analytic) > tolerance:  # a derivative within the user's atol of 0 needs no resolving
         note = f"unresolved: {_unresolved_why(bound, noise, step, True)}"
         return GradcheckRow(name, value, analytic, numeric, False, note, bound, "unresolved", tolerance)
     if abs(analytic - numeric) > tolerance + bound:
