@@ -108,7 +108,7 @@ def test_formulas_name_the_real_operands() -> None:
     w, x, b = Value(0.5, "w"), Value(2.0, "x"), Value(-1.0, "b")
     root = (w * x + b).sigmoid()
     first = explain_backward(root).steps[0].contributions[0]
-    assert first.formula == "σ(#4)·(1 − σ(#4)) = 0.5·(1 − 0.5) = 0.25"  # σ of node #4, not of the user's x
+    assert first.formula == "σ(#2)·(1 − σ(#2)) = 0.5·(1 − 0.5) = 0.25"  # σ of the second unnamed node, not of x
     assert local_formula((x / w), 1, lambda v: v.label) == "−x/w² = -2/0.5² = -8"
 
 

@@ -301,7 +301,7 @@ def layout_lines(graph: GraphView, opts: DrawOptions, grads: list[float] | None 
 
 
 def to_dot(root: Value, **options: Any) -> str:
-    """The graph below ``root`` as DOT text; needs no graphviz. Nodes are named by topological position.
+    """The graph below ``root`` as DOT text; needs no graphviz. Box ids are ``v<topological position>``.
 
     Options: ``module`` (an nn.Module: names its parameters and module clusters), ``params`` and
     ``inputs`` (leaves to mark by role), ``show_grad`` (False before backward), ``edge_labels``,

@@ -220,7 +220,8 @@ def explain_backward(
 ) -> BackwardTrace:
     """The chain-rule steps that ``root.backward()`` performs, in its order, with its arithmetic.
 
-    Nodes are named as in drawings: label, parameter path (with ``module=``), or ``#position``.
+    Nodes are named as in drawings and the player: label, parameter path (with ``module=``), or
+    ``#k``, the unnamed nodes numbered 1, 2, ... in topological order without gaps.
     """
     graph = _walk("explain_backward", root, module, graph)
     format(1.5, fmt)  # a bad format spec fails here, not halfway through

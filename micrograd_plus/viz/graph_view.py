@@ -1,7 +1,9 @@
 """One walk of a graph, read by explanations, drawings and the player: order, names, roles, scopes, layout.
 
 A node is called the same everywhere: its label, else (with ``module=``) its parameter path such
-as ``layers.0.neurons.1.w.0``, else ``#k`` for its position k in topological order.
+as ``layers.0.neurons.1.w.0``, else ``#k``: the unnamed nodes numbered 1, 2, 3, ... in topological
+order, so the numbers a reader meets have no gaps to explain (a number some label already spells,
+such as a node labelled ``#2``, is skipped).
 
 >>> from micrograd_plus import Value
 >>> a = Value(2.0, label="a")
@@ -19,7 +21,7 @@ from typing import Any
 from micrograd_plus.engine import Value
 from micrograd_plus.scopes import Scope
 
-__all__ = ["GraphView", "Layout", "layout", "plural", "scope_chain", "view"]
+__all__ = ["GraphView", "Layout", "layout", "number_unnamed", "plural", "scope_chain", "view"]
 
 
 def plural(n: int, noun: str) -> str:
@@ -48,7 +50,7 @@ class GraphView:
     module_names: dict[int, str]  # id(module) -> attribute path
 
     def name(self, v: Value) -> str:
-        """The node's display name: label, parameter path, or '#position'."""
+        """The node's display name: label, parameter path, or '#k' (unnamed nodes numbered without gaps)."""
         return self.names[id(v)]
 
     def position(self, v: Value) -> int:
@@ -99,10 +101,9 @@ def view(
                 stack += list(m.named_children())
     param_ids |= {id(p) for p in params or ()}
     input_ids = {id(x) for x in inputs or ()}
+    number_unnamed(order, names)
     roles = {}
-    for i, v in enumerate(order):
-        if not names.get(id(v)):
-            names[id(v)] = f"#{i}"
+    for v in order:
         if v.parents:
             roles[id(v)] = "value"
         elif id(v) in param_ids:
@@ -112,6 +113,22 @@ def view(
         else:
             roles[id(v)] = "constant"
     return GraphView(root, order, index, names, roles, module_names)
+
+
+def number_unnamed(order: list[Value], names: dict[int, str]) -> None:
+    """Name each node of ``order`` that has no name yet ``#1``, ``#2``, ... in order, skipping numbers a name spells.
+
+    Counting only the unnamed nodes (not every position) leaves no gaps for a reader to wonder about;
+    skipping a number that a label already reads (a node labelled ``#2``) keeps every name unique.
+    """
+    taken = set(names.values())
+    number = 0
+    for v in order:
+        if not names.get(id(v)):
+            number += 1
+            while f"#{number}" in taken:
+                number += 1
+            names[id(v)] = f"#{number}"
 
 
 @dataclass
