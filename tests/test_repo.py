@@ -229,7 +229,9 @@ PUBLIC_API = {
     ],
     "micrograd_plus.data": [
         "CharSequence",
+        "CharTokenizer",
         "GLYPHS",
+        "load_names",
         "make_blobs",
         "make_char_sequence",
         "make_circles",
@@ -239,6 +241,7 @@ PUBLIC_API = {
         "make_sine_sequence",
         "make_spirals",
         "make_xor",
+        "train_val_split",
     ],
     "micrograd_plus.exercises": [
         "Answer",
@@ -361,12 +364,15 @@ PUBLIC_API = {
     ],
     "micrograd_plus.viz": [
         "DrawOptions",
+        "GraphComparison",
         "HIGHLIGHT",
+        "compare_graphs",
         "dot_lines",
         "draw_dot",
         "drawing_options",
         "render",
         "to_dot",
+        "write_explorer",
     ],
 }
 

@@ -1,0 +1,171 @@
+"""The graph explorer: the cluster tree in Python, and the page in Chromium (layout facts, not pixels)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from micrograd_plus import Value, losses
+from micrograd_plus.nn import MLP, RNN
+from micrograd_plus.viz.explain import explain_backward
+from micrograd_plus.viz.explorer import explorer_data, write_explorer
+from micrograd_plus.viz.graph_view import view
+from micrograd_plus.viz.rollup import cluster_tree
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+
+def w1() -> tuple[Value, MLP]:
+    """micrograd's demo step: two moons, 100 points, MLP 2-16-16-1, hinge + 1e-4·L2 (7,542 nodes)."""
+    from bench_nn import Y_PM1, X
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    loss = losses.hinge([model(x)[0] for x in X], Y_PM1) + 1e-4 * losses.l2(model.parameters())
+    loss.backward()
+    return loss, model
+
+
+def labels(tree: Any, kind: str) -> list[str]:
+    return [c.label for c in tree if c.kind == kind]
+
+
+def test_repeated_calls_roll_up_and_every_node_has_one_home() -> None:
+    loss, model = w1()
+    graph = view(loss, model)
+    tree = cluster_tree(graph)
+    assert sorted(labels(tree, "rollup")) == sorted(["MLP ×100"] + ["Layer ×2"] * 100 + ["Neuron ×16"] * 200)
+    homes = sorted(i for c in tree for i in c.nodes)
+    assert homes == list(range(len(graph.order)))  # each node in exactly one cluster
+    top = tree[0]
+    assert top.size == len(graph.order) and len(top.nodes) + len(top.children) <= 12  # the first view is small
+    rolled = next(c for c in tree if c.label == "MLP ×100")
+    assert len(rolled.children) == 100 and rolled.detail == "100 calls"
+    assert all(tree[c].parent == rolled.number and tree[c].detail.startswith("call ") for c in rolled.children)
+
+
+def test_rnn_steps_roll_up_and_different_calls_do_not() -> None:
+    rnn = RNN(1, 3, 1, seed=0)
+    run = rnn([[0.1 * t] for t in range(6)])
+    root = losses.mse([y[0] for y in run.outputs], [0.0] * 6)
+    tree = cluster_tree(view(root, rnn))
+    assert [label for label in labels(tree, "rollup") if label.startswith("step")] == ["step ×5"]  # step 0 has no h
+    model = MLP(2, [3, 1], seed=0)  # a hidden and an output layer of different work: no roll-up of the two
+    tree = cluster_tree(view(model([1.0, 2.0])[0], model))
+    assert "Layer ×2" not in labels(tree, "rollup") and "Neuron ×3" in labels(tree, "rollup")
+
+
+def test_data_steps_follow_backward_and_bad_input_is_refused(tmp_path: Path) -> None:
+    x = Value(0.5, label="x")
+    y = (x * x + x).named("y")
+    y.backward()
+    graph = view(y)
+    data = explorer_data(y, graph)
+    trace = explain_backward(y, graph=graph)
+    assert [s[0] for s in data["steps"]] == [s.position for s in trace.steps]
+    assert data["grads"][graph.position(x)] == format(x.grad, ".4g")
+    with pytest.raises(TypeError, match="needs a Value"):
+        write_explorer(1.0, tmp_path / "e.html")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="title must be a string"):
+        write_explorer(y, tmp_path / "e.html", title=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="number_format"):
+        write_explorer(y, tmp_path / "e.html", number_format="%q")
+    assert not (tmp_path / "e.html").exists()  # a refused call writes nothing
+
+
+# ---- in the browser
+
+OVERLAPS = """
+const rects = [...document.querySelectorAll('#graph text')].map(t => t.getBoundingClientRect())
+  .filter(r => r.width > 0 && r.height > 0);
+const hits = [];
+for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {
+  const a = rects[i], b = rects[j];
+  const apart = a.right - 0.5 <= b.left || b.right - 0.5 <= a.left
+    || a.bottom - 0.5 <= b.top || b.bottom - 0.5 <= a.top;
+  if (!apart) hits.push([i, j]);
+}
+return [rects.length, hits.length];
+"""
+
+
+def open_page(browser: Any, path: Path) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(path.as_uri())
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return window.explorerReady !== undefined"))
+
+
+def test_w1_opens_quickly_rolled_up_and_opens_and_closes(tmp_path: Path, browser: Any) -> None:
+    loss, model = w1()
+    path = write_explorer(loss, tmp_path / "w1.html", model)
+    open_page(browser, path)
+    ready = browser.execute_script("return window.explorerReady")
+    assert ready < 10_000  # a sanity bound only; the measured time is in the report, not asserted
+    texts, overlaps = browser.execute_script(OVERLAPS)
+    assert texts >= 10 and overlaps == 0
+    browser.save_screenshot(str(tmp_path / "w1-initial.png"))
+    rolled = browser.execute_script(
+        "return [...document.querySelectorAll('#graph .closed')].find(g => g.textContent.includes('MLP ×100')).id"
+    )
+    browser.find_element("css selector", f"#{rolled} rect.face").click()
+    inside = browser.execute_script(f"return document.querySelectorAll('#{rolled}.cluster > .closed').length")
+    assert inside == 100  # "×100" opened to its 100 calls
+    assert browser.execute_script(OVERLAPS)[1] == 0
+    browser.find_element("css selector", f"#{rolled} > text.title").click()  # close it again
+    assert browser.execute_script(f"return document.querySelector('#{rolled}').classList.contains('closed')")
+    assert browser.execute_script("return document.querySelectorAll('#graph .cluster').length") == 0
+
+
+def test_search_opens_the_boxes_around_a_node(tmp_path: Path, browser: Any) -> None:
+    loss, model = w1()
+    open_page(browser, write_explorer(loss, tmp_path / "w1.html", model))
+    box = browser.find_element("id", "search")
+    box.send_keys("layers.1.neurons.3.w.7\n")
+    found = browser.execute_script("const g = document.querySelector('#graph .found'); return g && g.textContent")
+    assert found is not None and found.startswith("layers.1.neurons.3.w.7")
+    assert browser.execute_script(OVERLAPS)[1] == 0
+    browser.save_screenshot(str(tmp_path / "w1-search.png"))
+    box.clear()
+    box.send_keys("no such name\n")
+    assert "no node's name contains" in browser.find_element("id", "results").text
+
+
+def test_stepping_colours_exactly_the_nodes_whose_gradients_are_set(tmp_path: Path, browser: Any) -> None:
+    model = MLP(2, [2, 1], seed=1)
+    root = (model([0.5, -1.0])[0] - 0.3) ** 2
+    root.backward()
+    graph = view(root, model)
+    trace = explain_backward(root, graph=graph)
+    path = write_explorer(root, tmp_path / "small.html", model)
+    open_page(browser, path)
+    browser.execute_script(
+        "let g; while ((g = document.querySelector('#graph .closed'))) explorer.toggle(+g.dataset.cluster);"
+        "explorer.fit()"
+    )
+    shown = set(browser.execute_script("return explorer.items()"))
+    assert browser.execute_script("return document.querySelectorAll('#graph .closed').length") == 0
+    assert shown == set(range(len(graph.order)))
+    set_so_far: set[int] = set()
+    browser.find_element("id", "next").click()
+    for k, step in enumerate(trace.steps, start=1):
+        if k == 1:
+            set_so_far.add(step.position)  # the root, at its own step
+        set_so_far |= {
+            c.parent_position
+            for c in step.contributions
+            if graph.roles[id(graph.order[c.parent_position])] != "constant"
+        }
+        coloured = set(
+            browser.execute_script(
+                "return [...document.querySelectorAll('#graph .node.set')].map(g => +g.dataset.node)"
+            )
+        )
+        assert coloured == set_so_far, f"after step {k}"
+        assert browser.execute_script("return explorer.step()") == k
+        browser.find_element("id", "next").click()
+    browser.save_screenshot(str(tmp_path / "small-steps.png"))
+    browser.find_element("id", "final").click()
+    assert browser.execute_script("return document.querySelectorAll('#graph .node.set').length") == 0
