@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from micrograd_plus import Value, losses
+from micrograd_plus.data import make_moons
 from micrograd_plus.nn import MLP, RNN
 from micrograd_plus.viz.explain import explain_backward
 from micrograd_plus.viz.explorer import explorer_data, write_explorer
 from micrograd_plus.viz.graph_view import view
 from micrograd_plus.viz.rollup import cluster_tree
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
 
 def w1() -> tuple[Value, MLP]:
-    """micrograd's demo step: two moons, 100 points, MLP 2-16-16-1, hinge + 1e-4·L2 (7,542 nodes)."""
-    from bench_nn import Y_PM1, X
-
+    """micrograd's demo step as benchmarks/bench_nn.py builds it: two moons, 100 points, MLP 2-16-16-1, hinge + L2."""
+    xs, ys = make_moons(100, noise=0.1, seed=1)
     model = MLP(2, [16, 16, 1], seed=0)
-    loss = losses.hinge([model(x)[0] for x in X], Y_PM1) + 1e-4 * losses.l2(model.parameters())
+    loss = losses.hinge([model(x)[0] for x in xs], [2.0 * y - 1.0 for y in ys]) + 1e-4 * losses.l2(model.parameters())
     loss.backward()
+    assert len(loss.topological_order()) == 7542
     return loss, model
 
 
