@@ -4,6 +4,9 @@ Classification sets return ``(X, y)``: ``X`` a list of points (lists of floats)
 and ``y`` a list of int class labels (0/1, or 0..k-1 for spirals and blobs). The
 image set ``make_glyphs`` returns one-channel images, ``[1][size][size]`` nested
 lists, for the convolution lessons. The same ``seed`` always gives the same data.
+For character models, ``load_names`` gives the names list shipped with the package
+(no download), ``train_val_split`` a seeded split and ``CharTokenizer`` microgpt's
+tokenizer (see :mod:`micrograd_plus.text`).
 
 >>> X, y = make_moons(6, noise=0.0, seed=0)
 >>> len(X), sorted(set(y))
@@ -18,10 +21,14 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from micrograd_plus._validate import check_count, check_real, make_rng
+from micrograd_plus.text import CharTokenizer, load_names, train_val_split
 
 __all__ = [
     "GLYPHS",
     "CharSequence",
+    "CharTokenizer",
+    "load_names",
+    "train_val_split",
     "make_char_sequence",
     "make_blobs",
     "make_circles",
