@@ -10,10 +10,13 @@ returned and the gradients are added to the parameters' ``.grad``, exactly as
 The structure is what the graph's shape depends on: the nesting and lengths of the
 data (a different batch size is a new structure), its ints, bools and strings (class
 indices pick which logit a loss reads), the model's parameters and every module's
-training mode. A relu flipping is not a change of structure (the replay branches on
-the current numbers), and neither are new data or fresh dropout masks: ``Dropout``
-records its masks (``recording.record_random``), and a replay draws the next ones from
-the same random stream, so they equal eager training's masks draw for draw.
+training mode. With ``index_data=True`` the ints are data too (token ids): they reach
+``loss_fn`` as DataFloats, for a model that reads them by a data index (``nn.GPT``'s
+one-hot lookups), so that a names list compiles once per document length, not per name.
+A relu flipping is not a change of structure (the replay branches on the current numbers),
+and neither are new data or fresh dropout masks: ``Dropout`` records its masks
+(``recording.record_random``), and a replay draws the next ones from the same random
+stream, so they equal eager training's masks draw for draw.
 
 The data keeps its eager meaning: each float reaches ``loss_fn`` as a ``tracing.DataFloat``, a float to
 every test and operation (``t == 1.0``, ``if t:``, ``2 * t - 1``, a loss's own checks of its targets), that
@@ -56,6 +59,7 @@ from operator import itemgetter
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, Union
 
+from micrograd_plus._validate import check_count, shown
 from micrograd_plus.autodiff import gradients
 from micrograd_plus.compile.program import CompiledGraph, compile_graph
 from micrograd_plus.engine import Value
@@ -65,29 +69,39 @@ from micrograd_plus.tracing import DataFloat, Recording, guards_hold, recording
 
 __all__ = ["MAX_CACHED", "MAX_VARIANTS", "Replay"]
 
-MAX_CACHED = 8  # structures kept compiled at once (batch sizes, say); the oldest is dropped first
+MAX_CACHED = 32  # structures kept compiled at once (batch sizes, document lengths); the least recently used goes first
 MAX_VARIANTS = 4  # compiled outcome patterns of the data's tests per structure; past that it runs eagerly
 
 
-def _data_numbers(data: Any, found: list[float]) -> Any:
-    """``data`` with every float replaced by a DataFloat reading position k of the flat data (and appended)."""
+def _is_data(x: object, ints: bool) -> bool:
+    """A number the replay reads afresh each call: a float, or (``ints``) an int that is not a bool."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return False
+    return ints or not isinstance(x, numbers.Integral)
+
+
+def _data_numbers(data: Any, found: list[float], ints: bool = False) -> Any:
+    """``data`` with every float (and, with ``ints``, int) replaced by a DataFloat reading position k of the flat
+    data (and appended)."""
     if isinstance(data, (list, tuple)):
-        return type(data)(_data_numbers(item, found) for item in data)
-    if isinstance(data, numbers.Real) and not isinstance(data, (bool, numbers.Integral)):
+        return type(data)(_data_numbers(item, found, ints) for item in data)
+    if _is_data(data, ints):
         k = len(found)
         found.append(float(data))
         return DataFloat(float(data), itemgetter(k))
     return data
 
 
-def _structure(data: Any, numbers_out: list[float]) -> Any:
-    """What the graph's shape may depend on (nesting, lengths, non-float values); floats go to ``numbers_out``."""
+def _structure(data: Any, numbers_out: list[float], ints: bool = False) -> Any:
+    """What the graph's shape may depend on (nesting, lengths, non-data values); the data's numbers go to
+    ``numbers_out`` (floats, and with ``ints`` the ints too), in the order ``_data_numbers`` reads them."""
     if isinstance(data, (list, tuple)):
-        if data and set(map(type, data)) == {float}:  # a row of plain floats (the common case), at C speed
-            numbers_out += data
+        kinds = set(map(type, data))
+        if data and (kinds == {float} or (ints and kinds == {int})):  # a row of plain numbers, at C speed
+            numbers_out += data if float in kinds else map(float, data)
             return (type(data).__name__, len(data))
-        return (type(data).__name__, tuple(_structure(item, numbers_out) for item in data))
-    if isinstance(data, numbers.Real) and not isinstance(data, (bool, numbers.Integral)):
+        return (type(data).__name__, tuple(_structure(item, numbers_out, ints) for item in data))
+    if _is_data(data, ints):
         numbers_out.append(float(data))
         return float
     if isinstance(data, (bool, int, str, bytes, type(None), numbers.Integral)):
@@ -148,16 +162,24 @@ def _agree(a: tuple[float, list[float]], b: tuple[float, list[float]]) -> bool:
 class Replay:
     """``loss_fn(*data)`` as a training step that compiles once per structure and replays after that.
 
+    ``index_data=True`` makes the ints of the data data too (token ids for a model that reads them by a data
+    index, as ``nn.GPT`` does), not structure. ``max_cached`` structures stay compiled (least recently used
+    dropped first): at least the number of batch sizes or document lengths a training run cycles through.
     ``compiles``, ``replays`` and ``eager_steps`` count what the calls did; ``reasons`` counts, per reason, the
     calls that ran eagerly; ``mode`` and ``reason`` describe the last call.
     """
 
-    def __init__(self, loss_fn: Callable[..., Value], model: Any) -> None:
+    def __init__(
+        self, loss_fn: Callable[..., Value], model: Any, *, index_data: bool = False, max_cached: int = MAX_CACHED
+    ) -> None:
         if not callable(loss_fn):
             raise TypeError(f"Replay needs the step's loss function, got {type(loss_fn).__name__} {loss_fn!r}")
         if not hasattr(model, "parameters") or not hasattr(model, "modules"):
             raise TypeError(f"Replay needs the Module being trained, got {type(model).__name__}")
-        self.loss_fn, self.model = loss_fn, model
+        if not isinstance(index_data, bool):
+            raise TypeError(f"index_data must be True or False, got {shown(index_data)}")
+        self.max_cached = check_count("max_cached", max_cached)
+        self.loss_fn, self.model, self.index_data = loss_fn, model, index_data
         # an nn.Module gives its modules and parameters in one walk; any other model in two calls
         self._walk: Callable[[], tuple[list[Any], list[Value]]] = getattr(
             model, "modules_and_parameters", lambda: (model.modules(), model.parameters())
@@ -169,14 +191,17 @@ class Replay:
 
     def _key(self, data: tuple[Any, ...], numbers_out: list[float]) -> tuple[Any, list[Value]]:
         modules, params = self._walk()
-        key = (_structure(data, numbers_out), tuple(map(id, params)), module_state(modules), registry.VERSION)
+        structure = _structure(data, numbers_out, self.index_data)
+        key = (structure, tuple(map(id, params)), module_state(modules), registry.VERSION)
         return key, params
 
     def __call__(self, *data: Any) -> float:
         """The loss at this data; its gradients are added to the parameters' ``.grad`` (as ``backward()`` does)."""
         numbers_now: list[float] = []
         key, params = self._key(data, numbers_now)
-        known = self._cache.get(key)
+        known = self._cache.pop(key, None)
+        if known is not None:
+            self._cache[key] = known  # the most recently used, last
         if isinstance(known, list):
             for variant in known:
                 if guards_hold(variant.guards, numbers_now) is None:
@@ -197,7 +222,7 @@ class Replay:
         """The first replay of a variant is checked against an eager run at the same data (nothing committed): a
         step that reads numbers no guard sees (a Value's ``.data``, ``math.log`` of its data) is caught here."""
         with recording():
-            loss = self.loss_fn(*_data_numbers(data, []))
+            loss = self.loss_fn(*_data_numbers(data, [], self.index_data))
         if isinstance(loss, Value) and _agree(replayed, (loss.data, gradients(loss, variant.wrt))):
             variant.verified = True
             return True
@@ -211,7 +236,7 @@ class Replay:
         flat: list[float] = []
         trace = object()  # the scope of every node made by this call: a leaf outside it was made before
         with recording() as found, scope(trace):
-            loss = self.loss_fn(*_data_numbers(data, flat))
+            loss = self.loss_fn(*_data_numbers(data, flat, self.index_data))
         if not isinstance(loss, Value):
             raise TypeError(f"the step's loss function must return a Value, got {type(loss).__name__}")
         reason = known if isinstance(known, str) else self._compile(key, loss, params, found, trace, known or [])
@@ -251,7 +276,7 @@ class Replay:
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
     def _store(self, key: Any, entry: list[_Compiled] | str) -> None:
-        if key not in self._cache and len(self._cache) >= MAX_CACHED:
+        if key not in self._cache and len(self._cache) >= self.max_cached:
             del self._cache[next(iter(self._cache))]
         self._cache[key] = entry
 

@@ -30,23 +30,46 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
+from operator import mul
 from typing import Any
 
 from micrograd_plus import functional as F
 from micrograd_plus._validate import check_count, check_real, shown
-from micrograd_plus.engine import Operand, Value
+from micrograd_plus.engine import Operand, Value, node
 from micrograd_plus.nn.embedding import normal_matrix
 from micrograd_plus.nn.module import Module, make_rng, scoped
 from micrograd_plus.nn.shapes import lift_number
+from micrograd_plus.ops import DOT
 
-__all__ = ["CausalSelfAttention", "KVCache", "check_heads", "linear"]
+__all__ = ["CausalSelfAttention", "KVCache", "check_heads", "linear", "linear_each"]
 
 Matrix = list[list[Value]]
+Weights = list[list[float]]  # one head's attention weights at each position: row t holds a_t0..a_tt
 
 
 def linear(x: Sequence[Value], w: Matrix) -> list[Value]:
     """W·x without bias, one ``dot`` node per output (microgpt's ``linear``: row i of W makes output i)."""
-    return [F.dot(row, x) for row in w]
+    return linear_each([x], w)[0]
+
+
+def linear_each(xs: Sequence[Sequence[Value]], w: Matrix) -> list[list[Value]]:
+    """[W·x for x in xs]: the nodes ``F.dot(row, x)`` makes (same parents, numbers and local derivatives), built
+    directly from Values already checked, and each row's numbers read once for all the xs (a third of the time)."""
+    rows = [(tuple(row), [p.data for p in row]) for row in w]
+    out = []
+    for x in xs:
+        x_nodes = tuple(x)
+        x_data = [v.data for v in x_nodes]
+        out.append(
+            [node(sum(map(mul, w_data, x_data)), (*ws, *x_nodes), (*x_data, *w_data), DOT) for ws, w_data in rows]
+        )
+    return out
+
+
+def _dot(ws: Sequence[Value], xs: Sequence[Value]) -> Value:
+    """Σ w_i x_i as the node ``F.dot`` makes, for Values already checked (the attention's scores and sums)."""
+    w_data, x_data = [w.data for w in ws], [x.data for x in xs]
+    return node(sum(map(mul, w_data, x_data)), (*ws, *xs), (*x_data, *w_data), DOT)
 
 
 def check_heads(n_embd: int, n_head: int) -> int:
@@ -138,22 +161,38 @@ class CausalSelfAttention(Module):
                 f"the sequence has {len(xs)} positions, more than block_size = {self.block_size}; pass at most "
                 f"{self.block_size} (xs[:{self.block_size}]), or build the module with a larger block_size"
             )
-        rows = [self._vector(x, f"position {t}") for t, x in enumerate(xs)]
+        return self.sequence([self._vector(x, f"position {t}") for t, x in enumerate(xs)])
+
+    def sequence(self, rows: list[list[Value]], seen: list[Weights] | None = None) -> list[list[Value]]:
+        """``self(xs)`` for rows already checked (lists of n_embd Values, at most block_size): the modules that
+        call it check their own input. With a list ``seen``, each head's attention weights are appended to it."""
         with scoped(self):
-            keys = [linear(x, self.wk) for x in rows]
-            values = [linear(x, self.wv) for x in rows]
-            return [self._attend(linear(x, self.wq), keys[: t + 1], values[: t + 1]) for t, x in enumerate(rows)]
+            keys, values = linear_each(rows, self.wk), linear_each(rows, self.wv)
+            if seen is not None:
+                seen += [[] for _ in range(self.n_head)]
+            heads = [
+                self._heads(q, keys[: t + 1], values[: t + 1], seen) for t, q in enumerate(linear_each(rows, self.wq))
+            ]
+            return linear_each(heads, self.wo)
 
     def _attend(self, q: list[Value], keys: list[list[Value]], values: list[list[Value]]) -> list[Value]:
         """Wo·concat_h Σ_τ softmax_τ(q[h]·k_τ[h] / √head_dim) v_τ[h] over the given keys and values."""
+        return linear(self._heads(q, keys, values), self.wo)
+
+    def _heads(
+        self, q: list[Value], keys: list[list[Value]], values: list[list[Value]], seen: list[Weights] | None = None
+    ) -> list[Value]:
+        """concat_h Σ_τ softmax_τ(q[h]·k_τ[h] / √head_dim) v_τ[h]; each head's weights go to the end of ``seen``."""
         d, root = self.head_dim, math.sqrt(self.head_dim)
         heads: list[Value] = []
         for h in range(0, self.n_embd, d):
             with scoped(f"head {h // d}"):
                 q_h = q[h : h + d]
-                weights = F.softmax([F.dot(q_h, k[h : h + d]) / root for k in keys])
-                heads += [F.dot(weights, [v[j] for v in values]) for j in range(h, h + d)]
-        return linear(heads, self.wo)
+                weights = F.softmax([_dot(q_h, k[h : h + d]) / root for k in keys])
+                heads += [_dot(weights, [v[j] for v in values]) for j in range(h, h + d)]
+                if seen is not None:
+                    seen[len(seen) - self.n_head + h // d].append([a.data for a in weights])
+        return heads
 
     def _vector(self, x: object, where: str) -> list[Value]:
         """One input vector of n_embd numbers or Values, as Values; errors name where it is and its length."""

@@ -5,6 +5,13 @@ output *is* row i's parameters, so backward adds each gradient straight into the
 and the graph grows by nothing. Rows start N(0, std²) (std 1, as ``torch.nn.Embedding``; the GPT
 passes microgpt's 0.08).
 
+**An id that is data.** Under ``Replay(..., index_data=True)`` an id arrives as a ``tracing.DataFloat``:
+a number of the step's data, which the compiled replay reads afresh on every call. Indexing by it would
+make the graph depend on its value (a new compile for every id). Instead the row is the one-hot product
+written out, e_j = Σ_k [i = k]·W[k][j], one ``dot`` node per entry whose one-hot operands are data leaves
+computed from the id on every replay: the graph depends only on the table's size, and the numbers and
+gradients are exactly those of indexing (1·w and 0·w add nothing but w; 1·g and 0·g give g and 0).
+
 >>> table = Embedding(3, 2, seed=0)
 >>> row = table(2)
 >>> row[0] is table.weight[2][0], len(row)
@@ -16,11 +23,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from micrograd_plus import functional as F
 from micrograd_plus._validate import as_number, check_count, check_real, is_whole, shown
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.module import Module, make_rng
+from micrograd_plus.tracing import DataFloat, check_data
 
-__all__ = ["Embedding", "check_index", "normal_matrix"]
+__all__ = ["Embedding", "check_data_index", "check_index", "normal_matrix", "one_hot"]
 
 
 def normal_matrix(rng: random.Random, rows: int, columns: int, std: float) -> list[list[Value]]:
@@ -38,6 +47,24 @@ def check_index(what: str, index: object, count: int, fix: str) -> int:
     return whole
 
 
+def check_data_index(what: str, index: DataFloat, count: int, fix: str) -> DataFloat:
+    """``check_index`` for an id that is data: the test is re-run on every replay's data (a replay whose id
+    fails it runs eagerly and raises here), instead of keying the compiled graph on the id itself."""
+    if not check_data(index, lambda x: x.is_integer() and 0 <= x < count):
+        raise IndexError(f"{what} must be a whole number in 0..{count - 1}, got {float.__repr__(index)}; {fix}")
+    return index
+
+
+def one_hot(index: DataFloat, count: int) -> list[Value]:
+    """[i = k] for k = 0..count-1 as data leaves: each computed from the step's data whenever it is replayed."""
+    source, now = index.source, float.__float__(index)  # the plain number: reading it is not a test of the data
+
+    def entry(k: int) -> Value:
+        return Value(DataFloat(1.0 if now == k else 0.0, lambda numbers: 1.0 if source(numbers) == k else 0.0))
+
+    return [entry(k) for k in range(count)]
+
+
 class Embedding(Module):
     """e = W[i]: ``num`` learned vectors of ``dim`` numbers, looked up by id (``weight`` is num × dim)."""
 
@@ -49,7 +76,17 @@ class Embedding(Module):
     def config(self) -> dict[str, Any]:
         return {"num": self.num, "dim": self.dim, "std": self.std}
 
-    def __call__(self, index: int) -> list[Value]:
-        """Row ``index`` of the table: its own parameter Values (a new list, so the caller cannot reorder the row)."""
-        i = check_index("Embedding index", index, self.num, f"the table has {self.num} rows (num={self.num})")
-        return list(self.weight[i])
+    def __call__(self, index: int | DataFloat) -> list[Value]:
+        """Row ``index`` of the table: its own parameter Values (a new list, so the caller cannot reorder the row);
+        for an index that is data (a ``DataFloat``), the one-hot product (see the module docstring)."""
+        fix = f"the table has {self.num} rows (num={self.num})"
+        if type(index) is DataFloat:
+            return self.lookup(check_data_index("Embedding index", index, self.num, fix))
+        return list(self.weight[check_index("Embedding index", index, self.num, fix)])
+
+    def lookup(self, index: int | DataFloat) -> list[Value]:
+        """Row ``index``, already checked: the row itself for an int, Σ_k [index = k]·W[k] for a DataFloat."""
+        if not isinstance(index, DataFloat):
+            return list(self.weight[index])
+        selector = one_hot(index, self.num)
+        return [F.dot(selector, [row[j] for row in self.weight]) for j in range(self.dim)]

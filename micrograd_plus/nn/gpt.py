@@ -39,13 +39,14 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from micrograd_plus import losses
+from micrograd_plus import functional as F
 from micrograd_plus._validate import as_number, check_count, check_real, is_real, shown
 from micrograd_plus.engine import Value
-from micrograd_plus.nn.attention import CausalSelfAttention, KVCache, check_heads, linear
-from micrograd_plus.nn.embedding import Embedding, check_index, normal_matrix
+from micrograd_plus.nn.attention import CausalSelfAttention, KVCache, Weights, check_heads, linear, linear_each
+from micrograd_plus.nn.embedding import Embedding, check_data_index, check_index, normal_matrix, one_hot
 from micrograd_plus.nn.module import Module, make_rng, scoped
-from micrograd_plus.nn.rmsnorm import RMSNorm
+from micrograd_plus.nn.rmsnorm import RMSNorm, rms_normalise
+from micrograd_plus.tracing import DataFloat
 
 __all__ = ["GPT", "Block", "load_microgpt_weights"]
 
@@ -77,23 +78,29 @@ class Block(Module):
         names = ("n_embd", "n_head", "block_size", "std", "eps")
         return {name: getattr(self, name) for name in names}
 
-    def _mlp(self, x: list[Value]) -> list[Value]:
-        """x + fc2·relu(fc1·rmsnorm(x))."""
+    def _mlp(self, xs: list[list[Value]]) -> list[list[Value]]:
+        """x + fc2·relu(fc1·rmsnorm(x)) at each position."""
         with scoped("mlp"):
-            hidden = [h.relu() for h in linear(self.mlp_norm(x), self.mlp_fc1)]
-            return [a + b for a, b in zip(linear(hidden, self.mlp_fc2), x)]
+            hidden = [[h.relu() for h in row] for row in linear_each(_normed(self.mlp_norm, xs), self.mlp_fc1)]
+            return [[a + b for a, b in zip(y, x)] for y, x in zip(linear_each(hidden, self.mlp_fc2), xs)]
 
     def step(self, x: list[Value], cache: KVCache) -> list[Value]:
         """The layer for the next token, attending over the cache (which gains this token's key and value)."""
         with scoped(self):
             x = [a + b for a, b in zip(self.attn.step(self.attn_norm(x), cache), x)]
-            return self._mlp(x)
+            return self._mlp([x])[0]
 
-    def __call__(self, xs: list[list[Value]]) -> list[list[Value]]:
-        """The layer at every position of a sequence at once."""
+    def __call__(self, xs: list[list[Value]], seen: list[Weights] | None = None) -> list[list[Value]]:
+        """The layer at every position of a sequence at once; each head's attention weights go to ``seen``."""
         with scoped(self):
-            attended = self.attn([self.attn_norm(x) for x in xs])
-            return [self._mlp([a + b for a, b in zip(y, x)]) for y, x in zip(attended, xs)]
+            attended = self.attn.sequence(_normed(self.attn_norm, xs), seen)
+            return self._mlp([[a + b for a, b in zip(y, x)] for y, x in zip(attended, xs)])
+
+
+def _normed(norm: RMSNorm, xs: list[list[Value]]) -> list[list[Value]]:
+    """``norm`` at each position, for vectors of Values already checked (as the module's call records it)."""
+    with scoped(norm):
+        return [rms_normalise(x, norm.eps) for x in xs]
 
 
 class GPT(Module):
@@ -157,19 +164,39 @@ class GPT(Module):
 
     def __call__(self, tokens: Sequence[int]) -> list[list[Value]]:
         """The logits at every position of ``tokens`` (1..block_size ids) at once: position t sees tokens[:t+1]."""
-        ids = self._check_tokens(tokens, self.block_size, "tokens[:block_size]")
-        with scoped(self):
-            xs = [self._embed(token, t) for t, token in enumerate(ids)]
-            for block in self.blocks:
-                xs = block(xs)
-            return [linear(x, self.lm_head) for x in xs]
+        return self._logits(self._check_tokens(tokens, self.block_size, "tokens[:block_size]"))
 
     def loss(self, tokens: Sequence[int]) -> Value:
-        """Mean cross-entropy of predicting tokens[t+1] from tokens[:t+1], over 2..block_size+1 tokens (microgpt's)."""
+        """Mean cross-entropy of predicting tokens[t+1] from tokens[:t+1], over 2..block_size+1 tokens (microgpt's):
+        mean_t (logsumexp(z_t) − z_t[target]), as ``losses.cross_entropy`` computes it.
+
+        Ids that are data (``Replay(..., index_data=True)``) pick the target's logit as a one-hot ``dot``,
+        which gives the same numbers and gradients without making the graph depend on the target.
+        """
         ids = self._check_tokens(tokens, self.block_size + 1, "tokens[: block_size + 1]")
         if len(ids) < 2:
             raise ValueError(f"loss needs at least 2 tokens (one to read, one to predict), got {len(ids)}: {ids}")
-        return losses.cross_entropy(self(ids[:-1]), ids[1:])
+        logits = self._logits(ids[:-1])
+        with scoped("cross_entropy"):
+            picked = [
+                F.dot(one_hot(t, self.vocab_size), z) if type(t) is DataFloat else z[t] for z, t in zip(logits, ids[1:])
+            ]
+            return F.mean([F.logsumexp(z) - p for z, p in zip(logits, picked)])
+
+    def attention_weights(self, tokens: Sequence[int]) -> list[list[Weights]]:
+        """Each layer's and head's attention weights over ``tokens``: ``[layer][head][t][τ]`` = a_tτ for τ ≤ t (row t
+        holds t + 1 weights that sum to 1), the numbers the forward pass computes (a plain-float copy)."""
+        seen: list[Weights] = []
+        self._logits(self._check_tokens(tokens, self.block_size, "tokens[:block_size]"), seen)
+        return [seen[i * self.n_head : (i + 1) * self.n_head] for i in range(self.n_layer)]
+
+    def _logits(self, ids: list[Any], seen: list[Weights] | None = None) -> list[list[Value]]:
+        """The logits at every position of ids already checked."""
+        with scoped(self):
+            xs = [self._embed(token, t) for t, token in enumerate(ids)]
+            for block in self.blocks:
+                xs = block(xs, seen)
+            return linear_each(xs, self.lm_head)
 
     def sample(
         self,
@@ -210,16 +237,23 @@ class GPT(Module):
                 return drawn
             logits = self.step(token, cache)
 
-    def _embed(self, token: int, position: int) -> list[Value]:
-        """rmsnorm(wte[token] + wpe[position])."""
-        tok, pos = self.token_embedding(token), self.position_embedding(position)
-        return self.norm([a + b for a, b in zip(tok, pos)])
+    def _embed(self, token: int | DataFloat, position: int) -> list[Value]:
+        """rmsnorm(wte[token] + wpe[position]), for a token and position already checked."""
+        with scoped(self.token_embedding):
+            tok = self.token_embedding.lookup(token)
+        with scoped(self.position_embedding):
+            pos = self.position_embedding.lookup(position)
+        with scoped(self.norm):
+            return rms_normalise([a + b for a, b in zip(tok, pos)], self.eps)
 
-    def _check_token(self, token: object, position: int) -> int:
+    def _check_token(self, token: object, position: int) -> Any:
+        """The id as an int, or a DataFloat kept as it is (an id that is data, checked on every replay)."""
         fix = f"ids must be whole numbers in 0..{self.vocab_size - 1} (vocab_size {self.vocab_size})"
+        if type(token) is DataFloat:
+            return check_data_index(f"token id at position {position}", token, self.vocab_size, fix)
         return check_index(f"token id at position {position}", token, self.vocab_size, fix)
 
-    def _check_tokens(self, tokens: object, most: int, fix: str) -> list[int]:
+    def _check_tokens(self, tokens: object, most: int, fix: str) -> list[Any]:
         """Every id of a sequence checked (range, length) before any work; errors name the id and its position."""
         if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Sequence):
             raise TypeError(f"GPT expects a sequence of token ids (a list of ints), got {shown(tokens)}")
