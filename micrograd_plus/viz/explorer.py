@@ -22,7 +22,7 @@ from micrograd_plus.viz import graph_view as graphview
 from micrograd_plus.viz.compare import GraphComparison, compare_graphs
 from micrograd_plus.viz.explain import BackwardTrace, explain_backward
 from micrograd_plus.viz.graph_view import GraphView
-from micrograd_plus.viz.player import page, read_page, script_json
+from micrograd_plus.viz.player import page, read_page, script_json, shorten
 from micrograd_plus.viz.rollup import cluster_tree, initially_open
 
 __all__ = ["explorer_data", "write_explorer"]
@@ -45,7 +45,9 @@ def _steps(graph: GraphView, trace: BackwardTrace, fmt: str) -> list[list[Any]]:
              "" if roles[id(graph.order[c.parent_position])] == "constant" else drawing.grad_colour(c.total, largest)]
             for c in step.contributions
         ]  # fmt: skip
-        steps.append([step.position, format(step.upstream, fmt), contributions, step.note])
+        steps.append(
+            [step.position, format(step.upstream, fmt), contributions, step.note, shorten(step.expression, 70)]
+        )
     return steps
 
 

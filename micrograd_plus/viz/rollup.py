@@ -106,18 +106,18 @@ class _Builder:
                     self.add(f"{op or '?'} ops ({len(members)})", "ops", cluster.number).nodes.extend(members)
         cluster.nodes = sorted(kept)
 
-    def _split_parameters(self, box: Cluster, members: list[int]) -> None:
-        """Parameters named by path are grouped by their module (``layers.0``), when that splits them."""
+    def _split_parameters(self, box: Cluster, members: list[int], depth: int = 2) -> None:
+        """Parameters named by path are grouped by module (``layers.0``, then ``layers.0.neurons.3``) if it splits."""
         by_module: dict[str, list[int]] = {}
         for i in members:
-            name = self.graph.name(self.graph.order[i])
-            parts = name.split(".")
-            by_module.setdefault(".".join(parts[:2]) if len(parts) > 2 else "", []).append(i)
+            parts = self.graph.name(self.graph.order[i]).split(".")
+            by_module.setdefault(".".join(parts[:depth]) if len(parts) > depth else "", []).append(i)
         if len(by_module) < 2 or "" in by_module or len(members) <= 3 * LEAF_LIMIT:
             box.nodes.extend(members)
             return
         for prefix, group in by_module.items():
-            self.add(f"{prefix} ({plural(len(group), 'parameter')})", "leaves", box.number).nodes.extend(group)
+            inner = self.add(f"{prefix} ({plural(len(group), 'parameter')})", "leaves", box.number)
+            self._split_parameters(inner, group, depth + 2)
 
     def measure(self, number: int) -> tuple[int, int]:
         """Fill in size and first, bottom-up."""

@@ -5,7 +5,7 @@
 const NS = 'http://www.w3.org/2000/svg';
 const FONT = '12px Helvetica, Arial, sans-serif', BOLD = 'bold 12px Helvetica, Arial, sans-serif';
 const CHIP_FONT = '10px Helvetica, Arial, sans-serif';
-const LINE = 16, PAD = 6, GAP_X = 46, GAP_Y = 12, TITLE = 22, INSET = 10, READABLE = 1.0;
+const LINE = 16, PAD = 6, GAP_X = 46, GAP_Y = 12, TITLE = 22, INSET = 10, READABLE = 1.0, WRAP = 12;
 const C = DATA.clusters.map(([label, detail, kind, parent, children, size, first]) =>
   ({label, detail, kind, parent, children, size, first, nodes: []}));
 DATA.cluster.forEach((c, i) => C[c].nodes.push(i));
@@ -120,6 +120,19 @@ function ranks(list, edges) {
   }
   return {rank, into};
 }
+// A tall column of items with no inputs among them (a group of leaves, the n calls of a "×n" box) is
+// folded into several columns side by side, so an open group reads as a block, not a strip.
+function wrap(columns, into) {
+  for (let r = 0; r < columns.length; r++) {
+    const column = columns[r];
+    if (!column || column.length <= WRAP || column.some(k => into[k].length)) continue;
+    const per = Math.max(WRAP, Math.ceil(Math.sqrt(column.length * 3)));
+    const pieces = [];
+    for (let k = 0; k < column.length; k += per) pieces.push(column.slice(k, k + per));
+    columns.splice(r, 1, ...pieces);
+    r += pieces.length - 1;
+  }
+}
 function layoutCluster(c, inner) {
   const list = [];
   for (const i of C[c].nodes) list.push({key: 'n' + i, node: i, first: i, ...nodeSize(i)});
@@ -130,6 +143,7 @@ function layoutCluster(c, inner) {
   const {rank, into} = ranks(list, inner.get(c) || []);
   const columns = [];
   list.forEach((it, k) => { (columns[rank[k]] = columns[rank[k]] || []).push(k); });
+  wrap(columns, into);
   let x = 0, height = 0;
   const centre = list.map(() => null);
   for (const column of columns) {
@@ -265,9 +279,9 @@ function say() {
   if (step < 0) { count.textContent = 'final gradients'; said.textContent = ''; return; }
   count.textContent = `step ${step} of ${DATA.steps.length}`;
   if (step === 0) { said.textContent = `Start: d(${DATA.names[DATA.root]})/d(${DATA.names[DATA.root]}) = 1, every other gradient 0; no box is coloured yet.`; return; }
-  const [node, upstream, contributions, note] = DATA.steps[step - 1];
-  const name = DATA.names[node];
-  const lines = [`${name} = ${DATA.ops[node]}(...); upstream gradient d(${DATA.names[DATA.root]})/d(${name}) = ${upstream}`];
+  const [node, upstream, contributions, note, expression] = DATA.steps[step - 1];
+  const name = DATA.names[node], root = DATA.names[DATA.root];
+  const lines = [`${name} = ${expression}; upstream gradient d(${root})/d(${name}) = ${upstream}` + (node === DATA.root ? ' (the root)' : '')];
   for (const [p, local, product, total] of contributions) {
     lines.push(`${DATA.names[p]}.grad += ${local} × ${upstream} = ${product}   → ${DATA.names[p]}.grad = ${total}`);
   }
@@ -282,7 +296,7 @@ function go(k) {
 }
 function keepInView(p) {
   const {width: w, height: h} = panZoom.getSizes(), s = screenOf(p), z = panZoom.getSizes().realZoom;
-  if (s.x < 0 || s.y < 0 || s.x + p.w * z > w || s.y + p.h * z > h) focus('n' + current);
+  if (z < 0.6 || s.x < 0 || s.y < 0 || s.x + p.w * z > w || s.y + p.h * z > h) focus('n' + current);
 }
 function next() {  // the next step whose node is on screen
   for (let s = Math.max(step, 0); s < DATA.steps.length; s++) if (drawn(DATA.steps[s][0])) { go(s + 1); return; }
