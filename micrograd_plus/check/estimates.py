@@ -185,8 +185,9 @@ def _kinks(
     for k, (u, d, c) in enumerate(zip(up, down, f0)):
         jump, jump_big = (u - 2 * c + d) / h, (up_big[k] - 2 * c + down_big[k]) / h_big
         noise = 4 * rounding_error(u, c, c, d) / h
-        sharp = abs(jump) > KINK_TOL * (1.0 + abs(values[k])) + noise and abs(jump) > 2 / 3 * abs(jump_big)
         right, left = (u - c) / h, (c - d) / h
+        size = max(abs(values[k]), abs(right), abs(left))  # relative: a kink of f scaled by 1e-12 is a kink
+        sharp = abs(jump) > KINK_TOL * size + noise and abs(jump) > 2 / 3 * abs(jump_big)
         right_big, left_big = (up_big[k] - c) / h_big, (c - down_big[k]) / h_big
         found.append((2 * right - right_big, 2 * left - left_big) if sharp else None)
         errors.append(abs(right - right_big) + abs(left - left_big) + 4 * noise if sharp else 0.0)

@@ -253,7 +253,7 @@ class GradcheckReport:
                 f"{r.bound:.1e}",
                 f"{r.abs_error:.2e}",
                 f"{r.rel_error:.2e}",
-                "ok" if r.ok else "FAIL" + (f": {r.note}" if r.note else ""),
+                ("ok" if r.ok else "FAIL") + (f": {r.note}" if r.note else ""),
             ]
             for r in shown
         ]

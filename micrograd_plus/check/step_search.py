@@ -45,9 +45,9 @@ from micrograd_plus.check.estimates import (
 __all__ = ["GOAL", "estimate", "quality"]
 
 GOAL = 1e-9  # a bound this far below a component's scale resolves any error worth reporting
-TRIES = 8  # steps tried after the first
+TRIES = 10  # steps tried after the first
 RETRIES = 8  # times the step is shrunk 16-fold when f fails at a nudged point
-WIDEST = 2.0**32  # relative to max(1, |x|): wider steps than this are never local
+WIDEST = 2.0**48  # relative to max(1, |x|): the locality checks, not this, stop a step too wide for f
 KINK_TRIES = 3  # a kink still there after this many smaller steps is at the point
 
 
@@ -89,9 +89,12 @@ def _factor(e: Estimate, x: float, coefficient: float) -> float:
         return 2.0**10  # not a digit of f changed: only a wider step can show a change
     noise = e.noise[worst] if e.noise else 0.0
     truncation = max(e.errors[worst] - noise, 1e-300)
-    ratio = (max(noise, 1e-300) / truncation) ** 0.2  # balances truncation ∝ h⁴ with rounding ∝ 1/h
-    ratio = min(max(ratio, 2.0**-10), 2.0**10)
-    ratio = max(ratio, 4.0) if noise >= truncation else min(ratio, 0.25)
+    if truncation < 0.05 * noise:  # no truncation to be seen: rounding ∝ 1/h alone says how much wider
+        ratio = min(max(quality(e), 4.0), 2.0**10)
+    else:
+        ratio = (max(noise, 1e-300) / truncation) ** 0.2  # balances truncation ∝ h⁴ with rounding ∝ 1/h
+        ratio = min(max(ratio, 2.0**-10), 2.0**10)
+        ratio = max(ratio, 4.0) if noise >= truncation else min(ratio, 0.25)
     return 2.0 ** round(math.log2(ratio))
 
 
@@ -130,7 +133,8 @@ def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: flo
             candidate = at_step(g, step, method, f0, x)
         except EvaluationError:
             candidate = None
-        if candidate is None or quality(candidate, *tolerance) >= quality(current, *tolerance):
+        still_flat = candidate is not None and all(candidate.flat) and all(current.flat)
+        if not still_flat and (candidate is None or quality(candidate, *tolerance) >= quality(current, *tolerance)):
             if reversed_once or (candidate is None and factor < 1):
                 break
             reversed_once, current = True, best  # this way the bound grows: try the other way from the best
