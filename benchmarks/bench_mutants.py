@@ -261,7 +261,7 @@ def _print(points: int, ours: dict[str, Tally], theirs: dict[str, Tally], unreso
            scipy_evaluations: list[float], scipy_atol: float) -> None:  # fmt: skip
     print(f"{len(CASES)} functions × {points} points, magnitudes 1e-12..1e12")
     print(f"check_grad unresolved (right gradients, not counted below): {unresolved.rate()}")
-    head = "| kind | check_grad | scipy check_grad (error <= %g) |" % scipy_atol
+    head = f"| kind | check_grad | scipy check_grad (error <= {scipy_atol:g}) |"
     print(head + "\n|---|---|---|")
     for kind, tally in ours.items():
         what = "false fails" if kind.startswith("right") else "false passes"

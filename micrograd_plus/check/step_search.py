@@ -114,6 +114,13 @@ def _confirmed(g: Offsets, found: Estimate, previous: Estimate, method: str, f0:
     return not any(check.kinks) and _agree(found, check)
 
 
+def _worse(candidate: Estimate, current: Estimate, tolerance: tuple[float, float]) -> bool:
+    """Whether the new step resolves no better; a step where f is still flat is no worse (keep widening)."""
+    if all(candidate.flat) and all(current.flat):
+        return False
+    return quality(candidate, *tolerance) >= quality(current, *tolerance)
+
+
 def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: float, f0: list[float],
             tolerance: tuple[float, float]) -> Estimate:  # fmt: skip
     """Better steps than the first, while the bound is not resolved (this module's docstring)."""
@@ -133,8 +140,7 @@ def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: flo
             candidate = at_step(g, step, method, f0, x)
         except EvaluationError:
             candidate = None
-        still_flat = candidate is not None and all(candidate.flat) and all(current.flat)
-        if not still_flat and (candidate is None or quality(candidate, *tolerance) >= quality(current, *tolerance)):
+        if candidate is None or _worse(candidate, current, tolerance):
             if reversed_once or (candidate is None and factor < 1):
                 break
             reversed_once, current = True, best  # this way the bound grows: try the other way from the best
