@@ -167,3 +167,22 @@ def test_stepping_colours_exactly_the_nodes_whose_gradients_are_set(tmp_path: Pa
     browser.save_screenshot(str(tmp_path / "small-steps.png"))
     browser.find_element("id", "final").click()
     assert browser.execute_script("return document.querySelectorAll('#graph .node.set').length") == 0
+
+
+def test_gpt_of_one_token_rolls_up_by_block() -> None:
+    from micrograd_plus.nn import GPT
+
+    model = GPT(27, seed=0)
+    loss = model.loss([26, 4])
+    loss.backward()
+    graph = view(loss, model)
+    tree = cluster_tree(graph)
+    assert "head ×4" in labels(tree, "rollup")
+    heads = next(c for c in tree if c.label == "head ×4")
+    assert [tree[c].label for c in heads.children] == [f"head {h}" for h in range(4)]
+    assert {"mlp", "CausalSelfAttention attn", "Block layer0"} <= set(labels(tree, "call"))
+    ops = labels(tree, "ops")
+    for weights in ("layer0.attn_wq", "layer0.attn_wk", "layer0.attn_wv", "layer0.attn_wo", "lm_head", "wte, wpe"):
+        assert any(f"· {weights} (" in label for label in ops), (weights, ops)
+    parameters = next(c for c in tree if c.label.startswith("parameters ("))
+    assert {tree[c].label.split(" (")[0] for c in parameters.children} == {"wte", "wpe", "lm_head", "layer0"}

@@ -25,7 +25,7 @@ from micrograd_plus.viz.graph_view import GraphView, plural, scope_chain
 __all__ = ["Cluster", "cluster_tree", "initially_open"]
 
 LEAF_LIMIT = 6  # more leaves of one role than this in a cluster are one group box
-LOOSE_LIMIT = 24  # more loose ops than this in a cluster are grouped by op
+LOOSE_LIMIT = 12  # more loose ops than this in a cluster are grouped by op and weights read
 ROLE_GROUPS = {"parameter": "parameters", "input": "inputs", "constant": "constants"}
 
 
@@ -78,13 +78,13 @@ class _Builder:
             self.clusters[parent].nodes.append(i)
 
     def group(self, cluster: Cluster) -> None:
-        """Crowds of leaves become one box per role; a crowd of loose ops one box per op."""
+        """Crowds of leaves become one box per role; a crowd of loose ops one box per op and weight matrix read."""
         order, roles = self.graph.order, self.graph.roles
         leaves: dict[str, list[int]] = {}
-        ops: dict[str, list[int]] = {}
+        ops: dict[tuple[str, str], list[int]] = {}
         for i in cluster.nodes:
             if order[i].parents:
-                ops.setdefault(order[i].op, []).append(i)
+                ops.setdefault((order[i].op, self._weights_read(i)), []).append(i)
             else:
                 leaves.setdefault(roles[id(order[i])], []).append(i)
         kept = [i for i in cluster.nodes if order[i].parents]
@@ -94,30 +94,52 @@ class _Builder:
                 continue
             box = self.add(f"{ROLE_GROUPS[role]} ({len(members)})", "leaves", cluster.number)
             if role == "parameter":
-                self._split_parameters(box, members)
+                self._split_parameters(box, members, 1)
             else:
                 box.nodes.extend(members)
         if len(kept) - sum(1 for i in kept if not order[i].parents) > LOOSE_LIMIT:
             kept = [i for i in kept if not order[i].parents]
-            for op, members in ops.items():
+            for (op, weights), members in ops.items():
                 if len(members) == 1:
                     kept += members
                 else:
-                    self.add(f"{op or '?'} ops ({len(members)})", "ops", cluster.number).nodes.extend(members)
+                    label = f"{op or '?'} ops" + (f" · {weights}" if weights else "") + f" ({len(members)})"
+                    self.add(label, "ops", cluster.number).nodes.extend(members)
         cluster.nodes = sorted(kept)
 
-    def _split_parameters(self, box: Cluster, members: list[int], depth: int = 2) -> None:
-        """Parameters named by path are grouped by module (``layers.0``, then ``layers.0.neurons.3``) if it splits."""
-        by_module: dict[str, list[int]] = {}
-        for i in members:
-            parts = self.graph.name(self.graph.order[i]).split(".")
-            by_module.setdefault(".".join(parts[:depth]) if len(parts) > depth else "", []).append(i)
-        if len(by_module) < 2 or "" in by_module or len(members) <= 3 * LEAF_LIMIT:
-            box.nodes.extend(members)
-            return
-        for prefix, group in by_module.items():
-            inner = self.add(f"{prefix} ({plural(len(group), 'parameter')})", "leaves", box.number)
-            self._split_parameters(inner, group, depth + 2)
+    def _weights_read(self, i: int) -> str:
+        """The weight matrices a node reads (its parameter operands' paths without the indices), or ''."""
+        found: list[str] = []
+        for p in self.graph.order[i].parents:
+            if self.graph.roles[id(p)] == "parameter":
+                parts = self.graph.name(p).split(".")
+                while len(parts) > 1 and parts[-1].isdigit():
+                    parts.pop()
+                if ".".join(parts) not in found:
+                    found.append(".".join(parts))
+        return ", ".join(found)
+
+    def _split_parameters(self, box: Cluster, members: list[int], depth: int) -> None:
+        """Parameters named by path are grouped by module (``layers.0``, then ``layers.0.neurons.3``) if it splits.
+
+        The first path depth that splits them into two or more groups is used, so ``wte``, ``wpe``,
+        ``layer0`` group a GPT's and ``layers.0``, ``layers.1`` an MLP's.
+        """
+        names = [self.graph.name(self.graph.order[i]).split(".") for i in members]
+        longest = max(len(parts) for parts in names)
+        while len(members) > 3 * LEAF_LIMIT and depth < longest:
+            by_module: dict[str, list[int]] = {}
+            for i, parts in zip(members, names):
+                by_module.setdefault(".".join(parts[:depth]) if len(parts) > depth else "", []).append(i)
+            if "" in by_module:
+                break
+            if len(by_module) > 1:
+                for prefix, group in by_module.items():
+                    inner = self.add(f"{prefix} ({plural(len(group), 'parameter')})", "leaves", box.number)
+                    self._split_parameters(inner, group, depth + 1)
+                return
+            depth += 1
+        box.nodes.extend(members)
 
     def measure(self, number: int) -> tuple[int, int]:
         """Fill in size and first, bottom-up."""
@@ -184,14 +206,17 @@ def cluster_tree(graph: GraphView) -> list[Cluster]:
     return builder.clusters
 
 
-def initially_open(clusters: list[Cluster], budget: int = 60) -> list[int]:
-    """The clusters open at first: breadth first, each while the boxes on screen stay within ``budget``."""
+def initially_open(clusters: list[Cluster], budget: int = 12) -> list[int]:
+    """The clusters open at first: module calls, breadth first, while the boxes on screen stay within ``budget``.
+
+    Groups of leaves or ops stay closed: they are many boxes of one kind, opened when wanted.
+    """
     shown = len(clusters[0].nodes) + len(clusters[0].children)
     opened, queue = [0], list(clusters[0].children)
     while queue:
         cluster = clusters[queue.pop(0)]
         grows = len(cluster.nodes) + len(cluster.children) - 1
-        if cluster.kind != "leaves" and shown + grows <= budget:
+        if cluster.kind in ("call", "rollup") and shown + grows <= budget:
             shown += grows
             opened.append(cluster.number)
             queue += cluster.children

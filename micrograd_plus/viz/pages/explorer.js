@@ -190,18 +190,18 @@ function drawClosed(c, x, y, w, h, parent) {
   label(x + PAD, y + 6 + PAD + LINE + 12, tail, '', g);
   g.addEventListener('click', () => toggle(c));
 }
-function drawCluster(c, block, x, y, parent) {
+function drawCluster(c, block, x, y, parent, frames) {  // frames: the layer under the edges
   let g = parent;
   if (c !== 0) {
     g = el('g', {id: 'c' + c, class: 'cluster', 'data-cluster': c}, parent);
-    el('rect', {class: 'frame', x, y, width: block.w, height: block.h, rx: 5}, g);
+    el('rect', {class: 'frame', x, y, width: block.w, height: block.h, rx: 5}, frames);
     label(x + block.inset, y + block.inset + 13, titleText(c), 'bold title', g).addEventListener('click', () => toggle(c));
   }
   for (const it of block.list) {
     const ix = x + block.inset + it.x, iy = y + block.inset + block.top + it.y;
     pos.set(it.key, {x: ix, y: iy, w: it.w, h: it.h});
     if (it.node !== undefined) { drawNode(it.node, ix, iy, it.w, it.h, g); items.push(it.node); }
-    else if (it.open) drawCluster(it.cluster, it.sub, ix, iy, g);
+    else if (it.open) drawCluster(it.cluster, it.sub, ix, iy, g, frames);
     else drawClosed(it.cluster, ix, iy, it.w, it.h, g);
   }
 }
@@ -223,8 +223,8 @@ function render(keep) {
   const rep = representatives();
   const {edges, inner} = visibleEdges(rep);
   const block = layoutCluster(0, inner);
-  const edgeLayer = el('g', {id: 'edges'}, scene), boxLayer = el('g', {id: 'boxes'}, scene);
-  drawCluster(0, block, 0, 0, boxLayer);
+  const frames = el('g', {id: 'frames'}, scene), edgeLayer = el('g', {id: 'edges'}, scene);
+  drawCluster(0, block, 0, 0, el('g', {id: 'boxes'}, scene), frames);
   drawEdges(edges, edgeLayer);
   paint();
   if (!panZoom) {
