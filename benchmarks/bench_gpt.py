@@ -1,0 +1,136 @@
+"""microgpt's training, per document: the scalar reference against our GPT eager and through Replay.
+
+Run by hand (never by the tests):
+
+    python benchmarks/bench_gpt.py [--docs 300] [--ref-docs 60] [--block 10]
+
+All three start from the same weights (the reference's ``state_dict``, loaded with ``load_microgpt_weights``)
+and train on the same shuffled names (``load_names``, shuffled with seed 42 as microgpt shuffles its list),
+one document per step, with Adam (β 0.85, 0.99) and the learning rate decayed linearly over ``--docs`` steps:
+
+- reference: ``microgpt_reference.py``, microgpt's published algorithm on a minimal scalar Value (one node per
+  multiply and add; 59,631 nodes for "olivia", microgpt's count for such a step);
+- eager: ``GPT.loss(ids).backward()``, then the optimizer;
+- Replay: ``Replay(model.loss, model, index_data=True)``: token ids are data, so one compile per document
+  length; every compile (and its first checked replay) is inside the timed steps.
+
+Every step's loss is checked: eager against the reference (rel 1e-9: the same math, rounded apart) and
+Replay against eager (rel 1e-12). Steps run in blocks of ``--block`` documents, contenders alternating block by
+block (who goes first rotates). Each block is timed as a training loop runs, with the automatic collector on;
+a ``gc.collect()`` before each block, outside the timing, keeps one contender's garbage from being collected in
+another's block (the reference's graphs are freed by the collector: its recursive search is a closure cycle).
+The reference is slow, so it runs only the first ``--ref-docs`` documents; ratios are of the mean time per
+document over those same documents (compiles included), and the last rows give eager and Replay over the
+whole run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from microgpt_reference import MicroGPT
+
+from micrograd_plus import optim
+from micrograd_plus.compile import Replay
+from micrograd_plus.data import CharTokenizer, load_names
+from micrograd_plus.nn import GPT, load_microgpt_weights
+
+Step = Callable[[list[int]], float]
+
+
+def contenders(vocab_size: int, total: int) -> tuple[dict[str, Step], Replay]:
+    """The reference, eager and Replay training steps, from the same initial weights."""
+    reference = MicroGPT(vocab_size, seed=0)
+    models = {name: GPT(vocab_size) for name in ("eager", "Replay")}
+    schedules = {}
+    for name, model in models.items():
+        load_microgpt_weights(model, reference.state_dict)
+        schedules[name] = optim.LinearDecay(optim.Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99)), total)
+    replay = Replay(models["Replay"].loss, models["Replay"], index_data=True)
+
+    def eager_step(ids: list[int]) -> float:
+        schedules["eager"].optimizer.zero_grad()
+        loss = models["eager"].loss(ids)
+        loss.backward()
+        schedules["eager"].step()
+        return loss.data
+
+    def replay_step(ids: list[int]) -> float:
+        schedules["Replay"].optimizer.zero_grad()
+        value = replay(ids)
+        schedules["Replay"].step()
+        return value
+
+    def reference_step(ids: list[int]) -> float:
+        return reference.train_step(ids, total)
+
+    return {"reference": reference_step, "eager": eager_step, "Replay": replay_step}, replay
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=300, help="documents trained by eager and Replay")
+    parser.add_argument("--ref-docs", type=int, default=60, help="documents trained by the reference (the first)")
+    parser.add_argument("--block", type=int, default=10, help="documents per timed block")
+    args = parser.parse_args()
+    names = load_names()
+    tokenizer = CharTokenizer(names)
+    random.Random(42).shuffle(names)
+    docs = [tokenizer.wrap(name) for name in names[: args.docs]]
+    steps, replay = contenders(tokenizer.vocab_size, args.docs)
+    seconds: dict[str, list[float]] = {name: [] for name in steps}  # per document, block by block
+    losses: dict[str, list[float]] = {name: [] for name in steps}
+    for b, start in enumerate(range(0, args.docs, args.block)):
+        block = docs[start : start + args.block]
+        order = list(steps)[b % 3 :] + list(steps)[: b % 3]  # who goes first rotates
+        for name in order:
+            if name == "reference" and start >= args.ref_docs:
+                continue
+            gc.collect()  # not timed: the garbage of the block before
+            began = time.perf_counter()
+            losses[name] += [steps[name](ids) for ids in block]
+            seconds[name] += [(time.perf_counter() - began) / len(block)] * len(block)
+    check(losses)
+    report(seconds, docs, args.ref_docs, replay)
+
+
+def check(losses: dict[str, list[float]]) -> None:
+    for k, (ref, eager) in enumerate(zip(losses["reference"], losses["eager"])):
+        if not math.isclose(ref, eager, rel_tol=1e-9):
+            sys.exit(f"step {k}: eager loss {eager!r} differs from the reference's {ref!r}")
+    for k, (eager, replayed) in enumerate(zip(losses["eager"], losses["Replay"])):
+        if not math.isclose(eager, replayed, rel_tol=1e-12):
+            sys.exit(f"step {k}: Replay loss {replayed!r} differs from eager's {eager!r}")
+    worst = max(abs(a - b) / abs(a) for a, b in zip(losses["reference"], losses["eager"]))
+    print(f"losses agree: eager vs reference within rel {worst:.1e} over {len(losses['reference'])} steps; ", end="")
+    worst = max(abs(a - b) / abs(a) for a, b in zip(losses["eager"], losses["Replay"]))
+    print(f"Replay vs eager within rel {worst:.1e} over {len(losses['Replay'])} steps")
+
+
+def report(seconds: dict[str, list[float]], docs: list[list[int]], ref_docs: int, replay: Replay) -> None:
+    n = min(ref_docs, len(docs))
+    mean = {name: sum(ts[:n]) / n for name, ts in seconds.items()}
+    tokens = sum(len(d) for d in docs[:n]) / n
+    print(f"\nper document, the first {n} documents ({tokens:.1f} tokens on average), compiles included:")
+    print(f"{'':<10} {'ms/doc':>9} {'reference / this':>17}")
+    for name in seconds:
+        print(f"{name:<10} {1e3 * mean[name]:>9.2f} {mean['reference'] / mean[name]:>16.1f}x")
+    total = len(docs)
+    print(f"\nthe whole run, {total} documents:")
+    for name in ("eager", "Replay"):
+        per_doc = sum(seconds[name]) / total
+        print(f"{name:<10} {1e3 * per_doc:>9.2f} ms/doc {mean['reference'] / per_doc:>8.1f}x the reference's ms/doc")
+    print(f"\n{replay!r}")
+
+
+if __name__ == "__main__":
+    main()
