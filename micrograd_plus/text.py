@@ -103,17 +103,20 @@ class CharTokenizer:
             ) from None
 
     def decode(self, ids: Sequence[int]) -> str:
-        """The characters of ``ids``, BOS left out; IndexError naming an id outside 0..vocab_size-1."""
+        """The characters of ``ids``, BOS left out; IndexError naming an id outside 0..vocab_size-1 (TypeError: not
+        a whole number)."""
         if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
             raise TypeError(f"decode needs a list of token ids, got {shown(ids)}")
         out = []
         for k, i in enumerate(ids):
-            if not is_whole(i) or not 0 <= int(as_number(i)) < self.vocab_size:  # type: ignore[call-overload]
-                raise IndexError(
-                    f"token id {shown(i)} (at {k}) is not in 0..{self.vocab_size - 1}; ids come from encode() or "
-                    f"a model with vocab_size {self.vocab_size}"
+            fix = f"ids come from encode() or a model with vocab_size {self.vocab_size}"
+            if not is_whole(i):
+                raise TypeError(
+                    f"token id at {k} must be a whole number in 0..{self.vocab_size - 1}, got {shown(i)}; {fix}"
                 )
             whole = int(as_number(i))  # type: ignore[call-overload]
+            if not 0 <= whole < self.vocab_size:
+                raise IndexError(f"token id at {k} must be in 0..{self.vocab_size - 1}, got {whole}; {fix}")
             if whole != self.bos:
                 out.append(self.chars[whole])
         return "".join(out)
