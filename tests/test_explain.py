@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +11,9 @@ from hypothesis import given, settings
 from micrograd_plus import Value
 from micrograd_plus.check.op_table import OPS, Expression, OpSpec, expressions
 from micrograd_plus.nn import MLP
+from micrograd_plus.viz.drawing import to_dot
 from micrograd_plus.viz.explain import explain_backward, explain_forward, local_formula
+from micrograd_plus.viz.graph_view import view
 
 
 @given(expressions(max_steps=12))
@@ -155,3 +158,65 @@ def test_repr_is_short_and_str_is_the_table() -> None:
         assert str(backward).startswith(f"backward from {root.label}:")
         assert str(forward).startswith("node  computed as")
     assert len(str(explain_backward(big))) > 10_000  # the table is all there for print()
+
+
+def test_unnamed_nodes_are_numbered_without_gaps_alike_in_explanations_and_drawings() -> None:
+    a, b = Value(2.0, label="a"), Value(-1.0, label="b")
+    root = ((Value(3.0) * a + b) * Value(0.5) + a.tanh()).relu()
+    root.backward()
+    graph = view(root)
+    unnamed = [graph.name(v) for v in graph.order if not v.label]
+    assert unnamed == [f"#{k}" for k in range(1, len(unnamed) + 1)]  # 1, 2, 3, ... in topological order
+    trace = explain_backward(root)
+    named_in_trace = {step.name for step in trace.steps} | {c.parent_name for s in trace.steps for c in s.contributions}
+    dot = to_dot(root)
+    drawn = set(re.findall(r"<td><b>([^<]+)</b></td>", dot))
+    assert named_in_trace <= drawn and set(unnamed) <= drawn
+    assert [line[0] for line in explain_forward(root).lines] == [graph.name(v) for v in graph.order]
+
+
+def test_a_label_that_reads_like_a_number_keeps_the_names_unique() -> None:
+    x = Value(1.0, label="#2")
+    root = (Value(2.0) * x + Value(3.0)) * Value(4.0)
+    graph = view(root)
+    names = [graph.name(v) for v in graph.order]
+    assert len(set(names)) == len(names) and "#2" in names
+    assert sorted(n for n in names if n != "#2") == ["#1", "#3", "#4", "#5", "#6", "#7"]  # 2 is taken
+
+
+def test_focus_follows_one_nodes_gradient() -> None:
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = (a * b).named("c")
+    y = (c * a + b + c.exp() * 0.01).named("y")
+    y.backward()
+    whole = explain_backward(y)
+    focused = explain_backward(y, focus=c)
+    assert "on the paths from c" in str(focused) and len(focused.steps) < len(whole.steps)
+    graph = view(y)
+    on = {graph.position(v) for v in graph.order if v is c or c in v.topological_order()}
+    assert {s.position for s in focused.steps} == on - {graph.position(c)}
+    into_c = [p for s in focused.steps for p in s.contributions if p.parent_name == "c"]
+    assert len(into_c) == 2 and math.isclose(sum(p.product for p in into_c), c.grad)
+    assert all(p.parent_position in on for s in focused.steps for p in s.contributions)
+    assert focused.leaf_lines() == [f"c.grad = {c.grad:.4g} (2 contributions)"]
+    assert focused.grads == whole.grads  # the gradients are the whole backward()'s
+    with pytest.raises(ValueError, match="not in the graph"):
+        explain_backward(y, focus=Value(1.0))
+    with pytest.raises(TypeError, match="focus must be a Value"):
+        explain_backward(y, focus=1.0)  # type: ignore[arg-type]
+
+
+def test_focus_follows_one_attention_weight_of_the_gpt() -> None:
+    from micrograd_plus.nn import GPT
+
+    model = GPT(27, seed=0)
+    loss = model.loss([26, 4, 5])
+    loss.backward()
+    weights = [v for v in loss.topological_order() if v.op == "exp" and v.scope and v.scope[0] == "head 0"]
+    weight = weights[-1]  # position 1 attending to position 1, in head 0
+    trace = explain_backward(loss, module=model, focus=weight)
+    into = [c for s in trace.steps for c in s.contributions if c.parent_position == trace.leaves[0].position]
+    assert into and math.isclose(sum(c.product for c in into), weight.grad, rel_tol=1e-12, abs_tol=1e-15)
+    assert len(trace.steps) < trace.all_steps / 2  # only the steps between the loss and the weight
+    assert not any("attn_wo" in c.parent_name for s in trace.steps for c in s.contributions)  # weights: off the paths
+    assert trace.steps[0].name == trace.root_name

@@ -126,11 +126,7 @@ def on_paths(graph: GraphView, highlight: Value | None) -> set[int]:
         return set()
     if id(highlight) not in graph.index:
         raise ValueError(f"highlight={highlight!r} is not part of this graph")
-    on = {id(highlight)}
-    for v in graph.order:
-        if any(id(p) in on for p in v.parents):
-            on.add(id(v))
-    return on
+    return graphview.on_paths(graph, highlight)
 
 
 def value_label(v: Value, grad: float, graph: GraphView, fmt: str, show_grad: bool) -> str:

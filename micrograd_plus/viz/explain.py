@@ -22,7 +22,7 @@ step  node   op  upstream  parent  local derivative  product  parent total   not
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from micrograd_plus import ops
@@ -164,6 +164,8 @@ class BackwardTrace(SummarisedTable):
     grads: tuple[float, ...]  # by topological position
     fmt: str = ".4g"
     leaves: tuple[LeafGradient, ...] = ()  # every leaf's final gradient and how many contributions made it
+    focus_name: str = ""  # with focus=: the node whose gradient the steps follow
+    all_steps: int = 0  # with focus=: the steps of the whole backward(), of which ``steps`` are on the paths
 
     def leaf_lines(self) -> list[str]:
         """One line per leaf: 'a.grad = 5 (3 contributions)'."""
@@ -195,8 +197,9 @@ class BackwardTrace(SummarisedTable):
 
     def summary(self) -> str:
         n = len(self.steps)
+        focus = f" on the paths from {self.focus_name} (of {self.all_steps})" if self.focus_name else ""
         return (
-            f"backward from {self.root_name}: {n} step{'s' if n != 1 else ''} "
+            f"backward from {self.root_name}: {n} step{'s' if n != 1 else ''}{focus} "
             f"(node gradients start at 0, d({self.root_name})/d({self.root_name}) = 1)"
         )
 
@@ -216,9 +219,14 @@ def _walk(function: str, root: Value, module: Any, graph: GraphView | None) -> G
 
 
 def explain_backward(
-    root: Value, fmt: str = ".4g", *, module: Any = None, graph: GraphView | None = None
+    root: Value, fmt: str = ".4g", *, module: Any = None, graph: GraphView | None = None, focus: Value | None = None
 ) -> BackwardTrace:
     """The chain-rule steps that ``root.backward()`` performs, in its order, with its arithmetic.
+
+    ``focus=node`` follows one node's gradient (an attention weight, a weight deep in a network):
+    only the steps of nodes on a path from ``node`` up to the root are kept, each with only its
+    contributions to nodes on those paths, so the trace ends in the products that sum to
+    ``node.grad``. The gradients are still the whole backward()'s.
 
     Nodes are named as in drawings and the player: label, parameter path (with ``module=``), or
     ``#k``, the unnamed nodes numbered 1, 2, ... in topological order without gaps.
@@ -251,7 +259,30 @@ def explain_backward(
             BackwardStep(i, name(node), node.op, forward_expression(node, name), g, tuple(contributions), note)
         )
     leaves = tuple(LeafGradient(i, name(v), totals[i], counts[i]) for i, v in enumerate(order) if not v.parents)
-    return BackwardTrace(name(root), tuple(steps), tuple(totals), fmt, leaves)
+    trace = BackwardTrace(name(root), tuple(steps), tuple(totals), fmt, leaves)
+    return trace if focus is None else _focused(trace, graph, focus)
+
+
+def _focused(trace: BackwardTrace, graph: GraphView, focus: Value) -> BackwardTrace:
+    """The trace's steps on the paths from ``focus`` to the root, each with its contributions along them."""
+    if not isinstance(focus, Value):
+        raise TypeError(f"explain_backward(): focus must be a Value of the graph, got {type(focus).__name__} {focus!r}")
+    if id(focus) not in graph.index:
+        raise ValueError(
+            f"explain_backward(): focus={focus!r} is not in the graph of {graph.name(graph.root)}; "
+            "pass a node that the root was computed from"
+        )
+    on = graphview.on_paths(graph, focus)
+    positions = {graph.index[key] for key in on}
+    steps = tuple(
+        replace(step, contributions=tuple(c for c in step.contributions if c.parent_position in positions))
+        for step in trace.steps
+        if step.position in positions and step.position != graph.position(focus)
+    )
+    i = graph.position(focus)
+    count = sum(1 for step in steps for c in step.contributions if c.parent_position == i)
+    leaf = LeafGradient(i, graph.name(focus), trace.grads[i], count)
+    return replace(trace, steps=steps, leaves=(leaf,), focus_name=graph.name(focus), all_steps=len(trace.steps))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 from micrograd_plus.engine import Value
 from micrograd_plus.scopes import Scope
 
-__all__ = ["GraphView", "Layout", "layout", "number_unnamed", "plural", "scope_chain", "view"]
+__all__ = ["GraphView", "Layout", "layout", "number_unnamed", "on_paths", "plural", "scope_chain", "view"]
 
 
 def plural(n: int, noun: str) -> str:
@@ -129,6 +129,17 @@ def number_unnamed(order: list[Value], names: dict[int, str]) -> None:
             while f"#{number}" in taken:
                 number += 1
             names[id(v)] = f"#{number}"
+
+
+def on_paths(graph: GraphView, node: Value) -> set[int]:
+    """ids of the nodes on some path from ``node`` up to the root: ``node`` and every node computed from it."""
+    if id(node) not in graph.index:
+        raise ValueError(f"{node!r} is not part of the graph of {graph.name(graph.root)}")
+    on = {id(node)}
+    for v in graph.order[graph.position(node) + 1 :]:
+        if any(id(p) in on for p in v.parents):
+            on.add(id(v))
+    return on
 
 
 @dataclass
