@@ -1,7 +1,8 @@
 """Recording a training run and replaying it as a live page: loss, accuracy, boundary, weights and gradients.
 
-``TrainingRecorder.record`` is called once per step (after ``backward()``); every ``every`` steps
-it stores a frame (numbers to 4 significant digits): the loss and accuracy, each layer's weights and
+``TrainingRecorder.record`` is called once per step (after ``backward()``, before the update, with
+the loss and accuracy measured there, so a frame's numbers and gradients belong to one set of weights);
+every ``every`` steps it stores a frame (numbers to 4 significant digits): the loss and accuracy, each layer's weights and
 gradients (bias as the last column) with the gradient norm ‖∂L/∂W‖₂, and for 2-D inputs the model's
 score on a grid (its sign is the decision boundary). ``write_training_page(history, path)`` writes a
 self-contained page that scrubs through the frames.
@@ -137,7 +138,9 @@ def check_history(history: Sequence[Frame]) -> None:
 
 
 def write_training_page(history: Sequence[Frame], path: str | os.PathLike[str], title: str = "training run") -> Path:
-    """Write a self-contained page scrubbing through a recorded run: curves, boundary, heatmaps, gradient norms."""
+    """Write a self-contained page scrubbing through a recorded run: loss and accuracy on two labelled axes
+    against the recorded step numbers, the decision regions with their colour scale, the gradient norms,
+    and each layer's weight and gradient heatmaps with theirs."""
     check_history(history)
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, got {type(title).__name__}")
