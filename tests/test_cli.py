@@ -37,7 +37,17 @@ def test_demo_trains_and_writes_its_files(tmp_path: Path, dot_program: str) -> N
         "training.html",
     ]
     assert "open " + str(out / "player.html") + " first" in done.stdout
-    assert "const HISTORY" in (out / "training.html").read_text()
+    history = json.loads(re.search(r"const HISTORY = (.*);\n", (out / "training.html").read_text())[1])  # type: ignore[index]
+    assert [f["step"] for f in history] == list(range(1, 41))  # the steps the terminal prints, from 1
+    printed = {
+        int(m[0]): (float(m[1]), float(m[2]))
+        for m in re.findall(r"step\s+(\d+)/40\s+loss ([\d.]+)\s+accuracy\s+([\d.]+)%", done.stdout)
+    }
+    assert set(printed) >= {1, 40}
+    for frame in history:  # the page and the terminal measure the loss and the accuracy at one point
+        if frame["step"] in printed:
+            assert printed[frame["step"]] == (round(frame["loss"], 4), round(100 * frame["accuracy"], 1))
+    assert "measured before its update" in done.stdout
     assert (out / "decision_boundary.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((out / "model.json").read_text())["architecture"]["sizes"] == [16, 16, 1]
     assert "<b>w1</b>" in (out / "neuron.dot").read_text() and "<svg" in (out / "neuron.svg").read_text()
@@ -89,12 +99,14 @@ def test_worksheet_writes_blank_answers_and_tables(tmp_path: Path, dot_program: 
     done = run("worksheet", "sigmoid(w*x+b)", "--at", "w=0.5,x=2,b=-1", "--out", str(out))
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["answers.dot", "answers.svg", "blank.dot", "blank.svg", "steps.md", "steps.tex"]
+    assert names == [
+        "answers.dot", "answers.svg", "blank.dot", "blank.md", "blank.svg", "blank.tex", "steps.md", "steps.tex"
+    ]  # fmt: skip
     assert "grad " not in (out / "blank.dot").read_text() and "grad 0.5" in (out / "answers.dot").read_text()
     assert "label=<0.25>" not in (out / "blank.dot").read_text()  # no local derivatives on a blank sheet
     assert "σ(#4)·(1 − σ(#4)) = 0.5·(1 − 0.5) = 0.25" in (out / "steps.md").read_text()
     tex = (out / "steps.tex").read_text()
-    assert tex.startswith("\\begin{table}") and "\\ensuremath{\\sigma}(\\#4)" in tex and "\\end{tabular}" in tex
+    assert "\\begin{table}" in tex and "\\ensuremath{\\sigma}(\\#4)" in tex and "\\end{tabular}" in tex
     refused = run("worksheet", "x", "--at", "x=1")
     assert refused.returncode == 2 and "--out" in refused.stderr
 
@@ -187,7 +199,7 @@ def test_help_and_version() -> None:
     assert run("--version").stdout.startswith("micrograd-plus 0.")
 
 
-@pytest.mark.parametrize("command", [None, "demo", "explain", "gradcheck", "worksheet"])
+@pytest.mark.parametrize("command", [None, "demo", "explain", "exercise", "gradcheck", "worksheet"])
 def test_help_is_plain_text(capsys: pytest.CaptureFixture[str], command: str | None) -> None:
     """Help shows no reStructuredText marks from the docstrings it is built from, and no choice that always fails."""
     code, out, _ = main_result(capsys, *([command] if command else []), "--help")
@@ -233,7 +245,7 @@ def main_result(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, st
         (["explain", "tanhh(x)", "--at", "x=1"], "unknown function 'tanhh' at column 1; did you mean 'tanh'?"),
         (["gradcheck", "sigmod(x)", "--at", "x=1"], "did you mean 'sigmoid'?"),
         (["explian", "x"], "micrograd-plus: error: unknown command 'explian'; did you mean 'explain'?"),
-        (["zzz"], "unknown command 'zzz'; choose from demo, explain, gradcheck, worksheet"),
+        (["zzz"], "unknown command 'zzz'; choose from demo, explain, exercise, gradcheck, worksheet"),
         (["explain", "x", "--at", "if=1"], "'if' cannot be a variable name"),
         (["explain", "x", "--at", "_x=1"], "'_x' cannot be a variable name"),
         (["explain", "x*1e300*1e300", "--at", "x=1e-300"], "overflowed to inf in backward"),

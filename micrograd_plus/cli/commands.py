@@ -1,15 +1,14 @@
-"""The ``micrograd-plus`` parser and ``main``, and the subcommands on one expression: ``explain``, ``gradcheck`` and
-``worksheet`` (the ``demo`` lives in ``cli.demo``). Every refusal is one line on stderr with exit status 2, checked
+"""The ``micrograd-plus`` parser and ``main``, and the subcommands on one expression: ``explain``, ``exercise``,
+``gradcheck`` and ``worksheet`` (the ``demo`` lives in ``cli.demo``, the worksheet's files in ``cli.worksheet``).
+Every refusal is one line on stderr with exit status 2, checked
 before any work is done."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
 import math
 import re
-import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,9 +17,11 @@ from typing import NoReturn
 from micrograd_plus import __version__, viz
 from micrograd_plus._validate import check_count, is_real, node_name
 from micrograd_plus.check.values import gradcheck
+from micrograd_plus.cli import worksheet
 from micrograd_plus.cli.demo import demo
 from micrograd_plus.cli.expressions import ParsedExpression, parse_assignments, variable_name
 from micrograd_plus.engine import Value
+from micrograd_plus.exercises.backprop import EXERCISE_FORMULA, exercise_graph
 from micrograd_plus.viz import player
 from micrograd_plus.viz.explain import explain_backward, explain_forward
 
@@ -31,7 +32,8 @@ USAGE = """The ``micrograd-plus`` command line (also ``python -m micrograd_plus`
 micrograd-plus demo [--out DIR]            train the moons MLP; write plots, a graph, the player and training pages
 micrograd-plus explain "EXPR" --at a=2     forward values, the backward trace and the gradients
 micrograd-plus gradcheck "EXPR" --at a=2   finite differences against backward (exit 1 on mismatch)
-micrograd-plus worksheet "EXPR" --at a=2 --out DIR   a blank drawing, the answers, and the step table (md, LaTeX)
+micrograd-plus exercise [--out FILE]       an exercise page: do each step of backward yourself, with hints
+micrograd-plus worksheet "EXPR" --at a=2 --out DIR   blank tables and drawing for students, the answers (md, LaTeX)
 """
 
 
@@ -149,12 +151,13 @@ def explain_command(args: argparse.Namespace) -> int:
     print("\ngradients:")
     for name, leaf in leaves.items():
         print(f"  d({root.label})/d{name} = {format(leaf.grad, fmt)}")
+    params, inputs = worksheet.leaf_roles(leaves)
     try:
         if args.graph:
-            print(f"\nwrote {viz.render(root, args.graph, inputs=list(leaves.values()))}")
+            print(f"\nwrote {viz.render(root, args.graph, params=params, inputs=inputs)}")
         if args.player:
             page = player.write_player(
-                root, args.player, inputs=list(leaves.values()), title=expr.text, exercise=args.exercise
+                root, args.player, params=params, inputs=inputs, title=expr.text, exercise=args.exercise
             )
             print(f"wrote {page}")
     except (ImportError, RuntimeError) as error:
@@ -163,32 +166,42 @@ def explain_command(args: argparse.Namespace) -> int:
 
 
 def worksheet_command(args: argparse.Namespace) -> int:
-    """Write blank.dot/.svg (no gradients), answers.dot/.svg, steps.md and steps.tex into --out."""
+    """Write the student's blank.* and the teacher's answers.* and steps.* into --out (see ``cli.worksheet``)."""
     fmt = check_format(args.format)
     check_output_directory("--out", args.out)
     expr, values = _expression(args)
     root, leaves = expr.build(values)
     root.label = root.label or "out"
-    trace = explain_backward(root, fmt)
     root.backward()
     check_finite(root)
-    args.out.mkdir(parents=True, exist_ok=True)
-    inputs = list(leaves.values())
-    blank = {"inputs": inputs, "show_grad": False, "edge_labels": False, "number_format": fmt}
-    answers = {"inputs": inputs, "number_format": fmt}
-    written = []
-    for name, options in (("blank", blank), ("answers", answers)):
-        written.append(args.out / f"{name}.dot")
-        written[-1].write_text(viz.to_dot(root, **options), encoding="utf-8")
-        if shutil.which("dot") is not None:
-            with contextlib.suppress(ImportError):  # without the graphviz package the .dot file is still there
-                written.append(viz.render(root, args.out / f"{name}.svg", **options))
     heading = f"{expr.text} at " + ", ".join(f"{k} = {v:g}" for k, v in values.items())
-    (args.out / "steps.md").write_text(f"# {heading}\n\n{trace.to_markdown()}\n", encoding="utf-8")
-    (args.out / "steps.tex").write_text(trace.to_latex(), encoding="utf-8")
-    written += [args.out / "steps.md", args.out / "steps.tex"]
-    print(f"worksheet for {heading}: {len(trace.steps)} steps")
-    print("wrote " + ", ".join(str(p) for p in written))
+    args.format = fmt
+    return worksheet.worksheet_command(args, root, leaves, heading)
+
+
+def exercise_command(args: argparse.Namespace) -> int:
+    """Write an exercise page: the default exercise, or the expression given, for the student to backpropagate."""
+    check_output_file("--out", args.out, (".html",))
+    fmt = check_format(args.format)
+    if args.expression is None:
+        if args.at:
+            raise UsageError("--at gives the values of an expression; give the expression too, e.g. 'a*b' --at a=2")
+        root, params, inputs = exercise_graph()
+        title = "one tanh neuron's squared error plus a penalty on w2"
+    else:
+        expr, values = _expression(args)
+        root, leaves = expr.build(values)
+        root.label = root.label or "out"
+        params, inputs = worksheet.leaf_roles(leaves)
+        title = expr.text
+    check_finite(root)
+    try:
+        page = player.write_player(
+            root, args.out, params=params, inputs=inputs, title=title, exercise=True, number_format=fmt
+        )
+    except (ImportError, RuntimeError) as error:
+        raise UsageError(str(error)) from None
+    print(f"wrote {page}: open it in a browser and do each step of backward() yourself")
     return 0
 
 
@@ -203,7 +216,7 @@ def gradcheck_command(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-COMMANDS = ("demo", "explain", "gradcheck", "worksheet")
+COMMANDS = ("demo", "explain", "exercise", "gradcheck", "worksheet")
 VALUE_OPTIONS = ("--at", "--graph", "--player", "--format", "--eps", "--steps", "--out", "--method", "--atol", "--rtol")
 FLAG_OPTIONS = ("--exercise",)
 
@@ -237,7 +250,7 @@ def protect_expression(argv: list[str]) -> list[str]:
     Such a token (not an option, not an option's value) gets a leading space, which
     argparse reads as positional and ``ParsedExpression`` strips; ``--`` before it works too.
     """
-    if not argv or argv[0] not in ("explain", "gradcheck", "worksheet"):
+    if not argv or argv[0] not in ("explain", "exercise", "gradcheck", "worksheet"):
         return argv
     out, takes_value, positional = argv[:1], False, False
     for token in argv[1:]:
@@ -260,7 +273,7 @@ def protect_expression(argv: list[str]) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``micrograd-plus`` and its four subcommands."""
+    """The parser of ``micrograd-plus`` and its five subcommands."""
     parser = Parser(
         prog="micrograd-plus", description=plain(USAGE), formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -276,10 +289,18 @@ def build_parser() -> argparse.ArgumentParser:
     for name, about in (
         ("explain", "print the forward pass, each chain-rule step of backward, and the gradients"),
         ("gradcheck", "compare backward with finite differences; exit status 1 on a mismatch"),
-        ("worksheet", "write a blank drawing, the answers and the step table (Markdown and LaTeX) for a class"),
+        ("exercise", "write an exercise page: the student does each step of backward, with a hint for each mistake"),
+        ("worksheet", "write blank tables and a blank drawing for students, and the answers (Markdown and LaTeX)"),
     ):
         sub = commands.add_parser(name, help=about, description=about)
-        sub.add_argument("expression", help="e.g. 'tanh(a*b + c)' or 'log(x) ** 2'")
+        if name == "exercise":
+            sub.add_argument(
+                "expression",
+                nargs="?",
+                help=f"default: the built-in exercise, {EXERCISE_FORMULA} (every hint can fire)",
+            )
+        else:
+            sub.add_argument("expression", help="e.g. 'tanh(a*b + c)' or 'log(x) ** 2'")
         sub.add_argument(
             "--at",
             action="append",
@@ -294,6 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
         elif name == "worksheet":
             sub.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the files")
             sub.add_argument("--format", default=".4g", help="number format (default .4g)")
+        elif name == "exercise":
+            sub.add_argument("--out", type=Path, default=Path("exercise.html"), metavar="FILE",
+                             help="the page to write (.html; default exercise.html)")  # fmt: skip
+            sub.add_argument("--format", default=".4g", help="number format of the values shown (default .4g)")
         else:
             sub.add_argument(
                 "--method",
@@ -340,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return gradcheck_command(args)
         if args.command == "worksheet":
             return worksheet_command(args)
+        if args.command == "exercise":
+            return exercise_command(args)
     except UsageError as error:
         print(f"micrograd-plus {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -1,6 +1,8 @@
 """The ``demo`` subcommand: train MLP(2, [16, 16, 1]) on two moons with a compiled replay, print the decision
-regions, and (with ``--out``) write the model, the decision-boundary plot, one live neuron's graph, its backprop
-player and exercise pages, and the training page."""
+regions, and (with ``--out``) write the model, the decision-boundary plot, one live neuron's graph and its backprop
+player, the exercise page (the default exercise of ``exercises.backprop``), and the training page.
+
+Steps are numbered from 1; each printed (and recorded) loss and accuracy is measured before that step's update."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from micrograd_plus._validate import check_count
 from micrograd_plus.compile.replay import Replay
 from micrograd_plus.data import make_moons
 from micrograd_plus.engine import Value
+from micrograd_plus.exercises.backprop import exercise_graph
 from micrograd_plus.nn import MLP, Neuron
 from micrograd_plus.progress import progress
 from micrograd_plus.viz import player
@@ -90,36 +93,38 @@ def demo(steps: int = 100, out: Path | None = None) -> None:
     opt = optim.SGD(model.parameters(), lr=1.0)
     print(model)
     print(f"\ntraining on {len(X)} points of two moons: hinge loss + 1e-4·L2, SGD with a falling learning rate\n")
-    recorder = TrainingRecorder(model, X, y, every=max(1, steps // 40)) if out is not None else None
+    every = max(1, steps // 40)  # about 40 frames on the training page: steps 1, 1 + every, ..., and the last
+    recorder = TrainingRecorder(model, X, y) if out is not None else None
 
     def loss_of(points: Points, targets: list[float]) -> Value:
         scores = [model(x)[0] for x in points]
         return losses.hinge(scores, targets) + 1e-4 * losses.l2(model.parameters())
 
     step_of = Replay(loss_of, model)  # the first step builds and compiles the graph; the others replay it
-    print(f"before training: loss {loss_of(X, labels).data:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}")
+    print("each step's loss and accuracy are measured before its update (step 1: the untrained model)")
     bar = progress(total=steps, desc="training", unit="step", mininterval=0.1)
     start = time.perf_counter()
-    for step in range(steps):
+    for step in range(1, steps + 1):  # numbered from 1, as printed and as the training page shows them
         opt.zero_grad()
         loss = step_of(X, labels)
-        if recorder is not None and step % recorder.every == 0:  # after backward: the frame shows gradients
-            recorder.record(step, loss, accuracy_of(model, X, labels))
-        opt.lr = 1.0 - 0.9 * step / steps
+        recorded = recorder is not None and ((step - 1) % every == 0 or step == steps)
+        printed = (step - 1) % max(1, steps // 10) == 0 or step == steps
+        accuracy = accuracy_of(model, X, labels) if recorded or printed else 0.0  # before the update, as the loss
+        if recorder is not None and recorded:  # after backward: the frame shows this step's gradients
+            recorder.record(step, loss, accuracy)
+        opt.lr = 1.0 - 0.9 * (step - 1) / steps
         opt.step()
         bar.update()
         bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
-        if step % max(1, steps // 10) == 0 or step + 1 == steps:
-            bar.write(
-                f"step {step + 1:4d}/{steps}  loss {loss:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}",
-                file=sys.stdout,
-            )
+        if printed:
+            bar.write(f"step {step:4d}/{steps}  loss {loss:.4f}  accuracy {accuracy:6.1%}", file=sys.stdout)
     bar.close()
-    elapsed, nodes = time.perf_counter() - start, len(loss_of(X, labels).topological_order())
-    final = accuracy_of(model, X, labels)
+    elapsed = time.perf_counter() - start
+    final = loss_of(X, labels)  # after the last update
     per_step = f"{elapsed / steps * 1e3:.0f} ms per step"
-    print(f"\n{steps} steps in {elapsed:.1f} s ({per_step}, graph of {nodes:,} nodes, replayed {step_of.replays}x)")
-    print(f"final training accuracy {final:.1%}")
+    nodes = f"graph of {len(final.topological_order()):,} nodes, replayed {step_of.replays}x"
+    print(f"\n{steps} steps in {elapsed:.1f} s ({per_step}, {nodes})")
+    print(f"after training: loss {final.data:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}")
     print("\ndecision regions ('.' = class x, ' ' = class o):\n")
     print(decision_map(model, X, y))
     if recorder is not None and out is not None:
@@ -164,6 +169,7 @@ def write_demo_files(model: MLP, X: Points, y: list[int], out: Path, history: li
 
 
 NEURON_PAGES = ("neuron.svg", "player.html", "exercise.html")
+EXERCISE_TITLE = "one tanh neuron's squared error plus a penalty on w2"
 
 
 def _either(names: list[str]) -> str:
@@ -171,8 +177,8 @@ def _either(names: list[str]) -> str:
 
 
 def write_neuron_files(model: MLP, X: Points, out: Path) -> list[Path]:
-    """One live neuron as Graphviz text (always), and, when Graphviz can draw, its SVG, player and exercise page;
-    a page that could not be made is named as missing, with the reason."""
+    """One live neuron as Graphviz text (always), and, when Graphviz can draw, its SVG and player, and the exercise
+    page (the default exercise); a page that could not be made is named as missing, with the reason."""
     o, params, inputs = demo_neuron(model, X)
     options: dict[str, object] = {"params": params, "inputs": inputs}
     (out / "neuron.dot").write_text(viz.to_dot(o, **options))
@@ -185,7 +191,12 @@ def write_neuron_files(model: MLP, X: Points, out: Path) -> list[Path]:
         try:
             written.append(viz.render(o, out / "neuron.svg", **options))
             written.append(player.write_player(o, out / "player.html", title=title, **options))
-            written.append(player.write_player(o, out / "exercise.html", title=title, exercise=True, **options))
+            loss, params, inputs = exercise_graph()  # every mistake the page names can happen in it
+            written.append(
+                player.write_player(
+                    loss, out / "exercise.html", title=EXERCISE_TITLE, exercise=True, params=params, inputs=inputs
+                )
+            )
         except ImportError:
             reason = "the graphviz package is missing, so no {}: pip install 'micrograd_plus[viz]'"
         except RuntimeError as error:  # dot is there but failed: name what is missing, not pages that are not there
@@ -201,7 +212,7 @@ def what_to_open(written: list[Path]) -> str:
     about = {
         "player.html": "steps through backward() on one live neuron of the trained model",
         "training.html": "replays the training run",
-        "exercise.html": "lets you do the backward steps yourself",
+        "exercise.html": "lets you do the backward steps of one neuron's loss yourself, with a hint for each mistake",
         "neuron.svg": "draws one live neuron of the trained model with its gradients",
     }
     pages = [p for name in about for p in written if p.name == name]

@@ -57,13 +57,21 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch if ch.isprintable() else " ") for ch in text)
 
 
-def latex_table(head: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "") -> str:
-    """A LaTeX ``tabular`` (in a ``table`` with its caption when given), every cell escaped."""
+def latex_table(head: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "", spec: str = "") -> str:
+    """A LaTeX ``tabular`` (in a ``table`` with its caption when given), every cell escaped; ``spec`` sets the
+    column types (default: every column ``l``), e.g. ``p{2cm}`` for a column a student writes in."""
 
     def line(cells: Sequence[str]) -> str:
         return " & ".join(map(latex_escape, cells)) + r" \\"
 
-    body = [r"\begin{tabular}{" + "l" * len(head) + "}", r"\hline", line(head), r"\hline", *map(line, rows), r"\hline"]
+    body = [
+        r"\begin{tabular}{" + (spec or "l" * len(head)) + "}",
+        r"\hline",
+        line(head),
+        r"\hline",
+        *map(line, rows),
+        r"\hline",
+    ]
     body.append(r"\end{tabular}")
     if caption:
         body = [r"\begin{table}[ht]", r"\centering", *body, r"\caption{" + latex_escape(caption) + "}", r"\end{table}"]
