@@ -278,3 +278,23 @@ def test_role_tags_are_white_on_dark_chips_with_aa_contrast() -> None:
     dot_text = viz.to_dot((w * x + 1.0).named("y"), params=[w], inputs=[x])
     for role in ("parameter", "input", "constant"):
         assert f'<td bgcolor="{TAG_CHIPS[role]}"><font point-size="9" color="#ffffff">{role}</font></td>' in dot_text
+
+
+def test_a_gpt_of_one_token_draws_rolled_up_by_block() -> None:
+    from micrograd_plus.nn import GPT
+
+    model = GPT(27, seed=0)
+    loss = model.loss([26, 4])
+    loss.backward()
+    text = viz.to_dot(loss, module=model, collapse=["RMSNorm", "CausalSelfAttention", "mlp"])
+    boxes = re.findall(r'box\d+ \[id="box\d+" label=<<b>([^<]+)</b>', text)
+    assert sorted(boxes) == ["CausalSelfAttention attn", "RMSNorm attn_norm", "RMSNorm norm", "mlp"]
+    groups = re.findall(r'params\d+ \[id="params\d+" label=<<b>([^<]+)</b>', text)
+    assert sorted(groups) == ["layer0", "lm_head", "wpe", "wte"]
+    assert len(re.findall(r"^\t+v\d+ \[", text, flags=re.MULTILINE)) == 16 + 27 + 3  # residual, logits, loss
+    heads = viz.to_dot(loss, module=model, collapse=("head", "mlp"), max_nodes=1000)
+    assert sorted(re.findall(r"label=<<b>(head \d)</b>", heads)) == [f"head {h}" for h in range(4)]
+    with pytest.raises(TypeError, match=r"or a list of them such as \['head', 'mlp'\]"):
+        viz.to_dot(loss, module=model, collapse=["head", 3])
+    with pytest.raises(ValueError, match="matches no module call"):
+        viz.to_dot(loss, module=model, collapse=["Conv2d"])

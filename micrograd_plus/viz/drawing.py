@@ -67,7 +67,7 @@ class DrawOptions:
     rankdir: str = "LR"
     number_format: str = ".4g"
     clusters: bool = True
-    collapse: str | None = None
+    collapse: str | tuple[str, ...] | None = None
     highlight: Value | None = None
     legend: bool | None = None  # None: only when the drawing has LEGEND_MIN_BOXES boxes or more
     colour: bool = True
@@ -102,8 +102,13 @@ def drawing_options(function: str, options: dict[str, Any], allowed: Iterable[st
     max_nodes = options.get("max_nodes", 400)
     max_nodes = check_count(f"{function}(): max_nodes", max_nodes)
     collapse = options.get("collapse")
-    if collapse is not None and not isinstance(collapse, str):
-        raise TypeError(f"{function}(): collapse must be a module type name such as 'Layer', got {collapse!r}")
+    if isinstance(collapse, (list, tuple)) and collapse and all(isinstance(kind, str) for kind in collapse):
+        options = {**options, "collapse": tuple(collapse)}
+    elif collapse is not None and not isinstance(collapse, str):
+        raise TypeError(
+            f"{function}(): collapse must be a module type name such as 'Layer', or a list of them such as "
+            f"['head', 'mlp'], got {collapse!r}"
+        )
     highlight = options.get("highlight")
     if highlight is not None and not isinstance(highlight, Value):
         raise TypeError(f"{function}(): highlight must be a Value of the graph, got {type(highlight).__name__}")
@@ -302,7 +307,8 @@ def to_dot(root: Value, **options: Any) -> str:
     Options: ``module`` (an nn.Module: names its parameters and module clusters), ``params`` and
     ``inputs`` (leaves to mark by role), ``show_grad`` (False before backward), ``edge_labels``,
     ``rankdir`` ('LR' or 'TB'), ``number_format`` ('.4g'), ``clusters``, ``collapse`` (a module type
-    such as 'Layer', or 'step'), ``highlight`` (a Value: emphasise its paths to the root), ``legend``
+    such as 'Layer', or 'step', or a list of them: a GPT by block with ``["RMSNorm", "CausalSelfAttention",
+    "mlp"]``), ``highlight`` (a Value: emphasise its paths to the root), ``legend``
     (None: only for drawings of 6 boxes or more), ``colour`` (fill boxes by gradient), ``max_nodes`` (400).
     """
     opts = drawing_options("to_dot", options)

@@ -162,18 +162,27 @@ class Layout:
         return len(self.shown) + sum(1 for v in self.shown if v.parents) + len(self.boxes) + len(self.group_number)
 
 
-def _matches(scope: Scope, collapse: str) -> bool:
+def _kinds(collapse: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    return () if collapse is None else (collapse,) if isinstance(collapse, str) else tuple(collapse)
+
+
+def _matches(scope: Scope, kinds: tuple[str, ...]) -> bool:
     tag = scope[0]
-    return tag.split()[0] == collapse if isinstance(tag, str) else type(tag).__name__ == collapse
+    return (tag.split() or [""])[0] in kinds if isinstance(tag, str) else type(tag).__name__ in kinds
 
 
-def layout(graph: GraphView, collapse: str | None = None, module: Any = None) -> Layout:
-    """Decide what is drawn: with ``collapse`` (a module type or 'step'), each such call becomes one box."""
+def layout(graph: GraphView, collapse: str | tuple[str, ...] | None = None, module: Any = None) -> Layout:
+    """Decide what is drawn: with ``collapse`` (a module type or 'step', or several), each such call becomes one box.
+
+    A node inside several matching calls goes into the outermost, so ``collapse=("head", "mlp")``
+    draws a GPT's attention heads and MLP as one box each.
+    """
     box_of: dict[int, Scope] = {}
-    if collapse is not None:
+    kinds = _kinds(collapse)
+    if kinds:
         for v in graph.order:
             for scope in scope_chain(v.scope):
-                if _matches(scope, collapse):
+                if _matches(scope, kinds):
                     box_of[id(v)] = scope
                     break
         if not box_of:
@@ -192,12 +201,12 @@ def layout(graph: GraphView, collapse: str | None = None, module: Any = None) ->
             box_scopes[id(box)] = box
     # in a collapsed drawing a module's parameters are one node per group ("layers.0: 48 parameters")
     groups: dict[int, str] = {}
-    if collapse is not None and module is not None:
+    if kinds and module is not None:
         types = {path: type(m).__name__ for path, m in module.named_modules()}
         for path, p in module.named_parameters():
             parts = path.split(".")
             prefixes = [".".join(parts[:k]) for k in range(1, len(parts))]
-            matching = [prefix for prefix in prefixes if types.get(prefix) == collapse]
+            matching = [prefix for prefix in prefixes if types.get(prefix) in kinds]
             groups[id(p)] = matching[0] if matching else parts[0]
     present = sorted({groups[id(v)] for v in graph.order if id(v) in groups})
     group_number = {key: n for n, key in enumerate(present)}
