@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from micrograd_plus import Value
+from micrograd_plus import Value, explain_backward
 from micrograd_plus.exercises import EXERCISES, Exercise, check_answer
 from micrograd_plus.exercises.checking import GRAPHS, compare
 
@@ -115,3 +115,35 @@ def test_a_value_equal_to_the_derivative_is_correct() -> None:
 
     own = Exercise("demo.exp", "d/dx exp(x) at x = 1?", lambda: math.e, graph=graph)
     assert compare(own, math.e) and compare(own, "2.71828")
+
+
+def test_the_exercise_pages_misconceptions_in_a_notebook() -> None:
+    """The default exercise of the exercise page, asked as one number: each of its mistakes gets its own hint."""
+    exercise_id = "chain-rule.neuron-loss"
+    root, w2 = GRAPHS[exercise_id]()
+    trace = explain_backward(root)
+    into_w2 = [c for s in trace.steps for c in s.contributions if c.parent_name == "w2"]
+    o = next(v for v in root.topological_order() if v.label == "o")
+    hints = {
+        w2.data: "that is the value of w2 itself, not a derivative",  # w2 typed for ∂L/∂w2
+        o.data: "that is the value of o at",  # tanh(n) where its slope is used
+        into_w2[0].product: "(backward() adds each with +=; an = keeps only the last)",  # = for +=
+        into_w2[1].product: "that counts only some of the 2 paths from w2",  # a missed contribution
+        -expected_number(exercise_id): "the size is right but the sign is not",
+        (1 - o.data**2) * -1.0: "that is ∂(o)/∂w2, the derivative of a step in between: the chain rule multiplies",
+    }
+    for answer, hint in hints.items():
+        message = check_answer(exercise_id, answer).message
+        assert f"Hint: {hint}" in message or hint in message.split("Hint: ")[1], (answer, message)
+
+
+def test_a_forgotten_upstream_gradient() -> None:
+    def graph() -> tuple[Value, Value]:
+        x = Value(0.3, label="x")
+        return (x * 2.0).tanh().named("tanh(2x)"), x
+
+    own = Exercise("demo.tanh-2x", "d/dx tanh(2x) at x = 0.3?", lambda: 2 * (1 - math.tanh(0.6) ** 2), graph=graph)
+    message = compare(own, 2.0).message  # d(2x)/dx alone, without tanh′(2x)
+    assert "Hint: that is ∂(x * 2)/∂x, the derivative of a step in between" in message
+    assert "upstream gradient, ∂(tanh(2x))/∂(x * 2)" in message
+    assert "Hint:" not in compare(own, 1.7).message

@@ -6,8 +6,9 @@ with the library, so a lesson's answer moves with the library that the lesson te
 A wrong answer gets a hint when it shows a known misconception: the right size with the
 wrong sign, or, for a question about a derivative, a value of the computation (the
 function's output, a step in between, an input) typed where its derivative is asked
-(tanh(0.5) for tanh′(0.5), w2 for ∂o/∂w2), or a sum that leaves out a path of an input used
-more than once. These two need the computation itself, which an exercise gives as ``graph``
+(tanh(0.5) for tanh′(0.5), w2 for ∂o/∂w2), a sum that leaves out a path of an input used
+more than once (or keeps only the last, = for +=), or the derivative of a step in between
+without its upstream gradient. These two need the computation itself, which an exercise gives as ``graph``
 (``GRAPHS`` holds it for the course's exercises defined without one). Text that is a number
 ("13", " -0.5", "1e-3") is read as that number. Positions in messages count from 1.
 """
@@ -22,6 +23,7 @@ from micrograd_plus import functional as F
 from micrograd_plus import losses
 from micrograd_plus._validate import as_number, is_real
 from micrograd_plus.engine import Value
+from micrograd_plus.exercises.backprop import exercise_graph
 from micrograd_plus.viz.explain import explain_backward, forward_expression
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "Exercise",
     "Graph",
     "compare",
+    "forgot_upstream",
     "missed_path",
     "value_instead_of_derivative",
 ]
@@ -175,7 +178,27 @@ def missed_path(root: Value, wrt: Value, given: float, rel_tol: float, abs_tol: 
             name = wrt.label or "the input"
             return (
                 f"that counts only some of the {len(parts)} paths from {name} to the output: "
-                f"{name} is used {len(parts)} times, and its gradient is the sum of every path's product"
+                f"{name} is used {len(parts)} times, and its gradient is the sum of every path's product "
+                "(backward() adds each with +=; an = keeps only the last)"
+            )
+    return ""
+
+
+def forgot_upstream(root: Value, wrt: Value, given: float, rel_tol: float, abs_tol: float) -> str:
+    """The hint for a derivative answered as the derivative of a step in between, ∂v/∂wrt, without the upstream
+    gradient ∂root/∂v the chain rule multiplies it by (for d tanh(2x)/dx, answering 2), or ''."""
+    trace = explain_backward(root)
+    order = root.topological_order()
+    for v, upstream in zip(order, trace.grads):
+        if v is root or v is wrt or not v.parents or math.isclose(upstream, 1.0, rel_tol=rel_tol, abs_tol=abs_tol):
+            continue
+        inner = explain_backward(v)
+        below = v.topological_order()
+        where = next((i for i, u in enumerate(below) if u is wrt), None)
+        if where is not None and math.isclose(given, inner.grads[where], rel_tol=rel_tol, abs_tol=abs_tol):
+            return (
+                f"that is ∂({_describe(v)})/∂{_describe(wrt)}, the derivative of a step in between: the chain rule "
+                f"multiplies it by that step's upstream gradient, ∂({_describe(root)})/∂({_describe(v)})"
             )
     return ""
 
@@ -187,7 +210,11 @@ def _hint(exercise: Exercise, given: float, expected: float, whole: bool) -> str
     tolerance = {"rel_tol": exercise.rel_tol, "abs_tol": exercise.abs_tol}
     if graph is not None:
         root, wrt = graph()
-        found = missed_path(root, wrt, given, **tolerance) or value_instead_of_derivative(root, wrt, given, **tolerance)
+        found = (
+            missed_path(root, wrt, given, **tolerance)
+            or value_instead_of_derivative(root, wrt, given, **tolerance)
+            or forgot_upstream(root, wrt, given, **tolerance)
+        )
         if found:
             return found
     if expected and math.isclose(-given, expected, **tolerance):
@@ -232,6 +259,11 @@ def compare(exercise: Exercise, answer: object) -> AnswerCheck:
     )
 
 
+def _neuron_loss_graph() -> tuple[Value, Value]:
+    root, params, _ = exercise_graph()
+    return root, params[1]
+
+
 def _cubic() -> tuple[Value, Value]:
     x = Value(2.0, label="x")
     return (x * x * x + x).named("x³ + x"), x
@@ -273,6 +305,7 @@ def _mse() -> tuple[Value, Value]:
 # The computations behind the course's derivative questions, for the exercises defined without their own
 # ``graph``: each builds, at the question's point, the output and the input the derivative is taken with respect to.
 GRAPHS: dict[str, Graph] = {
+    "chain-rule.neuron-loss": _neuron_loss_graph,
     "chain-rule.cubic": _cubic,
     "chain-rule.used-twice": _used_twice,
     "chain-rule.tanh-local": _activation("tanh", 0.5),
