@@ -33,13 +33,17 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from micrograd_plus._validate import as_number, is_real, shown
 from micrograd_plus.check.diagnosis import explain
+from micrograd_plus.check.mutation import MutantReport
+from micrograd_plus.check.numeric_jacobian import judge_jacobian
 from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport
 from micrograd_plus.check.shapes import Structure, describe, is_array
-from micrograd_plus.check.verdicts import Settings, compare, make_jacobian_report
+from micrograd_plus.check.verdicts import Settings, compare, make_jacobian_report, numeric_jacobian
+from micrograd_plus.check.weak_points import Analytic, run_mutants
 from micrograd_plus.engine import Value
 
 __all__ = ["ANALYTIC_RTOL", "assert_grad", "assert_jacobian", "check_grad", "check_jacobian"]
@@ -116,6 +120,28 @@ def _report(rows: list[GradcheckRow], settings: Settings, point: Structure) -> G
     return GradcheckReport(*common, "check_grad")
 
 
+def _called(fn: Callable[[Any], Any], point: Structure, values: Sequence[float], what: str) -> object:
+    """fn at the point; what it raises becomes a ValueError naming fn and the point (its cause is kept)."""
+    try:
+        with point.quiet():
+            return fn(point.rebuild(values))
+    except Exception as error:
+        raise ValueError(f"{what} raised {type(error).__name__} at the point checked: {error}") from error
+
+
+def _twice(fn: Callable[[Any], Any], point: Structure, what: str, read: Callable[[object], list[float]]) -> list[float]:
+    """fn read at x twice: a function whose value changes between two calls at the same x (unseeded randomness,
+    state kept between calls) has no derivative to check, and would pass or fail by chance."""
+    first, second = read(_called(fn, point, point.xs, what)), read(_called(fn, point, point.xs, what))
+    if first != second and not all(a == b or (a != a and b != b) for a, b in zip(first, second)):
+        k = next(k for k, (a, b) in enumerate(zip(first, second)) if a != b)
+        raise ValueError(
+            f"{what} is not deterministic: two calls at the same x gave {first[k]!r} and {second[k]!r}; "
+            "seed its randomness or drop state kept between calls"
+        )
+    return first
+
+
 def check_grad(
     f: Callable[[Any], Any],
     grad_f: Callable[[Any], Any],
@@ -125,26 +151,62 @@ def check_grad(
     eps: float | None = None,
     atol: float = 0.0,
     rtol: float = ANALYTIC_RTOL,
+    mutants: bool = False,
 ) -> GradcheckReport:
     """∇f(x) from ``grad_f`` against numeric derivatives ∂f/∂x_i, one row per component.
+
+    With ``mutants=True`` the report's ``mutants`` also says which mutants of grad_f's source (a flipped
+    ``+``, a doubled constant, a swapped index, a dropped term) the check at x could not tell from grad_f
+    (:mod:`micrograd_plus.check.weak_points`).
 
     >>> check_grad(lambda x: x * x, lambda x: 2 * x, 1e12).ok
     True
     """
     settings = Settings.of(method, eps, atol, rtol)
     point = Structure(x, "check_grad")
-    f0 = _one_number(f(point.rebuild(point.xs)), "f(x)")
+    f0 = _twice(f, point, "f(x)", lambda out: [_one_number(out, "f(x)")])[0]
     if not math.isfinite(f0):
         raise ValueError(f"f(x) is {f0} at the point checked; check at a point where f is finite")
-    gradient = point.match(grad_f(point.rebuild(point.xs)), "grad_f(x)")
-    analytic = [_finite(gradient, point.names, "grad_f(x)")]
+
+    def read_gradient(fn: Callable[[Any], Any], values: Sequence[float]) -> list[list[float]]:
+        out = point.match(_called(fn, point, values, "grad_f(x)"), "grad_f(x)")
+        return [_finite(out, point.names, "grad_f(x)")]
+
+    analytic = read_gradient(grad_f, point.xs)
+    if read_gradient(grad_f, point.xs) != analytic:
+        raise ValueError("grad_f(x) is not deterministic: two calls at the same x differ; seed its randomness")
 
     def read(out: object, nudged: bool) -> list[float]:
         return [_one_number(out, "f(x)", nudged)]
 
+    rows, found = _checked(f, point, settings, read, [f0], analytic, (grad_f, read_gradient) if mutants else None)
+    return replace(_report(rows, settings, point), mutants=found)
+
+
+def _checked(
+    f: Callable[[Any], Any],
+    point: Structure,
+    settings: Settings,
+    read: Callable[[object, bool], list[float]],
+    f0: list[float],
+    analytic: list[list[float]],
+    mutate: tuple[Callable[[Any], Any], Analytic] | None,
+    output_names: Sequence[str] | None = None,
+) -> tuple[list[GradcheckRow], MutantReport | None]:
+    """The rows of check_grad or check_jacobian, and the mutants' report when asked for."""
     evaluate, evaluate_complex = _evaluators(f, point, settings.method, read)
-    rows = compare(evaluate, point.xs, point.names, analytic, [f0], settings, complex_evaluate=evaluate_complex)
-    return _report(rows, settings, point)
+    s = settings
+    if s.method == "taylor":
+        rows = compare(evaluate, point.xs, point.names, analytic, f0, s, output_names=output_names)
+        numeric = None
+    else:
+        numeric = numeric_jacobian(evaluate, point.xs, point.names, f0, s, evaluate_complex)
+        rows = judge_jacobian(numeric, analytic, point.names, s.atol, s.rtol, output_names)
+    if mutate is None:
+        return rows, None
+    if numeric is None:  # the Taylor test has no numeric Jacobian to judge mutants by: estimate one
+        numeric = numeric_jacobian(evaluate, point.xs, point.names, f0, Settings.of("richardson", None, s.atol, s.rtol))
+    return rows, run_mutants(mutate[0], numeric, point.names, mutate[1], s.atol, s.rtol, output_names)
 
 
 def check_jacobian(
@@ -157,11 +219,12 @@ def check_jacobian(
     atol: float = 0.0,
     rtol: float = ANALYTIC_RTOL,
     limit: int = 10,
+    mutants: bool = False,
 ) -> JacobianReport:
     """J[i][j] = ∂f_i/∂x_j from ``jac_f`` (m×n, rows are outputs) against numeric derivatives.
 
     The report prints the ``limit`` worst entries; ``full()`` prints all and
-    ``matrix()`` both matrices.
+    ``matrix()`` both matrices; ``mutants=True`` as in :func:`check_grad`.
 
     >>> report = check_jacobian(lambda v: [v[0] * v[1], v[0] + v[1]], lambda v: [[v[1], v[0]], [1.0, 1.0]], [2.0, 3.0])
     >>> report.ok, report.shape
@@ -170,27 +233,23 @@ def check_jacobian(
     settings = Settings.of(method, eps, atol, rtol)
     point = Structure(x, "check_jacobian")
     n = len(point.xs)
-    outputs = Structure(f(point.rebuild(point.xs)), "check_jacobian: f(x)", root="f", finite=False)
-    f0 = _finite(outputs.xs, outputs.names, "f(x)")
+    outputs = Structure(_called(f, point, point.xs, "f(x)"), "check_jacobian: f(x)", root="f", finite=False)
+    f0 = _twice(f, point, "f(x)", lambda out: _finite(outputs.match(out, "f(x)"), outputs.names, "f(x)"))
     m = len(f0)
-    analytic = [_finite(point.match(row, f"jac_f(x)[{i}]"), point.names, f"jac_f(x)[{i}]")
-                for i, row in enumerate(_jacobian_rows(jac_f(point.rebuild(point.xs)), outputs, point))]  # fmt: skip
+
+    def read_jacobian(fn: Callable[[Any], Any], values: Sequence[float]) -> list[list[float]]:
+        rows = _jacobian_rows(_called(fn, point, values, "jac_f(x)"), outputs, point)
+        return [_finite(point.match(row, f"jac_f(x)[{i}]"), point.names, f"jac_f(x)[{i}]")
+                for i, row in enumerate(rows)]  # fmt: skip
+
+    analytic = read_jacobian(jac_f, point.xs)
 
     def read(out: object, nudged: bool) -> list[float]:
         return [_real(v, f"f(x) at {name}", nudged) for v, name in zip(outputs.match(out, "f(x)"), outputs.names)]
 
-    evaluate, evaluate_complex = _evaluators(f, point, settings.method, read)
-    rows = compare(
-        evaluate,
-        point.xs,
-        point.names,
-        analytic,
-        f0,
-        settings,
-        output_names=outputs.names,
-        complex_evaluate=evaluate_complex,
-    )
-    return make_jacobian_report(rows, settings, (m, n), title="check_jacobian", limit=limit)
+    mutate = (jac_f, read_jacobian) if mutants else None
+    rows, found = _checked(f, point, settings, read, f0, analytic, mutate, outputs.names)
+    return replace(make_jacobian_report(rows, settings, (m, n), title="check_jacobian", limit=limit), mutants=found)
 
 
 def _jacobian_rows(matrix: object, outputs: Structure, point: Structure) -> list[object]:

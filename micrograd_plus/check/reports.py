@@ -33,6 +33,7 @@ import html
 import math
 from dataclasses import dataclass
 
+from micrograd_plus.check.mutation import MutantReport
 from micrograd_plus.viz.tables import html_table, markdown_table, text_table
 
 __all__ = ["GradcheckReport", "GradcheckRow", "JacobianReport", "judge", "number"]
@@ -169,6 +170,7 @@ class GradcheckReport:
     subject: str = "input"
     findings: tuple[str, ...] = ()
     title: str = "gradcheck"
+    mutants: MutantReport | None = None  # check_grad(..., mutants=True): were the points strong enough?
 
     @property
     def ok(self) -> bool:
@@ -260,7 +262,8 @@ class GradcheckReport:
         return head, body
 
     def _findings_text(self) -> str:
-        return "".join(f"\n- {line}" for line in self.findings[1:])
+        mutants = f"\n{self.mutants.summary()}" if self.mutants is not None else ""
+        return "".join(f"\n- {line}" for line in self.findings[1:]) + mutants
 
     def __str__(self) -> str:
         return self.summary() + self._findings_text() + "\n" + text_table(*self._table())

@@ -229,4 +229,4 @@ def make_jacobian_report(
             )
     s = settings
     common = (tuple(explained), s.method, s.step_rule, s.atol, s.rtol, (), "entry", tuple(findings), title)
-    return JacobianReport(*common, shape, limit)
+    return JacobianReport(*common, shape=shape, limit=limit)
