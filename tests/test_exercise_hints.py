@@ -9,6 +9,7 @@ import pytest
 
 from micrograd_plus import Value, explain_backward
 from micrograd_plus.exercises import EXERCISES, Exercise, check_answer
+from micrograd_plus.exercises.backprop import exercise_graph
 from micrograd_plus.exercises.checking import GRAPHS, compare
 
 HINTED = sorted(GRAPHS)
@@ -118,9 +119,19 @@ def test_a_value_equal_to_the_derivative_is_correct() -> None:
 
 
 def test_the_exercise_pages_misconceptions_in_a_notebook() -> None:
-    """The default exercise of the exercise page, asked as one number: each of its mistakes gets its own hint."""
-    exercise_id = "chain-rule.neuron-loss"
-    root, w2 = GRAPHS[exercise_id]()
+    """The exercise page's default exercise asked as one number, ∂L/∂w2: each of its mistakes gets its own hint."""
+
+    def graph() -> tuple[Value, Value]:
+        loss, params, _ = exercise_graph()
+        return loss, params[1]
+
+    def solve() -> float:
+        loss, params, _ = exercise_graph()
+        loss.backward()
+        return params[1].grad
+
+    exercise = Exercise("demo.neuron-loss", "∂L/∂w2?", solve, graph=graph)
+    root, w2 = graph()
     trace = explain_backward(root)
     into_w2 = [c for s in trace.steps for c in s.contributions if c.parent_name == "w2"]
     o = next(v for v in root.topological_order() if v.label == "o")
@@ -129,11 +140,11 @@ def test_the_exercise_pages_misconceptions_in_a_notebook() -> None:
         o.data: "that is the value of o at",  # tanh(n) where its slope is used
         into_w2[0].product: "(backward() adds each with +=; an = keeps only the last)",  # = for +=
         into_w2[1].product: "that counts only some of the 2 paths from w2",  # a missed contribution
-        -expected_number(exercise_id): "the size is right but the sign is not",
+        -solve(): "the size is right but the sign is not",
         (1 - o.data**2) * -1.0: "that is ∂(o)/∂w2, the derivative of a step in between: the chain rule multiplies",
     }
     for answer, hint in hints.items():
-        message = check_answer(exercise_id, answer).message
+        message = compare(exercise, answer).message
         assert f"Hint: {hint}" in message or hint in message.split("Hint: ")[1], (answer, message)
 
 

@@ -23,7 +23,6 @@ from micrograd_plus import functional as F
 from micrograd_plus import losses
 from micrograd_plus._validate import as_number, is_real
 from micrograd_plus.engine import Value
-from micrograd_plus.exercises.backprop import exercise_graph
 from micrograd_plus.viz.explain import explain_backward, forward_expression
 
 __all__ = [
@@ -259,11 +258,6 @@ def compare(exercise: Exercise, answer: object) -> AnswerCheck:
     )
 
 
-def _neuron_loss_graph() -> tuple[Value, Value]:
-    root, params, _ = exercise_graph()
-    return root, params[1]
-
-
 def _cubic() -> tuple[Value, Value]:
     x = Value(2.0, label="x")
     return (x * x * x + x).named("x³ + x"), x
@@ -305,7 +299,6 @@ def _mse() -> tuple[Value, Value]:
 # The computations behind the course's derivative questions, for the exercises defined without their own
 # ``graph``: each builds, at the question's point, the output and the input the derivative is taken with respect to.
 GRAPHS: dict[str, Graph] = {
-    "chain-rule.neuron-loss": _neuron_loss_graph,
     "chain-rule.cubic": _cubic,
     "chain-rule.used-twice": _used_twice,
     "chain-rule.tanh-local": _activation("tanh", 0.5),

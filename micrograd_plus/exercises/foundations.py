@@ -6,7 +6,6 @@ from micrograd_plus import functional as F
 from micrograd_plus import losses
 from micrograd_plus.autodiff import grad
 from micrograd_plus.engine import Value
-from micrograd_plus.exercises.backprop import EXERCISE_FORMULA, EXERCISE_POINT, exercise_graph
 from micrograd_plus.exercises.checking import Answer, Exercise
 from micrograd_plus.nn import MLP
 
@@ -98,20 +97,7 @@ def _hinge_slopes() -> Answer:
     return slopes
 
 
-def _neuron_loss() -> Answer:
-    root, params, _ = exercise_graph()
-    root.backward()
-    return params[1].grad
-
-
 EXERCISES = (
-    Exercise(
-        "chain-rule.neuron-loss",
-        f"For L = {EXERCISE_FORMULA} at "
-        + ", ".join(f"{k} = {v:g}" for k, v in EXERCISE_POINT.items())
-        + ", what is ∂L/∂w2?",
-        _neuron_loss,
-    ),
     Exercise("chain-rule.cubic", "For y = x³ + x, what is dy/dx at x = 2?", _cubic_slope),
     Exercise("chain-rule.used-twice", "For f = a·b + a at a = 3, b = 4, what is ∂f/∂a?", _used_twice),
     Exercise("chain-rule.tanh-local", "What local derivative does a tanh node record at input 0.5?", _tanh_local),
