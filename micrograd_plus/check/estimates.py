@@ -189,8 +189,10 @@ def _kinks(
         size = max(abs(values[k]), abs(right), abs(left))  # relative: a kink of f scaled by 1e-12 is a kink
         sharp = abs(jump) > KINK_TOL * size + noise and abs(jump) > 2 / 3 * abs(jump_big)
         right_big, left_big = (up_big[k] - c) / h_big, (c - down_big[k]) / h_big
+        error = abs(right - right_big) + abs(left - left_big) + 4 * noise
+        sharp = sharp and error < abs(right - left) / 4  # the slopes of a pole or wiggle the step straddles drift
         found.append((2 * right - right_big, 2 * left - left_big) if sharp else None)
-        errors.append(abs(right - right_big) + abs(left - left_big) + 4 * noise if sharp else 0.0)
+        errors.append(error if sharp else 0.0)
     return tuple(found), tuple(errors)
 
 

@@ -115,10 +115,14 @@ def _confirmed(g: Offsets, found: Estimate, previous: Estimate, method: str, f0:
 
 
 def _worse(candidate: Estimate, current: Estimate, tolerance: tuple[float, float]) -> bool:
-    """Whether the new step resolves no better; a step where f is still flat is no worse (keep widening)."""
+    """Whether the new step resolves no better; a step where f is still flat is no worse (keep widening), nor
+    a smaller one still unsettled (keep shrinking)."""
     if all(candidate.flat) and all(current.flat):
         return False
-    return quality(candidate, *tolerance) >= quality(current, *tolerance)
+    new, old = quality(candidate, *tolerance), quality(current, *tolerance)
+    if math.isinf(new) and math.isinf(old) and candidate.step < current.step:
+        return False  # still unsettled or at a kink: a pole or kink near x wants a still smaller step
+    return new >= old
 
 
 def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: float, f0: list[float],
