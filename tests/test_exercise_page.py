@@ -210,3 +210,21 @@ def test_labels_do_not_overlap_and_the_screenshot_is_taken(tmp_path: Path, brows
             browser.save_screenshot(str(tmp_path / "exercise.png"))
     assert (tmp_path / "exercise.png").read_bytes()[:4] == b"\x89PNG"
     assert page_data(path.read_text())["exercise"] is True
+
+
+def test_the_page_rounds_and_hashes_as_python_does(tmp_path: Path, browser: Any, dot_program: str) -> None:
+    """The page finds an answer only if its script writes a number's key and hashes it exactly as Python did."""
+    import hashlib
+    import random
+
+    path, _ = exercise_file(tmp_path)
+    browser.get(path.as_uri())
+    rng = random.Random(7)
+    numbers = [rng.uniform(-1, 1) * 10 ** rng.randint(-6, 6) for _ in range(3000)]
+    numbers += [0.0, -0.0, 1e-10, 0.125, 9.995, 1234.5, -0.69175, 2.5366, 1.0, -1.0, 1e300]
+    keys = browser.execute_script("return arguments[0].map(answerKey);", numbers)
+    for x, key in zip(numbers, keys):
+        assert key in exercise_page.answer_keys(x), (x, key)  # a tie may round either way: both keys are stored
+    texts = ["", "abc", "x" * 55, "y" * 56, "z" * 64, "salt|0.1.local|-6.92e-1", "σ′ × ∂L/∂w2 " * 9]
+    digests = browser.execute_script("return arguments[0].map(sha256);", texts)
+    assert digests == [hashlib.sha256(t.encode()).hexdigest() for t in texts]
