@@ -6,7 +6,9 @@ first line that says what is wrong and where, in at most 80 characters
 prints as the short summary), then the verdict and the whole table; the
 plugin's own frames are hidden from the traceback; ``assert_grad`` and ``assert_jacobian`` do the same without
 a fixture. Defaults come from the ini options ``micrograd_method``,
-``micrograd_atol`` and ``micrograd_rtol``.
+``micrograd_atol`` and ``micrograd_rtol`` (unset: each check's own), and
+``micrograd_mutants`` or the command-line flag ``--gradcheck-mutants`` makes the
+fixture run mutants of grad_f too (:mod:`micrograd_plus.check.weak_points`).
 
 .. code-block:: python
 
@@ -34,27 +36,32 @@ _VALUE_HINT = "check_local_grads(f(...)) names the op whose local derivative is 
 
 class GradientChecker:
     """Derivative checks that fail the test: ``checker(f, grad_f, x)``, ``.jacobian(f, jac_f, x)`` and
-    ``.values(f, inputs)`` for functions of Values; each returns its report when it passes."""
+    ``.values(f, inputs)`` for functions of Values; each returns its report when it passes. With
+    ``mutants=True`` (the ``--gradcheck-mutants`` option) a check also fails when a mutant of grad_f passes at
+    the test's points: they are too weak to catch such a bug."""
 
-    def __init__(self, **defaults: Any) -> None:
+    def __init__(self, mutants: bool = False, **defaults: Any) -> None:
+        self.mutants = mutants
         self.defaults = defaults
 
     def _fail_unless_ok(self, report: GradcheckReport, hint: str) -> None:
         __tracebackhide__ = True  # the test's own line is what matters, not the checker's frames
         if not report.ok:
             raise AssertionError(report.failure_message(hint))
+        if report.mutants is not None and not report.mutants.ok:
+            raise AssertionError(f"{report.mutants.diagnosis()}\n{report.mutants.summary()}\n{report}")
 
     def __call__(
         self, f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x: Any, **options: Any
     ) -> GradcheckReport:
         __tracebackhide__ = True
-        report = check_grad(f, grad_f, x, **{**self.defaults, **options})
+        report = check_grad(f, grad_f, x, **{"mutants": self.mutants, **self.defaults, **options})
         self._fail_unless_ok(report, "(analytic = grad_f(x), numeric = estimated from f)")
         return report
 
     def jacobian(self, f: Callable[[Any], Any], jac_f: Callable[[Any], Any], x: Any, **options: Any) -> JacobianReport:
         __tracebackhide__ = True
-        report = check_jacobian(f, jac_f, x, **{**self.defaults, **options})
+        report = check_jacobian(f, jac_f, x, **{"mutants": self.mutants, **self.defaults, **options})
         self._fail_unless_ok(report, "(analytic = jac_f(x), numeric = estimated from f)")
         return report
 
@@ -72,16 +79,31 @@ class GradientChecker:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("micrograd_method", "numeric derivative of the gradcheck fixture", default="richardson")
-    parser.addini("micrograd_atol", "absolute tolerance of the gradcheck fixture", default="1e-8")
-    parser.addini("micrograd_rtol", "relative tolerance of the gradcheck fixture", default="1e-5")
+    parser.addini(
+        "micrograd_atol", "absolute tolerance of the gradcheck fixture (default: each check's own)", default=""
+    )
+    parser.addini(
+        "micrograd_rtol", "relative tolerance of the gradcheck fixture (default: each check's own)", default=""
+    )
+    parser.addini("micrograd_mutants", "also run mutants of grad_f at the test's points", type="bool", default=False)
+    parser.addoption(
+        "--gradcheck-mutants",
+        action="store_true",
+        help="the gradcheck fixture also fails a test whose points cannot tell mutants of grad_f from it",
+    )
 
 
 @pytest.fixture
 def gradcheck(request: pytest.FixtureRequest) -> GradientChecker:
-    """A :class:`GradientChecker` with the ini file's method and tolerances."""
+    """A :class:`GradientChecker` with the ini file's method and tolerances (unset: each check's defaults)."""
     config = request.config
+    tolerances = {}
     try:
-        atol, rtol = float(config.getini("micrograd_atol")), float(config.getini("micrograd_rtol"))
+        for name in ("atol", "rtol"):
+            text = str(config.getini(f"micrograd_{name}")).strip()
+            if text:
+                tolerances[name] = float(text)
     except ValueError as error:
         raise pytest.UsageError(f"micrograd_atol and micrograd_rtol must be numbers: {error}") from None
-    return GradientChecker(method=str(config.getini("micrograd_method")), atol=atol, rtol=rtol)
+    mutants = bool(config.getoption("--gradcheck-mutants") or config.getini("micrograd_mutants"))
+    return GradientChecker(mutants=mutants, method=str(config.getini("micrograd_method")), **tolerances)
