@@ -137,7 +137,8 @@ def explain(
     rest = [i for i in wrong if i not in swapped]
     alone = len(wrong) == 1 and not marked and len(rows) > 1 and all(r.ok for k, r in enumerate(rows) if k not in wrong)
     for i in rest:
-        out[i] = replace(rows[i], note=describe(rows[i]), kind=kind_of(rows[i], alone))
+        kept = f"; {rows[i].note}" if rows[i].note else ""  # what the method itself said (the Taylor slope)
+        out[i] = replace(rows[i], note=describe(rows[i]) + kept, kind=kind_of(rows[i], alone))
     if alone and rest:
         row, note = rows[rest[0]], out[rest[0]].note
         term = f"; a term along {row.name} is missing or wrong (numeric - analytic = {row.numeric - row.analytic:+.6g})"
