@@ -156,7 +156,7 @@ def test_smooth_functions_cost_few_evaluations_per_component() -> None:
         for magnitude in MAGNITUDES:
             calls = [0]
 
-            def counted(v: Vector, f: Any = f, s: float = magnitude) -> float:
+            def counted(v: Vector, f: Any = f, s: float = magnitude, calls: list[int] = calls) -> float:
                 calls[0] += 1
                 return float(s * f(v))
 
