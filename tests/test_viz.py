@@ -41,8 +41,8 @@ def test_op_nodes_and_edges_labelled_with_local_derivatives() -> None:
     c.backward()
     text = viz.to_dot(c)
     assert 'op2 [id="op2" label=<*>' in text
-    assert 'v0 -> op2 [id="e2_0" label=<-3>]' in text  # dc/da = b
-    assert 'v1 -> op2 [id="e2_1" label=<2>]' in text  # dc/db = a
+    assert 'v0 -> op2 [id="e2_0" taillabel=<-3>]' in text  # dc/da = b
+    assert 'v1 -> op2 [id="e2_1" taillabel=<2>]' in text  # dc/db = a
     assert "op2 -> v2" in text
     assert "<b>c</b>" in text and "data -6" in text and "grad 1" in text
 
@@ -298,3 +298,83 @@ def test_a_gpt_of_one_token_draws_rolled_up_by_block() -> None:
         viz.to_dot(loss, module=model, collapse=["head", 3])
     with pytest.raises(ValueError, match="matches no module call"):
         viz.to_dot(loss, module=model, collapse=["Conv2d"])
+
+
+def _curve_points(d: str) -> list[tuple[float, float]]:
+    """Points along an SVG path of cubic Béziers (M x,y C x1,y1 x2,y2 x3,y3 ...), as graphviz writes edges."""
+    numbers = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", d)]
+    corners = list(zip(numbers[0::2], numbers[1::2]))
+    points = [corners[0]]
+    for k in range(1, len(corners) - 2, 3):
+        p0, p1, p2, p3 = corners[k - 1 : k + 3]
+        for i in range(1, 21):
+            t = i / 20
+            weights = ((1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3)
+            points.append(
+                (
+                    sum(w * p[0] for w, p in zip(weights, (p0, p1, p2, p3))),
+                    sum(w * p[1] for w, p in zip(weights, (p0, p1, p2, p3))),
+                )
+            )
+    return points
+
+
+def edge_label_owners(svg: str) -> list[tuple[str, str, str]]:
+    """Each edge label with its own edge and the edge whose curve passes nearest to it."""
+    import math
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    curves, labels = {}, {}
+    for g in ET.fromstring(svg).iter(f"{ns}g"):
+        if g.get("class") == "edge":
+            path = g.find(f".//{ns}path")
+            assert path is not None
+            curves[g.get("id", "")] = _curve_points(path.get("d", ""))
+            for t in g.findall(f".//{ns}text"):  # the text's middle: anchored at its baseline, 9-point font
+                labels[g.get("id", "")] = (float(t.get("x", 0)), float(t.get("y", 0)) - 3, t.text or "")
+    owners = []
+    for own, (x, y, said) in labels.items():
+        distance = {key: min(math.hypot(x - px, y - py) for px, py in pts) for key, pts in curves.items()}
+        owners.append((said, own, min(distance, key=lambda key: distance[key])))
+    return owners
+
+
+def shared_graphs() -> list[tuple[str, Value, dict[str, object]]]:
+    from micrograd_plus.nn import Conv2d
+
+    tiny = Conv2d(1, 1, kernel_size=2, seed=1)  # lesson 11's weight-sharing drawing
+    pixels = [[[0.2, -0.5, 0.9], [0.4, 0.1, -0.3], [0.7, -0.8, 0.5]]]
+    feature = tiny(pixels)
+    conv = losses.mse([v for row in feature[0] for v in row], [0.0] * 4)
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    shared = (c + a) * c + b * a - a / b  # values used three and five times
+    square = (a * a + a).named("y")
+    o, params, inputs = neuron()
+    return [
+        ("conv", conv, {"module": tiny, "highlight": tiny.weight[0][0][0][0]}),
+        ("shared", shared, {}),
+        ("square", square, {}),
+        ("neuron", o, {"params": params, "inputs": inputs}),
+    ]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_each_edge_label_is_nearest_its_own_edge(case: int, dot_program: str, tmp_path: Path) -> None:
+    name, root, options = shared_graphs()[case]
+    root.backward()
+    svg = viz.render(root, tmp_path / f"{name}.svg", **options).read_text()  # type: ignore[arg-type]
+    owners = edge_label_owners(svg)
+    assert owners, "the drawing has edge labels"
+    assert [(said, own) for said, own, nearest in owners if own != nearest] == []
+
+
+def test_many_operands_carry_their_local_derivatives_in_tooltips() -> None:
+    _, root, options = shared_graphs()[0]
+    root.backward()
+    text = viz.to_dot(root, **options)  # type: ignore[arg-type]
+    dots = [line for line in text.splitlines() if "-> op" in line and "tooltip=" in line]
+    assert len(dots) == 4 * 9 + 4  # each position's dot: 4 weights, 4 pixels, the bias; the mean's 4 operands
+    assert all("taillabel=" not in line for line in dots)
+    assert any('tooltip="d(#5)/d(weight.0.0.0.0) = 0.2"' in line for line in dots)

@@ -2,7 +2,8 @@
 
 Each value is a box with its name, data and grad; the op that made it is a
 small ellipse in front of it; every edge into an op carries the local
-derivative d(out)/d(in). Leaves are marked by role (parameter, input,
+derivative d(out)/d(in) as a label at the edge's tail, or in its tooltip when more than three edges
+meet at the op (a ``dot``'s labels would pile up at its ellipse). Leaves are marked by role (parameter, input,
 constant). Boxes are coloured by the sign and size of their gradient
 (constants stay white: nothing learns from them). Nodes made inside a module
 call (a Neuron, a Layer, an RNN time step) are grouped in a labelled cluster;
@@ -15,7 +16,7 @@ this module turns it into DOT.
 >>> c = (a * b).named("c")
 >>> c.backward()
 >>> print([line.strip() for line in to_dot(c).splitlines() if "->" in line])
-['op2 -> v2 [id="e2" color="#444444"]', 'v0 -> op2 [id="e2_0" label=<-3>]', 'v1 -> op2 [id="e2_1" label=<2>]']
+['op2 -> v2 [id="e2" color="#444444"]', 'v0 -> op2 [id="e2_0" taillabel=<-3>]', 'v1 -> op2 [id="e2_1" taillabel=<2>]']
 """
 
 from __future__ import annotations
@@ -42,12 +43,20 @@ ROLE_COLOURS = {"parameter": "#d9822b", "input": "#2e8b57", "constant": "#888888
 # least 6:1 against white (WCAG AA asks 4.5:1), and keeps the hue of the role's border.
 TAG_CHIPS = {"parameter": "#9c4a00", "input": "#1d6b3e", "constant": "#595959"}
 HIGHLIGHT = "#7b2cbf"  # violet: apart from the red/blue of the gradient colours and the role colours
+# an op with more operands than this (a dot, a mean) carries each local derivative in its edge's
+# tooltip: the labels of many edges meeting at one ellipse would pile up where they meet
+LABELLED_OPERANDS = 3
 LEGEND_MIN_BOXES = 6  # smaller drawings explain themselves; the legend would be wider than the graph
 INSTALL_DOT = (
     "the Graphviz 'dot' program is not installed: apt-get install graphviz (Debian/Ubuntu), "
     "brew install graphviz (macOS) or see https://graphviz.org/download/; "
     "the DOT text is still available from micrograd_plus.viz.to_dot(root)"
 )
+
+
+def quoted(s: str) -> str:
+    """A user string inside a double-quoted DOT attribute (a tooltip): control characters shown, quotes escaped."""
+    return safe_text(s).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def text(s: str) -> str:
@@ -184,8 +193,13 @@ def _edges(graph: GraphView, drawn: Layout, opts: DrawOptions, on: set[int]) -> 
                     edges.append(f"\t{source} -> {target}\n")
                 continue
             attrs = [f'id="e{graph.position(v)}_{j}"']
-            if opts.edge_labels:
-                attrs.append(f"label=<{text(format(local, opts.number_format))}>")
+            if opts.edge_labels and len(v.parents) <= LABELLED_OPERANDS:
+                # at the edge's tail, where the edges of a graph spread out: a label in an edge's middle can sit
+                # closer to a neighbouring edge than to its own
+                attrs.append(f"taillabel=<{text(format(local, opts.number_format))}>")
+            elif opts.edge_labels:  # many edges meet at this op: a label each would pile up at its ellipse
+                said = f"d({graph.name(v)})/d({graph.name(parent)}) = {format(local, opts.number_format)}"
+                attrs.append(f'tooltip="{quoted(said)}"')
             if on:
                 hot = id(parent) in on and id(v) in on
                 attrs.append(f'color="{HIGHLIGHT}" penwidth=2.5' if hot else 'color="#cccccc"')
