@@ -74,24 +74,6 @@ def _fitting_collapse(graph: GraphView, opts: viz.DrawOptions) -> viz.DrawOption
     return opts  # layout_lines then says how large it is and what to do
 
 
-def display_view(graph: GraphView) -> GraphView:
-    """The graph with its unnamed nodes numbered #1, #2, ... in topological order.
-
-    A drawing names an unnamed node by its position (``#k``), so the numbers of the page's few unnamed
-    nodes jump over every labelled one (#3, #4, #7); counting only the unnamed nodes leaves no gap
-    to explain. A label that already reads ``#k`` keeps its number, which is then skipped.
-    """
-    taken = {v.label for v in graph.order if v.label}
-    names, number = dict(graph.names), 0
-    for i, v in enumerate(graph.order):
-        if graph.names[id(v)] == f"#{i}" and v.label != f"#{i}":
-            number += 1
-            while f"#{number}" in taken:
-                number += 1
-            names[id(v)] = f"#{number}"
-    return dataclasses.replace(graph, names=names)
-
-
 def shorten(text: str, limit: int) -> str:
     """``text`` cut at the last space before ``limit`` characters and ended in '…' if it is longer."""
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
@@ -309,7 +291,7 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
     opts, title, exercise = _options(options)
     if not isinstance(root, Value):
         raise TypeError(f"write_player needs a Value, got {type(root).__name__} {root!r}")
-    graph = display_view(graphview.view(root, opts.module, opts.params, opts.inputs))
+    graph = graphview.view(root, opts.module, opts.params, opts.inputs)  # unnamed nodes numbered #1, #2, ...
     opts = _fitting_collapse(graph, opts)
     drawn = dataclasses.replace(opts, colour=False, legend=False)
     trace = explain_backward(root, opts.number_format, graph=graph)
