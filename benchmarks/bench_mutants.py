@@ -16,7 +16,8 @@ off by 1e-3 and by 1e-5 relative, and at kinks a value outside the one-sided
 slopes. A mutant counts where it differs from the right gradient and the right
 gradient's check resolved every component (else no checker can tell). A pass
 is a false pass. Evaluations of f per component are counted on the right
-gradients of smooth functions. When scipy is importable, scipy.optimize.check_grad
+gradients of smooth functions. A checker that raises has failed that check.
+When scipy is importable, scipy.optimize.check_grad
 at its defaults runs on the same cases; its verdict is ``error <= --scipy-atol``.
 """
 
@@ -206,6 +207,28 @@ class Tally:
 VERBOSE = False
 
 
+def _ours(f: Callable[[Vector], float], g: Vector, x: Vector) -> tuple[bool, bool, str]:
+    """check_grad's verdict: (passed, every component resolved, the diagnosis); raising is a failure."""
+    try:
+        report = check_grad(f, lambda v: list(g), x)
+    except Exception as error:
+        return False, True, f"raised {type(error).__name__}: {error}"
+    return report.ok, all(r.status != "unresolved" for r in report.rows), report.diagnosis()
+
+
+def _theirs(check: Callable[..., float], f: Callable[[Vector], float], g: Vector, x: Vector, atol: float) -> bool:
+    try:
+        return bool(check(f, lambda v: list(g), x) <= atol)
+    except Exception:
+        return False
+
+
+def _count(tallies: dict[str, Tally], kind: str, failed: bool) -> None:
+    tally = tallies.setdefault(kind, Tally())
+    tally.checks += 1
+    tally.fails += failed
+
+
 def run(points: int, seed: int, scipy_atol: float) -> None:
     rng = random.Random(seed)
     scipy_check = _scipy()
@@ -220,40 +243,28 @@ def run(points: int, seed: int, scipy_atol: float) -> None:
             x = case.points(rng)
             f = Counted(lambda v, s=scale, c=case: s * c.f(v))
             g = [scale * t for t in case.grad(x)]
-            report = check_grad(f, lambda v, g=g: list(g), x)
-            per_component = f.calls / case.n
-            resolved = all(r.status != "unresolved" for r in report.rows)
-            unresolved.checks += 1
-            unresolved.fails += not resolved
-            if VERBOSE and not report.ok:
-                print(f"  right gradient not ok on {case.name} at {x}, magnitude {scale:.3g}: {report.diagnosis()}")
-            right = ours.setdefault(f"right ({case.family})", Tally())
-            right.checks += 1
-            right.fails += not report.ok and resolved
+            ok, resolved, diagnosis = _ours(f, g, x)
+            _count({"": unresolved}, "", not resolved)
+            if VERBOSE and not ok:
+                print(f"  right gradient not ok on {case.name} at {x}, magnitude {scale:.3g}: {diagnosis}")
+            _count(ours, f"right ({case.family})", not ok and resolved)
             if case.family == "smooth":
-                evaluations.append(per_component)
+                evaluations.append(f.calls / case.n)
             if scipy_check is not None:
                 f_scipy = Counted(f.f)
-                error = scipy_check(f_scipy, lambda v, g=g: list(g), x)
+                _count(theirs, f"right ({case.family})", not _theirs(scipy_check, f_scipy, g, x, scipy_atol))
                 scipy_evaluations.append(f_scipy.calls / case.n)
-                tally = theirs.setdefault(f"right ({case.family})", Tally())
-                tally.checks += 1
-                tally.fails += not error <= scipy_atol
             if not resolved:
                 continue
             for kind, m in _mutants(case, x, g, scale).items():
                 if not _differs(m, g):
                     continue
-                tally = ours.setdefault(kind, Tally())
-                tally.checks += 1
-                passed = check_grad(f.f, lambda v, m=m: list(m), x).ok
-                tally.fails += passed
+                passed = _ours(f.f, m, x)[0]
+                _count(ours, kind, passed)
                 if passed and VERBOSE:
                     print(f"  false pass: {kind} on {case.name} at {x}, magnitude {scale:.3g}")
                 if scipy_check is not None and kind != "not a subgradient":
-                    tally = theirs.setdefault(kind, Tally())
-                    tally.checks += 1
-                    tally.fails += scipy_check(f.f, lambda v, m=m: list(m), x) <= scipy_atol
+                    _count(theirs, kind, _theirs(scipy_check, f.f, m, x, scipy_atol))
     _print(points, ours, theirs, unresolved, evaluations, scipy_evaluations, scipy_atol)
 
 
