@@ -105,3 +105,40 @@ def test_the_drawing_renders_and_the_explorer_marks(tmp_path: Path, dot_program:
     assert len(marked) == 1 and marked[0].startswith("#2 = -")
     assert "op '-' in yours" in browser.find_element("id", "report").text
     browser.save_screenshot(str(tmp_path / "diff.png"))
+
+
+def neuron_leaves() -> tuple[Value, ...]:
+    return (
+        Value(2.0, label="x1"),
+        Value(0.0, label="x2"),
+        Value(-3.0, label="w1"),
+        Value(1.0, label="w2"),
+        Value(0.9, label="b"),
+    )
+
+
+def neuron_reference() -> Value:
+    x1, x2, w1, w2, b = neuron_leaves()
+    o = (x1 * w1 + x2 * w2 + b).tanh().named("o")
+    o.backward()
+    return o
+
+
+def test_a_forgotten_term_is_missing_without_mismatching_the_rest() -> None:
+    x1, x2, w1, w2, _b = neuron_leaves()
+    mine = (w1 * x1 + w2 * x2).tanh()
+    mine.backward()
+    result = compare_graphs(mine, neuron_reference())
+    assert [result.reference.name(result.reference.order[j]) for j in result.missing] == ["b", "#4"]
+    assert not result.extra and not result.ops
+    assert result.student.order[result.values[0]] is mine  # only the root's value differs
+
+
+def test_a_wrong_operand_is_named() -> None:
+    x1, _x2, w1, w2, b = neuron_leaves()
+    mine = (w1 * x1 + w2 * x1 + b).tanh()  # x1 where x2 belongs
+    mine.backward()
+    result = compare_graphs(mine, neuron_reference())
+    assert [result.reference.name(result.reference.order[j]) for j in result.missing] == ["x2"]
+    first = result.student.order[result.values[0]]
+    assert first.op == "*" and set(first.parents) == {w2, x1}  # where the wrong number first appears

@@ -129,13 +129,20 @@ def _close(a: float, b: float, rel_tol: float, abs_tol: float) -> bool:
     return a == b or math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
 
 
+def _alike(a: Value, b: Value, rel_tol: float, abs_tol: float) -> int:
+    """How well two operands agree: 2 for the same op and value, 1 for the same op and label, else 0."""
+    if a.op != b.op:
+        return 0
+    return 2 if _close(a.data, b.data, rel_tol, abs_tol) else 1 if a.label and a.label == b.label else 0
+
+
 def _operand_pairs(s: Value, r: Value, rel_tol: float, abs_tol: float) -> list[tuple[Value, Value]]:
     pairs = list(zip(s.parents, r.parents))
     if s.op == r.op and s.op in COMMUTATIVE and len(pairs) == 2:
         (s0, r0), (s1, r1) = pairs
-        straight = _close(s0.data, r0.data, rel_tol, abs_tol) and _close(s1.data, r1.data, rel_tol, abs_tol)
-        crossed = _close(s0.data, r1.data, rel_tol, abs_tol) and _close(s1.data, r0.data, rel_tol, abs_tol)
-        if crossed and not straight:
+        straight = _alike(s0, r0, rel_tol, abs_tol) + _alike(s1, r1, rel_tol, abs_tol)
+        crossed = _alike(s0, r1, rel_tol, abs_tol) + _alike(s1, r0, rel_tol, abs_tol)
+        if crossed > straight:
             pairs = [(s0, r1), (s1, r0)]
     return pairs
 
@@ -146,17 +153,21 @@ def _best(candidates: tuple[Value, ...], like: Value) -> Value | None:
     return next((c for c in same_op if c.label == like.label), same_op[0] if same_op else None)
 
 
-def _skipped(s: Value, r: Value) -> tuple[Value, Value] | None:
-    """Two nodes with different ops where one side skipped a node: the pair to compare instead.
+def _skipped(s: Value, r: Value, rel_tol: float, abs_tol: float) -> tuple[Value, Value] | None:
+    """Where one side has a node the other lacks: the pair to compare instead, or None.
 
-    If one of the reference node's operands has the student node's op, the student left the
-    reference node out (it is missing); if one of the student node's operands has the reference
-    node's op, the student added a node (it is extra). Otherwise the two are a pair with another op.
+    If one of the reference node's operands is like the student node (its op, and its value when
+    the two nodes' values differ), the student left the reference node out (it is missing); if one
+    of the student node's operands is like the reference node, the student added one (it is extra).
+    Of the two readings, the one whose pair computes the same number is taken. Two nodes with the
+    same op whose values agree are a pair; with the same op and different values they are a pair
+    unless a reading explains the difference (``tanh(a + b)`` against ``tanh((a + b) + c)``).
     """
     missing, extra = _best(r.parents, s), _best(s.parents, r)
     options = ([(s, missing)] if missing is not None else []) + ([(extra, r)] if extra is not None else [])
-    # of the two readings, the one whose pair computes the same number is the likelier
-    agreeing = [pair for pair in options if math.isclose(pair[0].data, pair[1].data, rel_tol=1e-9, abs_tol=1e-12)]
+    agreeing = [pair for pair in options if _close(pair[0].data, pair[1].data, rel_tol, abs_tol)]
+    if s.op == r.op:
+        return None if _close(s.data, r.data, rel_tol, abs_tol) or not agreeing else agreeing[0]
     chosen = agreeing or options
     return chosen[0] if chosen else None
 
@@ -186,7 +197,7 @@ def compare_graphs(
         i, j = mine.position(s), theirs.position(r)
         if i in pairs or j in taken:
             continue
-        skipped = _skipped(s, r) if s.op != r.op else None
+        skipped = _skipped(s, r, rel_tol, abs_tol)
         if skipped is not None:  # one side has a node the other lacks: pair around it, leave it unmatched
             queue.append(skipped)
             continue
