@@ -73,9 +73,10 @@ Samples = list[tuple[float, list[float], list[float]]]
 class EvaluationError(ValueError):
     """``f`` raised or returned inf/nan at ``x + offset·d`` for every step tried."""
 
-    def __init__(self, offset: complex, cause: str) -> None:
+    def __init__(self, offset: complex, cause: str, domain: bool = True) -> None:
         super().__init__(f"f failed at offset {offset:g}: {cause}")
         self.offset, self.cause = offset, cause
+        self.domain = domain  # arithmetic or value errors, inf and nan: the edge of f's domain; others are bugs
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def evaluate_at(g: Offsets, t: float) -> list[float]:
     try:
         out = [float(v) for v in g(t)]
     except Exception as error:  # whatever f raises near the point is reported with the component, not thrown
-        raise EvaluationError(t, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__) from error
+        cause = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        raise EvaluationError(t, cause, isinstance(error, (ArithmeticError, ValueError))) from error
     bad = next((v for v in out if not math.isfinite(v)), None)
     if bad is not None:
         raise EvaluationError(t, f"f is {bad} there")

@@ -77,6 +77,11 @@ class Settings:
 
 def _failed(error: EvaluationError, names: Sequence[str], point: Sequence[float], j: int | None) -> NudgedPointError:
     where = f"{names[j]} = {point[j]:.8g} + ({error.offset:.3g})" if j is not None else f"x + ({error.offset:.3g})·v"
+    if not error.domain:
+        return NudgedPointError(
+            f"f failed at {where}, within the step of the point checked: {error.cause}; f ran at the point "
+            "itself, so this is an error in f (or in what it calls) at nearby inputs, at every step tried"
+        )
     return NudgedPointError(
         f"f failed at {where}, within the step of the point checked: {error.cause}; the point may be at the edge "
         "of f's domain: use method='forward' or method='backward' (one-sided differences), a smaller eps, "
