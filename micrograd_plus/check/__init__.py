@@ -5,9 +5,12 @@
 - ``values``: functions of Values and modules against ``backward()`` (``gradcheck``, ``gradcheck_module``,
   ``eps_sweep``), ``second_order``: second derivatives and forward mode (``gradgradcheck``,
   ``check_forward_reverse``), ``local_grads``: the per-node check that locates a wrong op;
-- underneath: ``differences`` and ``estimates`` (numeric derivatives and their error), ``verdicts`` (analytic
-  against numeric), ``diagnosis`` (how a derivative is wrong), ``reports`` (how a check is shown),
-  ``inputs`` (the points of a check of Value functions);
+- underneath: ``differences`` and ``estimates`` (numeric derivatives and their error, in the observed order),
+  ``step_search`` (the step, searched over several decades per component), ``numeric_jacobian`` (every column
+  once, ties at kinks, judged against any analytic Jacobian), ``taylor`` (the Taylor-remainder test),
+  ``verdicts`` (analytic against numeric), ``diagnosis`` (how a derivative is wrong), ``reports`` (how a check
+  is shown), ``inputs`` (the points of a check of Value functions), ``shapes`` (arrays, lists, dicts);
+- ``mutation`` and ``weak_points``: mutants of grad_f's source, to tell whether the test points can catch bugs;
 - for test authors: ``op_table`` (the engine's op table), ``strategies`` (Hypothesis inputs) and the
   ``pytest_plugin``.
 """

@@ -12,7 +12,12 @@ array of shape f(x).shape + x.shape). A point whose central difference leaves
 f's domain (``x ** 0.5`` at 1e-8) is differenced with smaller steps. Both
 return the reports of :mod:`micrograd_plus.check.reports` and use the estimators
 of :mod:`micrograd_plus.check.estimates`; ``method="complex"`` uses the complex
-step when ``f`` accepts complex numbers (``cmath`` or NumPy functions).
+step when ``f`` accepts complex numbers (``cmath`` or NumPy functions), and
+``method="taylor"`` the Taylor-remainder test. The default tolerance is
+atol = 0, rtol = 1e-7 (the rounding of a hand-written formula): the numeric
+estimate's own error bound carries the rest, so a gradient of 1e-12 is checked
+as strictly as one of 1. ``mutants=True`` also runs mutants of grad_f's source
+at x and reports those the point could not tell apart from it.
 NumPy is never imported unless ``x`` is an array.
 
 >>> import math

@@ -1,9 +1,11 @@
 """Checking ``backward()`` against numeric derivatives: functions of Values, modules, the step-size sweep.
 
 Each input's derivative is estimated by Richardson extrapolation of central
-differences at steps h, h/2, h/4 with h ≈ 1e-3·max(1, |x|) (the step rule
-and the estimators are in :mod:`micrograd_plus.check.estimates`), and the estimate
-carries a bound on its own error. A row passes when |analytic - numeric| is
+differences at steps h, h/2, h/4, starting from h ≈ 1e-3·max(1, |x|) and
+searched over several decades where that does not resolve it (the estimators
+are in :mod:`micrograd_plus.check.estimates`, the search in
+:mod:`micrograd_plus.check.step_search`), and the estimate carries a bound on
+its own error. A row passes when |analytic - numeric| is
 within atol + rtol·|numeric| plus that bound and the bound itself is below the
 tolerance: a derivative the estimate could not resolve fails as *unresolved*
 instead of passing (:mod:`micrograd_plus.check.reports`). A failure says how the
@@ -11,8 +13,10 @@ derivative is wrong where the numbers show it (:mod:`micrograd_plus.check.diagno
 
 Measured over every op of the engine across its domain
 (``benchmarks/bench_checker.py``), no correct op failed and every derivative
-0.05% wrong failed. A point at a kink (relu or abs at 0) has no derivative: its
-row fails with a note saying so. Plain functions of floats are checked by
+0.05% wrong failed. At a kink (relu or abs at 0) the derivative must be a
+subgradient: between the one-sided slopes (their convex hull at a tie of max
+or min); such a row passes as ``subgradient``, any other value fails as ``kink``.
+Plain functions of floats are checked by
 :mod:`micrograd_plus.check.functions`; the per-node check, which locates a wrong op,
 is :mod:`micrograd_plus.check.local_grads`.
 
