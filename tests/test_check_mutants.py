@@ -97,6 +97,19 @@ def test_what_was_not_mutated_is_said() -> None:
     assert nothing is None
 
 
+def test_while_loops_are_not_mutated_so_no_mutant_loops_forever() -> None:
+    def grad(v: Vector) -> Vector:
+        k, total = 0, 0.0
+        while k < 3:
+            total += v[0]
+            k += 1
+        return [total + 1.0]
+
+    report = check_grad(lambda v: 1.5 * v[0] ** 2 + v[0], grad, [0.6], mutants=True).mutants
+    assert report is not None and "while loops were not mutated" in report.summary()
+    assert report.made == 4 and report.ok  # total + 1.0: a sign, a doubled constant, either term dropped
+
+
 def test_jacobian_mutants() -> None:
     def jac(v: Vector) -> list[Vector]:
         return [[v[1], v[0]], [1.0, -1.0]]

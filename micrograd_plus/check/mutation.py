@@ -16,7 +16,8 @@ Only the function's own definition is compiled and run (never the rest of
 its file), in a copy of its globals plus its closure's variables. What cannot
 be mutated is said: no source (a builtin, a function made at runtime), a lambda
 that shares its line with another lambda, a source that does not parse alone,
-a function with no site to mutate.
+a function with no site to mutate, the inside of a while loop (a mutant there
+could loop forever).
 
 >>> def grad(v):
 ...     return [2 * v[0] + v[1], v[0]]
@@ -84,10 +85,17 @@ def _same_code(node: ast.Lambda, code: types.CodeType) -> bool:
     )
 
 
+def _in_while_loops(body: ast.AST) -> set[int]:
+    """The nodes inside while loops: a mutant there (k += 1 made k -= 1) could loop forever."""
+    return {id(n) for loop in ast.walk(body) if isinstance(loop, ast.While) for n in ast.walk(loop)}
+
+
 def _sites(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
-    """Every place a mutant can be made, in source order: (kind, node)."""
+    """Every place a mutant can be made, in source order: (kind, node); none inside a while loop."""
     body = node.body if isinstance(node, ast.Lambda) else node
-    walked = sorted(ast.walk(body), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+    looping = _in_while_loops(body)
+    walked = sorted((n for n in ast.walk(body) if id(n) not in looping),
+                    key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))  # fmt: skip
     for n in walked:
         if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub)):
             yield "swap +/-", n
@@ -215,6 +223,8 @@ def make_mutants(fn: Callable[..., Any]) -> tuple[list[Mutant], list[str]]:
                 continue
             mutants.append(Mutant(kind, where, function))
     skipped = [] if mutants else ["grad_f was not mutated: it has no +, -, number or constant index to change"]
+    if _in_while_loops(body):
+        skipped.append("its while loops were not mutated (a mutant there could loop forever)")
     return mutants, skipped
 
 
