@@ -370,11 +370,30 @@ def test_each_edge_label_is_nearest_its_own_edge(case: int, dot_program: str, tm
     assert [(said, own) for said, own, nearest in owners if own != nearest] == []
 
 
-def test_many_operands_carry_their_local_derivatives_in_tooltips() -> None:
+def test_shared_operands_of_many_operand_ops_carry_their_local_derivatives_in_tooltips() -> None:
     _, root, options = shared_graphs()[0]
     root.backward()
     text = viz.to_dot(root, **options)  # type: ignore[arg-type]
-    dots = [line for line in text.splitlines() if "-> op" in line and "tooltip=" in line]
-    assert len(dots) == 4 * 9 + 4  # each position's dot: 4 weights, 4 pixels, the bias; the mean's 4 operands
-    assert all("taillabel=" not in line for line in dots)
-    assert any('tooltip="d(#5)/d(weight.0.0.0.0) = 0.2"' in line for line in dots)
+    into_ops = [line for line in text.splitlines() if "-> op" in line]
+    tips = [line for line in into_ops if "tooltip=" in line]
+    # into each position's dot: 4 shared weights, the shared bias and 3 of the 4 pixels (corners are used once)
+    assert len(tips) == 4 * 4 + 4 + 12
+    assert all("taillabel=" not in line for line in tips)
+    assert all("taillabel=" in line for line in into_ops if line not in tips)  # every other edge keeps its label
+    assert any('tooltip="d(#5)/d(weight.0.0.0.0) = 0.2"' in line for line in tips)
+
+
+def test_top_down_drawings_stack_each_boxs_numbers_under_its_name() -> None:
+    o, params, inputs = neuron()
+    wide, tall = viz.to_dot(o, params=params, inputs=inputs), viz.to_dot(o, params=params, inputs=inputs, rankdir="TB")
+    w1 = next(line for line in tall.splitlines() if "<b>w1</b>" in line)
+    assert w1.count("<tr>") == 2 and "grad" in w1.split("</tr>")[1]  # name and role above, data and grad below
+    assert all(line.count("<tr>") == 1 for line in wide.splitlines() if "<b>w1</b>" in line)
+    assert "{rank=sink; legend}" in tall and "rank=sink" not in wide
+
+
+def test_the_readme_figure_fits_the_readmes_column() -> None:
+    """notebooks/figures/neuron.svg (lesson 1 draws it) shows at its own size in an 830-pixel column: 11-point text."""
+    figure = Path(__file__).resolve().parents[1] / "notebooks" / "figures" / "neuron.svg"
+    width = float(re.search(r'<svg width="([\d.]+)pt"', figure.read_text())[1])  # type: ignore[index]
+    assert width * 4 / 3 <= 830

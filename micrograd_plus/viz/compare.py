@@ -218,7 +218,7 @@ def compare_graphs(
 def _box(graph: GraphView, v: Value, dot_id: str, mark: str, note: str, fmt: str) -> str:
     colour = MARK_COLOURS.get(mark, "#444444")
     style = "dashed" if mark == "missing" else "bold" if mark else "solid"
-    head = f"<b>{drawing.text(graph.name(v))}</b>" + (f" = {drawing.text(v.op)}" if v.parents else "")
+    head = f"<b>{drawing.text(graph.name(v))}</b>" + (f"&#160;= {drawing.text(v.op)}" if v.parents else "")
     cells = [head, f"data {drawing.text(format(v.data, fmt))}", f"grad {drawing.text(format(v.grad, fmt))}"]
     if note:
         cells.append(f'<font color="{colour}">{drawing.text(note)}</font>')

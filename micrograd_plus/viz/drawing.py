@@ -2,9 +2,9 @@
 
 Each value is a box with its name, data and grad; the op that made it is a
 small ellipse in front of it; every edge into an op carries the local
-derivative d(out)/d(in) as a label at the edge's tail, or in its tooltip when more than three edges
-meet at the op (a ``dot``'s labels would pile up at its ellipse). Leaves are marked by role (parameter, input,
-constant). Boxes are coloured by the sign and size of their gradient
+derivative d(out)/d(in) as a label at the edge's tail, or in its tooltip where many edges would
+put their labels in one place (into a ``dot`` from a value that other ops use too). Leaves are
+marked by role (parameter, input, constant). Boxes are coloured by the sign and size of their gradient
 (constants stay white: nothing learns from them). Nodes made inside a module
 call (a Neuron, a Layer, an RNN time step) are grouped in a labelled cluster;
 ``collapse=`` draws each such call as a single box. The walk of the graph
@@ -43,8 +43,9 @@ ROLE_COLOURS = {"parameter": "#d9822b", "input": "#2e8b57", "constant": "#888888
 # least 6:1 against white (WCAG AA asks 4.5:1), and keeps the hue of the role's border.
 TAG_CHIPS = {"parameter": "#9c4a00", "input": "#1d6b3e", "constant": "#595959"}
 HIGHLIGHT = "#7b2cbf"  # violet: apart from the red/blue of the gradient colours and the role colours
-# an op with more operands than this (a dot, a mean) carries each local derivative in its edge's
-# tooltip: the labels of many edges meeting at one ellipse would pile up where they meet
+# An edge's label sits at its tail. Where an op has more operands than this (a dot, a mean) and the
+# operand feeds other ops too (a shared weight, an input of every neuron), the labels of the edges
+# leaving that operand would pile up at it: such an edge carries its local derivative in its tooltip.
 LABELLED_OPERANDS = 3
 LEGEND_MIN_BOXES = 6  # smaller drawings explain themselves; the legend would be wider than the graph
 INSTALL_DOT = (
@@ -143,16 +144,26 @@ def on_paths(graph: GraphView, highlight: Value | None) -> set[int]:
     return graphview.on_paths(graph, highlight)
 
 
-def value_label(v: Value, grad: float, graph: GraphView, fmt: str, show_grad: bool) -> str:
-    """An HTML-like label (every user string escaped): name, role, data and grad in a row of cells."""
+def value_label(v: Value, grad: float, graph: GraphView, fmt: str, show_grad: bool, rows: int = 1) -> str:
+    """An HTML-like label (every user string escaped): name, role, data and grad in a row of cells.
+
+    With ``rows=2`` the name and role sit above the numbers: half as wide, for top-down drawings,
+    whose width is a rank's boxes side by side.
+    """
     role = graph.roles[id(v)]
-    cells = [f"<td><b>{text(graph.name(v))}</b></td>"]
+    head = [f"<td><b>{text(graph.name(v))}</b></td>"]
     if role != "value":
-        cells.append(f'<td bgcolor="{TAG_CHIPS[role]}"><font point-size="9" color="#ffffff">{role}</font></td>')
-    cells.append(f"<td>data {text(format(v.data, fmt))}</td>")
+        head.append(f'<td bgcolor="{TAG_CHIPS[role]}"><font point-size="9" color="#ffffff">{role}</font></td>')
+    numbers = [f"<td>data {text(format(v.data, fmt))}</td>"]
     if show_grad and role != "constant":
-        cells.append(f"<td>grad {text(format(grad, fmt))}</td>")
-    return f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>{"".join(cells)}</tr></table>>'
+        numbers.append(f"<td>grad {text(format(grad, fmt))}</td>")
+    table = '<table border="0" cellborder="1" cellspacing="0" cellpadding="4">'
+    if rows == 1:
+        return f"<{table}<tr>{''.join(head + numbers)}</tr></table>>"
+    span = max(len(head), len(numbers))
+    head[-1] = head[-1].replace("<td", f'<td colspan="{span - len(head) + 1}"', 1)
+    numbers[-1] = numbers[-1].replace("<td", f'<td colspan="{span - len(numbers) + 1}"', 1)
+    return f"<{table}<tr>{''.join(head)}</tr><tr>{''.join(numbers)}</tr></table>>"
 
 
 def _value_node(v: Value, graph: GraphView, opts: DrawOptions, grad: float, largest: float, on: set[int]) -> str:
@@ -162,7 +173,9 @@ def _value_node(v: Value, graph: GraphView, opts: DrawOptions, grad: float, larg
     fill = grad_colour(grad, largest) if opts.show_grad and opts.colour and role != "constant" else "#ffffff"
     border = "#cccccc" if faded else (HIGHLIGHT if id(v) in on else ROLE_COLOURS[role])
     style = "filled,dashed" if role == "constant" else "filled,bold" if role == "parameter" else "filled"
-    label = value_label(v, grad, graph, opts.number_format, opts.show_grad)
+    label = value_label(
+        v, grad, graph, opts.number_format, opts.show_grad, rows=2 if opts.rankdir in ("TB", "BT") else 1
+    )
     out = f'\tv{i} [id="v{i}" label={label} shape=box style="{style}" fillcolor="{fill}" color="{border}"]\n'
     if v.parents:
         op_colour = "#cccccc" if faded else (HIGHLIGHT if id(v) in on else "#444444")
@@ -173,6 +186,7 @@ def _value_node(v: Value, graph: GraphView, opts: DrawOptions, grad: float, larg
 
 def _edges(graph: GraphView, drawn: Layout, opts: DrawOptions, on: set[int]) -> list[str]:
     edges, seen = [], set()
+    uses = {key: len(users) for key, users in graph.consumers().items()}
     shared: dict[str, list[str]] = {}  # parameter group -> the collapsed calls that use it
     for v in graph.order:
         if not v.parents:
@@ -193,7 +207,7 @@ def _edges(graph: GraphView, drawn: Layout, opts: DrawOptions, on: set[int]) -> 
                     edges.append(f"\t{source} -> {target}\n")
                 continue
             attrs = [f'id="e{graph.position(v)}_{j}"']
-            if opts.edge_labels and len(v.parents) <= LABELLED_OPERANDS:
+            if opts.edge_labels and (len(v.parents) <= LABELLED_OPERANDS or uses[id(parent)] == 1):
                 # at the edge's tail, where the edges of a graph spread out: a label in an edge's middle can sit
                 # closer to a neighbouring edge than to its own
                 attrs.append(f"taillabel=<{text(format(local, opts.number_format))}>")
@@ -265,6 +279,11 @@ def _legend() -> list[str]:
     return [f'\tlegend [id="legend" label=<{table}> shape=plaintext fontsize=8]\n']
 
 
+def _legend_below(lines: list[str]) -> list[str]:
+    """In a top-down drawing the legend row goes under the graph, not beside its widest rank."""
+    return [*lines, "\t{rank=sink; legend}\n"]
+
+
 def dot_lines(root: Value, opts: DrawOptions, grads: list[float] | None = None) -> list[str]:
     """The body of the DOT text (statements between the braces) for validated options."""
     if not isinstance(root, Value):
@@ -311,7 +330,7 @@ def layout_lines(graph: GraphView, opts: DrawOptions, grads: list[float] | None 
     lines += clusters.lines() + _edges(graph, drawn, opts, on)
     wanted = opts.legend if opts.legend is not None else len(drawn.shown) >= LEGEND_MIN_BOXES
     if wanted and opts.show_grad and opts.colour:
-        lines += _legend()
+        lines += _legend_below(_legend()) if opts.rankdir in ("TB", "BT") else _legend()
     return lines
 
 
