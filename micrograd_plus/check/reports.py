@@ -103,8 +103,9 @@ def _unresolved_why(bound: float, noise: float, step: float, flat_zero: bool) ->
         )
     if noise >= bound / 2:
         return (
-            f"f's rounding hides the derivative (±{bound:.2g}) at every step up to h = {step:.3g}; a wider step "
-            "(eps=...) if f is smooth on that scale, method='complex' if f accepts complex numbers, or another point"
+            f"f's rounding hides the derivative (±{bound:.2g}) even at the best step tried, h = {step:.3g}; a wider "
+            "step (eps=...) if f is smooth on that scale, method='complex' if f accepts complex numbers, or another "
+            "point"
         )
     return (
         f"the numeric estimate's own error (±{bound:.2g}) stays large at every step tried; use method='complex' "
