@@ -63,6 +63,7 @@ from micrograd_plus._validate import check_count, shown
 from micrograd_plus.autodiff import gradients
 from micrograd_plus.compile.program import CompiledGraph, compile_graph
 from micrograd_plus.engine import Value
+from micrograd_plus.gathering import Gathered, add_row_grads, gathering, read_rows
 from micrograd_plus.ops import registry
 from micrograd_plus.scopes import scope
 from micrograd_plus.tracing import DataFloat, Recording, guards_hold, recording
@@ -135,16 +136,20 @@ _Entry = Union[list["_Compiled"], str]  # noqa: UP007 - an alias evaluated at ru
 
 
 class _Compiled:
-    __slots__ = ("data", "graph", "guards", "random", "verified", "wrt")
+    """A compiled variant: its inputs are ``wrt`` (parameters, Values from outside), then the rows picked by the data
+    (``rows``, see :mod:`micrograd_plus.gathering`), then the data leaves and the random draws."""
 
-    def __init__(self, graph: CompiledGraph, found: Recording, wrt: list[Value]) -> None:
-        self.graph, self.wrt, self.guards = graph, wrt, found.guards
+    __slots__ = ("data", "graph", "guards", "random", "rows", "verified", "wrt")
+
+    def __init__(self, graph: CompiledGraph, found: Recording, wrt: list[Value], rows: list[Gathered]) -> None:
+        self.graph, self.wrt, self.guards, self.rows = graph, wrt, found.guards, rows
         self.data = [source for _, source in found.data]
         self.random = [redraw for _, redraw in found.random]
         self.verified = bool(self.random)  # a step that draws at random cannot be run twice to compare
 
     def value_and_grad(self, numbers: list[float]) -> tuple[float, list[float]]:
         values = [v.data for v in self.wrt]
+        values += read_rows(self.rows, numbers)
         values += [source(numbers) for source in self.data]
         for redraw in self.random:
             values += redraw()
@@ -213,6 +218,7 @@ class Replay:
                         return self._eager(data, key, params, self._cache[key])
                     for v, g in zip(variant.wrt, grads):
                         v.grad += g
+                    add_row_grads(variant.rows, numbers_now, grads[len(variant.wrt) :])
                     self.mode, self.reason = "replay", ""
                     self.replays += 1
                     return value
@@ -221,9 +227,10 @@ class Replay:
     def _verify(self, key: Any, variant: _Compiled, data: tuple[Any, ...], replayed: tuple[float, list[float]]) -> bool:
         """The first replay of a variant is checked against an eager run at the same data (nothing committed): a
         step that reads numbers no guard sees (a Value's ``.data``, ``math.log`` of its data) is caught here."""
-        with recording():
+        with recording(), gathering() as rows:
             loss = self.loss_fn(*_data_numbers(data, [], self.index_data))
-        if isinstance(loss, Value) and _agree(replayed, (loss.data, gradients(loss, variant.wrt))):
+        wrt = variant.wrt + _stand_ins(rows)
+        if isinstance(loss, Value) and _agree(replayed, (loss.data, gradients(loss, wrt))):
             variant.verified = True
             return True
         self._store(key, "a replay differed from eager training: the step reads numbers that no guard sees")
@@ -235,22 +242,27 @@ class Replay:
         """Run the step eagerly; while its structure may still compile, also record and compile it."""
         flat: list[float] = []
         trace = object()  # the scope of every node made by this call: a leaf outside it was made before
-        with recording() as found, scope(trace):
+        with recording() as found, scope(trace), gathering() as rows:
             loss = self.loss_fn(*_data_numbers(data, flat, self.index_data))
         if not isinstance(loss, Value):
             raise TypeError(f"the step's loss function must return a Value, got {type(loss).__name__}")
-        reason = known if isinstance(known, str) else self._compile(key, loss, params, found, trace, known or [])
+        traced = (loss, params, found, rows, trace)
+        reason = known if isinstance(known, str) else self._compile(key, traced, known or [])
         self.mode, self.reason = ("eager", reason) if reason else ("replay", "")
         self.eager_steps += 1
         loss.backward()
+        stand_ins = _stand_ins(rows)  # the rows read by a data index get their gradients as indexing gives them
+        add_row_grads(rows, flat, [leaf.grad for leaf in stand_ins])
         if reason:
             self._ran_eagerly(reason)
         return loss.data
 
     def _compile(
-        self, key: Any, loss: Value, params: list[Value], found: Recording, trace: object, variants: list[_Compiled]
+        self, key: Any, traced: tuple[Value, list[Value], Recording, list[Gathered], object], variants: list[_Compiled]
     ) -> str:
-        """Compile the traced step as a new variant of its structure; the reason it cannot be, or ''."""
+        """Compile the traced step (loss, parameters, recording, gathered rows, trace scope) as a new variant of its
+        structure; the reason it cannot be, or ''."""
+        loss, params, found, rows, trace = traced
         if found.branches:
             reason = f"the graph depends on the numbers of Values ({found.branches[0]})"
         elif len(variants) >= MAX_VARIANTS:
@@ -260,11 +272,11 @@ class Replay:
             data_leaves = [leaf for leaf, _ in found.data] + [leaf for drawn, _ in found.random for leaf in drawn]
             wrt = params + _outside(loss, params, data_leaves, trace)
             try:
-                graph = compile_graph(loss, wrt, data=data_leaves)
+                graph = compile_graph(loss, wrt + _stand_ins(rows), data=data_leaves)
             except ValueError as error:  # a Value.from_op node, a leaf listed twice (a tied leaf)
                 reason = str(error)
             else:
-                self._store(key, [*variants, _Compiled(graph, found, wrt)])
+                self._store(key, [*variants, _Compiled(graph, found, wrt, rows)])
                 self.compiles += 1
                 return ""
         self._store(key, reason)
@@ -286,6 +298,11 @@ class Replay:
             f"Replay({getattr(self.loss_fn, '__name__', 'loss_fn')}, mode={self.mode!r}, compiles={self.compiles}, "
             f"replays={self.replays}, eager steps={self.eager_steps}{why})"
         )
+
+
+def _stand_ins(rows: list[Gathered]) -> list[Value]:
+    """The leaves standing for the rows read by a data index, in order."""
+    return [leaf for g in rows for leaf in g.leaves]
 
 
 def _outside(loss: Value, params: list[Value], data_leaves: list[Value], trace: object) -> list[Value]:

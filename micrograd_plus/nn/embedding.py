@@ -7,10 +7,12 @@ passes microgpt's 0.08).
 
 **An id that is data.** Under ``Replay(..., index_data=True)`` an id arrives as a ``tracing.DataFloat``:
 a number of the step's data, which the compiled replay reads afresh on every call. Indexing by it would
-make the graph depend on its value (a new compile for every id). Instead the row is the one-hot product
-written out, e_j = Σ_k [i = k]·W[k][j], one ``dot`` node per entry whose one-hot operands are data leaves
-computed from the id on every replay: the graph depends only on the table's size, and the numbers and
-gradients are exactly those of indexing (1·w and 0·w add nothing but w; 1·g and 0·g give g and 0).
+make the graph depend on its value (a new compile for every id). While ``Replay`` traces, the row is read
+through ``gathering.gather``: stand-in leaves that each replay fills from the row the new id picks, and
+whose gradients it adds back into that row. Elsewhere the row is the one-hot product written out,
+e_j = Σ_k [i = k]·W[k][j], one ``dot`` node per entry whose one-hot operands are data leaves computed from
+the id: the graph depends only on the table's size. Either way the numbers and gradients are exactly those
+of indexing (1·w and 0·w add nothing but w; 1·g and 0·g give g and 0).
 
 >>> table = Embedding(3, 2, seed=0)
 >>> row = table(2)
@@ -26,6 +28,7 @@ from typing import Any
 from micrograd_plus import functional as F
 from micrograd_plus._validate import as_number, check_count, check_real, is_whole, shown
 from micrograd_plus.engine import Value
+from micrograd_plus.gathering import gather
 from micrograd_plus.nn.module import Module, make_rng
 from micrograd_plus.tracing import DataFloat, check_data
 
@@ -88,5 +91,8 @@ class Embedding(Module):
         """Row ``index``, already checked: the row itself for an int, Σ_k [index = k]·W[k] for a DataFloat."""
         if not isinstance(index, DataFloat):
             return list(self.weight[index])
+        gathered = gather(self.weight, index)  # while Replay traces: the row, read afresh by every replay
+        if gathered is not None:
+            return gathered
         selector = one_hot(index, self.num)
         return [F.dot(selector, [row[j] for row in self.weight]) for j in range(self.dim)]
