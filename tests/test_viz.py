@@ -190,7 +190,7 @@ def test_missing_graphviz_package(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_missing_dot_program(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("graphviz")
-    monkeypatch.setattr(viz.drawing.shutil, "which", lambda name: None)
+    monkeypatch.setattr("shutil.which", lambda name: None)  # the drawing looks dot up when it draws
     with pytest.raises(RuntimeError, match=r"apt-get install graphviz.*to_dot\(root\)"):
         viz.draw_dot(Value(1.0))
     assert viz.to_dot(Value(1.0)).startswith("digraph")  # the text never needs it
@@ -364,7 +364,7 @@ def shared_graphs() -> list[tuple[str, Value, dict[str, object]]]:
 def test_each_edge_label_is_nearest_its_own_edge(case: int, dot_program: str, tmp_path: Path) -> None:
     name, root, options = shared_graphs()[case]
     root.backward()
-    svg = viz.render(root, tmp_path / f"{name}.svg", **options).read_text()  # type: ignore[arg-type]
+    svg = viz.render(root, tmp_path / f"{name}.svg", **options).read_text()
     owners = edge_label_owners(svg)
     assert owners, "the drawing has edge labels"
     assert [(said, own) for said, own, nearest in owners if own != nearest] == []
@@ -373,7 +373,7 @@ def test_each_edge_label_is_nearest_its_own_edge(case: int, dot_program: str, tm
 def test_shared_operands_of_many_operand_ops_carry_their_local_derivatives_in_tooltips() -> None:
     _, root, options = shared_graphs()[0]
     root.backward()
-    text = viz.to_dot(root, **options)  # type: ignore[arg-type]
+    text = viz.to_dot(root, **options)
     into_ops = [line for line in text.splitlines() if "-> op" in line]
     tips = [line for line in into_ops if "tooltip=" in line]
     # into each position's dot: 4 shared weights, the shared bias and 3 of the 4 pixels (corners are used once)
