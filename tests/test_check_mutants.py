@@ -187,5 +187,6 @@ def test_the_plugin_option_fails_tests_with_weak_points(pytester: pytest.Pyteste
     assert len(first[0]) <= 80
     summary = [line for line in result.outlines if line.startswith("FAILED")]
     assert len(summary) == 1 and len(summary[0]) <= 80 and "weak test points" in summary[0]
+    assert "micrograd_plus/check" not in result.stdout.str()  # the checker's frames stay hidden
     pytester.makeini("[pytest]\nmicrograd_mutants = true\n")
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
