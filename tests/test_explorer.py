@@ -186,3 +186,26 @@ def test_gpt_of_one_token_rolls_up_by_block() -> None:
         assert any(f"· {weights} (" in label for label in ops), (weights, ops)
     parameters = next(c for c in tree if c.label.startswith("parameters ("))
     assert {tree[c].label.split(" (")[0] for c in parameters.children} == {"wte", "wpe", "lm_head", "layer0"}
+
+
+def test_the_gpt_page_opens_its_heads(tmp_path: Path, browser: Any) -> None:
+    from micrograd_plus.nn import GPT
+
+    model = GPT(27, seed=0)
+    loss = model.loss([26, 4])
+    loss.backward()
+    open_page(browser, write_explorer(loss, tmp_path / "gpt.html", model))
+    assert browser.execute_script(OVERLAPS)[1] == 0
+    find = (
+        "return +[...document.querySelectorAll('#graph .closed')]"
+        ".find(g => g.textContent.includes(arguments[0])).dataset.cluster"
+    )
+    browser.execute_script(f"explorer.toggle({browser.execute_script(find, 'CausalSelfAttention')})")
+    heads = browser.execute_script(find, "head ×4")
+    browser.execute_script(f"explorer.toggle({heads})")
+    inside = browser.execute_script(
+        f"return [...document.querySelectorAll('#c{heads} > .closed')].map(g => g.textContent)"
+    )
+    assert [text.split(" nodes")[0].replace("▸ ", "") for text in inside] == [f"head {h}10" for h in range(4)]
+    assert browser.execute_script(OVERLAPS)[1] == 0
+    browser.save_screenshot(str(tmp_path / "gpt-heads.png"))

@@ -206,6 +206,8 @@ function drawCluster(c, block, x, y, parent, frames) {  // frames: the layer und
   }
 }
 function drawEdges(edges, layer) {
+  // hundreds of edges (a parameter into each of 100 calls) fade, so the boxes stay readable through them
+  layer.setAttribute('opacity', Math.max(0.2, Math.min(1, 200 / Math.max(1, edges.length))));
   for (const {a, b, count} of edges) {
     const p = pos.get(a), q = pos.get(b);
     if (!p || !q) continue;
