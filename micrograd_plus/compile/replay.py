@@ -11,8 +11,10 @@ The structure is what the graph's shape depends on: the nesting and lengths of t
 data (a different batch size is a new structure), its ints, bools and strings (class
 indices pick which logit a loss reads), the model's parameters and every module's
 training mode. With ``index_data=True`` the ints are data too (token ids): they reach
-``loss_fn`` as DataFloats, for a model that reads them by a data index (``nn.GPT``'s
-one-hot lookups), so that a names list compiles once per document length, not per name.
+``loss_fn`` as DataFloats, for a model that reads them by a data index (``nn.GPT``: its
+embedding rows are read into stand-in leaves, see :mod:`micrograd_plus.gathering`, and its
+loss picks the target's logit by a one-hot product), so that a names list compiles once per
+document length, not per name.
 A relu flipping is not a change of structure (the replay branches on the current numbers),
 and neither are new data or fresh dropout masks: ``Dropout`` records its masks
 (``recording.record_random``), and a replay draws the next ones from the same random
