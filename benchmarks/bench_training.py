@@ -22,6 +22,11 @@ The collector is left in its steady state, as a user's own loop runs it: no ``gc
 previous step's graph freed when the next one replaces it. Two labelled eager rows differ from that:
 one runs ``gc.collect()`` (untimed) before each step, one runs inside ``paused_collector()``.
 PyTorch runs in a worker process: importing torch adds ~150,000 objects for the collector to walk.
+micrograd (about 100 times slower) runs three times per state; its graphs are reference cycles, so
+each of its runs ends with the gc.collect() that frees them, timed as part of its steps.
+
+Also printed: the memory of W1's eager graph per node (tracemalloc: the graph built and
+backpropagated, over its node count), and what the largest allocation sites hold.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from operator import mul
 from typing import Any
@@ -212,6 +218,7 @@ def micrograd_contender() -> Run:
             p.data = v
         start = time.perf_counter()
         found = [step() for _ in range(window)]
+        gc.collect()  # its graphs are reference cycles: freeing them is part of its steps, not of the next contender's
         return time.perf_counter() - start, found
 
     return run
@@ -340,7 +347,7 @@ LABELS = {
     "eager": "micrograd_plus eager, collector steady",
     "eager paused": "eager inside paused_collector()",
     "eager collect": "eager, gc.collect() before each step",
-    "micrograd": "micrograd 0.1.0 as shipped",
+    "micrograd": "micrograd 0.1.0 as shipped (+ its cycles freed)",
     "compiled": "compiled replay (compile_graph)",
     "auto": "Replay (auto)",
     "batched": "batched NumPy replay",
@@ -367,8 +374,10 @@ def time_states(
     medians: dict[str, list[float]] = {name: [] for name in contenders}
     for s, state in kept.items():
         times: dict[str, list[float]] = {name: [] for name in contenders}
-        for _ in range(repeats):
+        for k in range(repeats):
             for name, run in contenders.items():  # alternating, so that noise hits every contender alike
+                if name == "micrograd" and k >= 3:
+                    continue  # about 100 times slower than the rest: three runs per state
                 seconds, found = run(state, window)
                 want = expected[s : s + window]
                 assert all(abs(a - b) <= 1e-9 * max(1.0, abs(b)) for a, b in zip(found, want)), (name, s, found, want)
@@ -410,6 +419,24 @@ def measure(starts: list[int], window: int, repeats: int, micrograd: bool) -> No
         print(f"   {label:<42}" + "".join(f"{r:>8.2f}x" for r in vs) + f"{statistics.median(vs):>8.2f}x")
 
 
+def memory_per_node() -> None:
+    model = our_model(micrograd_model())
+    nodes = len(loss_of(model, X, Y_PM1).topological_order())
+    gc.collect()
+    tracemalloc.start()
+    loss = loss_of(model, X, Y_PM1)
+    loss.backward()
+    used = tracemalloc.get_traced_memory()[0]
+    sites = tracemalloc.take_snapshot().statistics("lineno")[:4]
+    tracemalloc.stop()
+    del loss
+    print(f"W1's eager graph after backward: {nodes:,} nodes, {used / nodes:.0f} bytes per node (tracemalloc)")
+    for site in sites:
+        frame = site.traceback[0]
+        print(f"   {site.size / nodes:6.1f} B/node  {'/'.join(frame.filename.rsplit('/', 2)[-2:])}:{frame.lineno}")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no micrograd row")
@@ -422,6 +449,7 @@ def main() -> None:
     window = args.window
     starts = [0, 24, 48, 72, STEPS - window]
     print(f"Python {sys.version.split()[0]}; W1 over {STEPS} SGD steps; PyTorch in a worker process\n")
+    memory_per_node()
     measure(starts, window, 3 if args.quick else 7, micrograd=not args.quick)
 
 

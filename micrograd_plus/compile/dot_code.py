@@ -203,13 +203,20 @@ def _backward_shared(
         program.record_edges(slots_of[u], program.n_edges)
     sets = program.constant(tuple(partner_sets))
     lines.append(f"Q = [list(map(X.__getitem__, S)) for S in {sets}]  # each partner set's vectors")
-    lines.append("R = [list(zip(*vectors)) for vectors in Q]  # and their transpose")
+    # a full transpose is needed only where every reader's gradient is nonzero (for short vectors, wherever one
+    # is): late in training most readers of a shared vector are samples whose loss is flat, so it is made lazily
+    lines.append(f"R = [None] * {len(partner_sets)}  # their transposes, each made when first needed")
     lines.append(f"for f, q, c, d in {program.constant(tuple(rows))}:  # Σ_i g(r_i) · partner_i[t]")
     lines.append("    gs = f(G)")
     lines.append("    if all(gs):")
-    lines.append("        C[c:d] = map(sum, map(map, repeat(mul), repeat(gs), R[q]))")
+    lines.append("        columns = R[q] = R[q] or list(zip(*Q[q]))")
+    lines.append("        C[c:d] = map(sum, map(map, repeat(mul), repeat(gs), columns))")
     lines.append("    elif any(gs):  # only the nodes whose gradient is not 0 contribute")
     lines.append("        nonzero = list(filter(None, gs))")
     # long vectors: transpose just the partners of those nodes; short ones: drop the zeros from each column
-    columns = "zip(*compress(Q[q], gs))" if n >= SELECT_PARTNERS_FROM else "map(compress, R[q], repeat(gs))"
+    if n >= SELECT_PARTNERS_FROM:
+        columns = "zip(*compress(Q[q], gs))"
+    else:
+        lines.append("        R[q] = R[q] or list(zip(*Q[q]))")
+        columns = "map(compress, R[q], repeat(gs))"
     lines.append(f"        C[c:d] = map(sum, map(map, repeat(mul), repeat(nonzero), {columns}))")
