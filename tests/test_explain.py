@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -220,3 +221,17 @@ def test_focus_follows_one_attention_weight_of_the_gpt() -> None:
     assert len(trace.steps) < trace.all_steps / 2  # only the steps between the loss and the weight
     assert not any("attn_wo" in c.parent_name for s in trace.steps for c in s.contributions)  # weights: off the paths
     assert trace.steps[0].name == trace.root_name
+
+
+def test_the_player_names_nodes_as_explanations_do(tmp_path: Path, dot_program: str) -> None:
+    import json
+
+    from micrograd_plus.viz.player import write_player
+
+    root = (Value(3.0) * Value(2.0, label="a") + Value(1.0)).tanh()  # an unnamed node before the first label
+    root.backward()
+    page = write_player(root, tmp_path / "p.html").read_text()
+    data = json.loads(re.search(r"const DATA = (\{.*?\});\n", page, flags=re.DOTALL)[1])  # type: ignore[index]
+    graph = view(root)
+    assert data["names"] == [graph.name(v) for v in graph.order] == ["#1", "a", "#2", "#3", "#4", "#5"]
+    assert {s.name for s in explain_backward(root).steps} <= set(data["names"])
