@@ -240,3 +240,31 @@ def test_data_leaves_vary_without_a_gradient() -> None:
     assert len(compiled.wrt) == 1 and len(compiled.inputs) == 2
     with pytest.raises(ValueError, match="2 input values, got 1"):
         compiled.value_and_grad([0.5])
+
+
+@pytest.mark.parametrize("n", [3, 5, 40])
+@pytest.mark.parametrize("live", [(True, True), (True, False), (False, False)])
+def test_dot_backward_of_long_vectors_with_few_readers(n: int, live: tuple[bool, bool]) -> None:
+    """A vector read by two dot nodes (and a vector dotted with itself, an L2 term) gets Σ_i g(r_i) · partner_i:
+    as vector operations for long vectors, per element for short ones; readers whose gradient is 0 (a relu off)
+    add nothing. Every form gives eager's gradients, at the compiled point and at new ones."""
+    w = [Value(0.1 * k - 0.7) for k in range(n)]
+    a, b = [Value(0.3 + 0.05 * k) for k in range(n)], [Value(1.0 - 0.1 * k) for k in range(n)]
+    signs = [1.0 if on else -1.0 for on in live]
+    leaves = [*w, *a, *b]
+
+    def build() -> Value:
+        first, second = F.dot(w, a), F.dot(w, b)
+        return (signs[0] * first).relu() + (signs[1] * second * second).relu() + 1e-2 * F.dot(w, w)
+
+    root = build()
+    compiled = compile_graph(root, leaves)
+    for shift in (0.0, 0.25, -0.5):
+        point = [leaf.data + shift for leaf in leaves]
+        for leaf, x in zip(leaves, point):
+            leaf.data, leaf.grad = x, 0.0
+        eager = build()
+        eager.backward()
+        value, grads = compiled.value_and_grad(point)
+        assert close(value, eager.data)
+        assert all(close(g, leaf.grad) for g, leaf in zip(grads, leaves)), compiled.source

@@ -187,22 +187,37 @@ def _backward_single(
     lines.append("        C[c:d] = [p * g for p in X[k]]")
 
 
+def _by_columns(readers: int, n: int) -> bool:
+    """Whether Σ_i g(r_i) · partner_i for a vector of length n read by ``readers`` nodes is estimated faster as one
+    vector operation per reader (few readers of a long vector: the 337 parameters in an L2 term) than as one sum
+    per element over the partners' transpose."""
+    by_columns = readers * (n * COLUMN_PRODUCT + PER_VECTOR_OP)
+    return by_columns < n * (readers * (ROW_PRODUCT + TRANSPOSED) + PER_NODE)
+
+
 def _backward_shared(
     program: Any, shared: list[int], uses: Uses, slots_of: dict[int, Slots], a: int, n: int, lines: list[str]
 ) -> None:
     """d/du_t = Σ_i g(r_i) · p_i[t] for a vector read by nodes r_1, r_2, ...: dot products of their gradients with
-    the columns of the partners' transpose, over the nodes whose gradient is not 0."""
+    the columns of the partners' transpose, over the nodes whose gradient is not 0; for few readers of a long
+    vector, Σ_i g(r_i) · p_i as vector operations instead (``accumulate``, the same sums in the same order)."""
     if not shared:
         return
     partner_sets: dict[tuple[int, ...], int] = {}
-    rows = []
+    rows, column_rows = [], []
     for u in shared:
         q = partner_sets.setdefault(tuple(p for _, p in uses[u]), len(partner_sets))
         g_slots = tuple(a + r for r, _ in uses[u])
-        rows.append((program.getter_of(g_slots), q, program.n_edges, program.n_edges + n))
+        row = (program.getter_of(g_slots), q, program.n_edges, program.n_edges + n)
+        (column_rows if _by_columns(len(g_slots), n) else rows).append(row)
         program.record_edges(slots_of[u], program.n_edges)
     sets = program.constant(tuple(partner_sets))
     lines.append(f"Q = [list(map(X.__getitem__, S)) for S in {sets}]  # each partner set's vectors")
+    if column_rows:
+        lines.append(f"for f, q, c, d in {program.constant(tuple(column_rows))}:  # Σ_i g(r_i) · partner_i")
+        lines.append("    C[c:d] = accumulate(f(G), Q[q])")
+    if not rows:
+        return
     # a full transpose is needed only where every reader's gradient is nonzero (for short vectors, wherever one
     # is): late in training most readers of a shared vector are samples whose loss is flat, so it is made lazily
     lines.append(f"R = [None] * {len(partner_sets)}  # their transposes, each made when first needed")
