@@ -204,7 +204,8 @@ def _backward_shared(
     if not shared:
         return
     partner_sets: dict[tuple[int, ...], int] = {}
-    rows, column_rows = [], []
+    rows: list[tuple[Any, int, int, int]] = []
+    column_rows: list[tuple[Any, int, int, int]] = []
     for u in shared:
         q = partner_sets.setdefault(tuple(p for _, p in uses[u]), len(partner_sets))
         g_slots = tuple(a + r for r, _ in uses[u])
