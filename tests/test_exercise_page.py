@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from test_player import by_id, page_data
-from test_player_page import overlapping
+from test_player_page import WINDOWS, check_readable_steps, overlapping
 
 from micrograd_plus import Value, explain_backward
+from micrograd_plus.cli.demo import EXERCISE_TITLE
 from micrograd_plus.exercises.backprop import exercise_graph
 from micrograd_plus.viz import exercise_page, player
 from micrograd_plus.viz.graph_view import view
@@ -228,3 +230,14 @@ def test_the_page_rounds_and_hashes_as_python_does(tmp_path: Path, browser: Any,
     texts = ["", "abc", "x" * 55, "y" * 56, "z" * 64, "salt|0.1.local|-6.92e-1", "σ′ × ∂L/∂w2 " * 9]
     digests = browser.execute_script("return arguments[0].map(sha256);", texts)
     assert digests == [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=["1280x720", "1400x900"])
+def test_the_default_exercise_is_readable_at_every_step(
+    tmp_path: Path, browser: Any, window: tuple[int, int], dot_program: str
+) -> None:
+    root, params, inputs = exercise_graph()
+    path = player.write_player(
+        root, tmp_path / "exercise.html", exercise=True, params=params, inputs=inputs, title=EXERCISE_TITLE
+    )
+    check_readable_steps(browser, path, window, tmp_path, "exercise")  # 'Check' and 'Show how' on one line each

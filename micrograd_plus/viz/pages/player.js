@@ -1,15 +1,16 @@
 // The backprop player. DATA comes from micrograd_plus.viz.player.player_data.
 const N = DATA.steps.length + 1;  // the steps of backward(), then the summary
 const SVG_NS = 'http://www.w3.org/2000/svg';
-// screen pixels per drawing point: a drawing that fits at SMALL (11-point text at 8 px) is shown whole at
-// every step; a larger one zooms in to READABLE (9-point text at 11 px) around the step's node
-const SMALL = 0.75, READABLE = 1.2;
-let current = 0, timer = null, grads = [];
+// Legible when projected: the smallest text of the current step's boxes is READ_PX screen pixels high or
+// more. A drawing whose fit keeps its texts that large is shown whole; a larger one is shown at that zoom,
+// panned (smoothly, MOVE_MS) to keep the step's node and the parents it sends gradient to in view.
+const READ_PX = 12, MOVE_MS = 350, MARGIN = 12;
+let current = 0, timer = null, grads = [], shown = false;
 const graphSvg = document.querySelector('#graph svg');
 // the container sizes the drawing; svg-pan-zoom fits the drawing's viewBox into it
 graphSvg.removeAttribute('width');
 graphSvg.removeAttribute('height');
-const panZoom = svgPanZoom(graphSvg, {fit: true, center: true, minZoom: 0.3, maxZoom: 60, dblClickZoomEnabled: false,
+const panZoom = svgPanZoom(graphSvg, {fit: true, center: true, minZoom: 0.05, maxZoom: 400, dblClickZoomEnabled: false,
   zoomScaleSensitivity: 0.25});
 const answers = DATA.steps.map(s => s.contributions.map(() => ({solved: false, tries: 0, revealed: false})));
 
@@ -54,30 +55,87 @@ function fitTexts() {
     }
   }
 }
-function fit() { panZoom.resize(); panZoom.fit(); panZoom.center(); }
-// Show the current node legibly: the whole drawing if it fits at SMALL or more; else zoom in to
-// READABLE around the node if the drawing is smaller, and pan it to the middle if it is not wholly in view. svg-pan-zoom redraws on the next animation frame, so
-// the node's place is computed from the drawing's coordinates and the pan-zoom state, not measured.
-function focus(node) {
-  if (!node) return;
+// svg-pan-zoom draws on the next animation frame, so places are computed from the drawing's coordinates
+// and the pan-zoom state (screen = pan + realZoom × drawing), never measured on the screen.
+let textHeight = null, motion = null;
+function smallestText() {  // the height, in drawing units, of the smallest text in a box (an op's symbol aside)
+  if (textHeight === null) {
+    const heights = [...graphSvg.querySelectorAll('g.node:not([id^="op"]) text')].map(t => t.getBBox().height).filter(h => h > 0);
+    textHeight = heights.length ? Math.min(...heights) : 1;
+  }
+  return textHeight;
+}
+function readableZoom() { return READ_PX / smallestText(); }
+function fitView() {  // the zoom and pan that show the whole drawing, centred
   panZoom.resize();
-  if (panZoom.getSizes().realZoom / panZoom.getZoom() >= SMALL) { fit(); return; }
-  const b = node.getBBox(), m = byId('graph0').transform.baseVal.consolidate().matrix;
-  const x = m.a * (b.x + b.width / 2) + m.c * (b.y + b.height / 2) + m.e;
-  const y = m.b * (b.x + b.width / 2) + m.d * (b.y + b.height / 2) + m.f;
-  const {width, height, realZoom} = panZoom.getSizes();
-  const zoom = realZoom < SMALL ? READABLE : realZoom;
-  let pan = panZoom.getPan();
-  if (zoom !== realZoom) {  // zoom about the node: it keeps its place on the screen
-    pan = {x: pan.x + (realZoom - zoom) * x, y: pan.y + (realZoom - zoom) * y};
-  }
-  const half = {x: zoom * b.width / 2, y: zoom * b.height / 2};
-  const at = {x: pan.x + zoom * x, y: pan.y + zoom * y};
-  if (at.x - half.x < 0 || at.x + half.x > width || at.y - half.y < 0 || at.y + half.y > height) {
-    pan = {x: width / 2 - zoom * x, y: height / 2 - zoom * y};
-  }
-  if (zoom !== realZoom) panZoom.zoom(panZoom.getZoom() * zoom / realZoom);
+  const {width, height, viewBox} = panZoom.getSizes();
+  const zoom = Math.min(width / viewBox.width, height / viewBox.height);
+  return {zoom: zoom, pan: {x: (width - zoom * viewBox.width) / 2 - zoom * viewBox.x,
+    y: (height - zoom * viewBox.height) / 2 - zoom * viewBox.y}};
+}
+function setView(zoom, pan) {
+  const real = panZoom.getSizes().realZoom;
+  if (Math.abs(zoom - real) > 1e-9 * real) panZoom.zoom(panZoom.getZoom() * zoom / real);
   panZoom.pan(pan);
+}
+function stop() { if (motion !== null) cancelAnimationFrame(motion); motion = null; }
+function moveTo(view, smooth) {  // eased over MOVE_MS, or at once (the first view, or reduced motion asked for)
+  stop();
+  const still = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  if (!smooth || still) { setView(view.zoom, view.pan); return; }
+  const z0 = panZoom.getSizes().realZoom, p0 = panZoom.getPan(), start = performance.now();
+  const frame = now => {
+    const t = Math.min(1, (now - start) / MOVE_MS), e = t * (2 - t);
+    // the zoom moves geometrically, so a point between the two views' centres drifts evenly
+    setView(z0 * Math.pow(view.zoom / z0, e), {x: p0.x + (view.pan.x - p0.x) * e, y: p0.y + (view.pan.y - p0.y) * e});
+    motion = t < 1 ? requestAnimationFrame(frame) : null;
+  };
+  motion = requestAnimationFrame(frame);
+}
+function fit() { moveTo(fitView(), false); }
+function extent(i) {  // the drawing-coordinate box of node i's element: [left, top, right, bottom]
+  const g = byId(DATA.element[i]);
+  if (!g) return null;
+  const b = g.getBBox(), m = byId('graph0').transform.baseVal.consolidate().matrix;
+  const xs = [b.x, b.x + b.width].map(x => m.a * x + m.e), ys = [b.y, b.y + b.height].map(y => m.d * y + m.f);
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+}
+// One axis of the pan: the group [lo, hi] centred if it fits in ``size``, else the node [nlo, nhi] kept in view
+// as near to the group's middle as it can be; the pan is kept if it already shows them.
+function axisPan(pan, zoom, size, lo, hi, nlo, nhi) {
+  const inView = (a, b) => pan + zoom * a >= MARGIN && pan + zoom * b <= size - MARGIN;
+  if (inView(lo, hi)) return pan;
+  if (zoom * (hi - lo) <= size - 2 * MARGIN) return size / 2 - zoom * (lo + hi) / 2;
+  const centred = size / 2 - zoom * (lo + hi) / 2;
+  return Math.min(Math.max(centred, MARGIN - zoom * nlo), size - MARGIN - zoom * nhi);
+}
+// The view of a step: the whole drawing if that keeps its texts readable; else the readable zoom (or the
+// user's, if closer and the group still fits) with the node and its parents in view.
+function stepView(nodes) {
+  const fitted = fitView(), readable = readableZoom();
+  if (fitted.zoom >= readable) return fitted;
+  const boxes = nodes.map(extent).filter(b => b !== null);
+  if (!boxes.length) return null;
+  const {width, height, realZoom} = panZoom.getSizes();
+  const group = [0, 1, 2, 3].map(k => (k < 2 ? Math.min : Math.max)(...boxes.map(b => b[k])));
+  const fits = z => z * (group[2] - group[0]) <= width - 2 * MARGIN && z * (group[3] - group[1]) <= height - 2 * MARGIN;
+  const zoom = realZoom >= readable && fits(realZoom) ? realZoom : readable;
+  let pan = panZoom.getPan();
+  if (zoom !== realZoom) {  // zoom about the node's centre, so it stays where the eye is
+    const [l, t, r, b] = boxes[0], cx = (l + r) / 2, cy = (t + b) / 2;
+    pan = {x: pan.x + (realZoom - zoom) * cx, y: pan.y + (realZoom - zoom) * cy};
+  }
+  const node = boxes[0], {viewBox} = panZoom.getSizes();
+  // an axis along which the whole drawing fits stays centred, so the view moves along the other one only
+  const whole = (size, lo, span) => (zoom * span <= size ? (size - zoom * span) / 2 - zoom * lo : null);
+  const wx = whole(width, viewBox.x, viewBox.width), wy = whole(height, viewBox.y, viewBox.height);
+  return {zoom: zoom, pan: {x: wx !== null ? wx : axisPan(pan.x, zoom, width, group[0], group[2], node[0], node[2]),
+    y: wy !== null ? wy : axisPan(pan.y, zoom, height, group[1], group[3], node[1], node[3])}};
+}
+function focus(nodes, smooth) {
+  panZoom.resize();
+  const view = stepView(nodes);
+  if (view) moveTo(view, smooth);
 }
 function shortNumber(x) { return String(Number(x.toPrecision(4))); }
 function gradsBefore(k, partial) {  // after steps 1..k (and the solved rows of step ``partial``, 0-based)
@@ -246,7 +304,9 @@ function exerciseRows(s) {
       verdict.textContent = c.reveal_local + '\n' + c.reveal_total;
       showScore();
     };
-    row.append(label, local, mid, total, check, reveal, verdict);
+    const actions = document.createElement('span'); actions.className = 'actions';
+    actions.append(check, reveal);
+    row.append(label, local, mid, total, actions, verdict);
     box.appendChild(row);
   });
 }
@@ -275,7 +335,8 @@ function show(k) {
     paint(gradsBefore(0));
     colour(0);
     mark(DATA.element[DATA.root]);
-    fit();
+    focus([DATA.root], shown);
+    shown = true;
     return;
   }
   if (current === N) {
@@ -290,12 +351,12 @@ function show(k) {
   byId('title').textContent = step.title;
   if (DATA.exercise && step.contributions.length) exerciseRows(current - 1);
   else byId('lines').textContent = step.lines.join('\n');
-  const node = mark(step.element);
+  mark(step.element);
   mark('op' + step.node);
   for (const id of step.edges) mark(id);
   if (DATA.exercise) fill(current - 1); else paint(gradsBefore(current));
   colour(current);
-  focus(node);
+  focus([step.node].concat(step.parents), true);
 }
 function play() {
   if (timer) { clearInterval(timer); timer = null; byId('play').textContent = 'Play'; return; }
@@ -314,16 +375,18 @@ byId('prev').onclick = () => show(current - 1);
 byId('next').onclick = () => show(current + 1);
 byId('play').onclick = play;
 byId('graph').addEventListener('click', showSum);
-byId('zoom-in').onclick = () => panZoom.zoomIn();
-byId('zoom-out').onclick = () => panZoom.zoomOut();
+byId('zoom-in').onclick = () => { stop(); panZoom.zoomIn(); };
+byId('zoom-out').onclick = () => { stop(); panZoom.zoomOut(); };
 byId('fit').onclick = fit;
+// the reader's own pan or zoom wins over a move still under way
+for (const kind of ['mousedown', 'wheel', 'touchstart']) byId('graph').addEventListener(kind, stop, {passive: true});
 const PAN = {ArrowLeft: [80, 0], ArrowRight: [-80, 0], ArrowUp: [0, 80], ArrowDown: [0, -80]};
 new ResizeObserver(() => panZoom.resize()).observe(byId('graph'));
 document.addEventListener('keydown', e => {
   if (e.target && e.target.tagName === 'INPUT') return;
-  if (e.shiftKey && PAN[e.key]) { e.preventDefault(); panZoom.panBy({x: PAN[e.key][0], y: PAN[e.key][1]}); }
-  else if (e.key === '+' || e.key === '=') panZoom.zoomIn();
-  else if (e.key === '-') panZoom.zoomOut();
+  if (e.shiftKey && PAN[e.key]) { e.preventDefault(); stop(); panZoom.panBy({x: PAN[e.key][0], y: PAN[e.key][1]}); }
+  else if (e.key === '+' || e.key === '=') { stop(); panZoom.zoomIn(); }
+  else if (e.key === '-') { stop(); panZoom.zoomOut(); }
   else if (e.key === '0') fit();
   else if (e.key === 'ArrowRight') show(current + 1);
   else if (e.key === 'ArrowLeft') show(current - 1);
