@@ -188,3 +188,22 @@ def test_a_large_graph_is_collapsed_and_legible(tmp_path: Path, browser: Any, do
     assert min(heights) >= 10  # at its natural size, scrolled, never shrunk to fit 1,400 px
     assert len(by_id(driver, "near").text.splitlines()) >= 3  # the current node's neighbourhood in full
     assert driver.find_elements(By.CSS_SELECTOR, "#graph .current")
+
+
+def test_a_tall_drawing_runs_top_down_unless_rankdir_is_given(tmp_path: Path, dot_program: str) -> None:
+    def size(page: Path) -> tuple[float, float]:
+        return player.drawing_size(page.read_text().split("<svg", 1)[1].join(["<svg", ""]))
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    out = model([0.5, -1.0])[0]
+    across = player.write_player(out, tmp_path / "lr.html", module=model, rankdir="LR")
+    chosen = player.write_player(out, tmp_path / "auto.html", module=model)
+    (w_lr, h_lr), (w, h) = size(across), size(chosen)
+    assert h_lr * player.FRAME[0] > w_lr * player.FRAME[1]  # left to right it is taller than the frame
+    assert w > h and min(player.FRAME[0] / w, player.FRAME[1] / h) > min(player.FRAME[0] / w_lr, player.FRAME[1] / h_lr)
+    wide = small_graph()  # a chain: left to right already fits the wide frame best, and is kept
+    assert size(player.write_player(wide, tmp_path / "a.html")) == size(
+        player.write_player(wide, tmp_path / "b.html", rankdir="LR")
+    )
+    with pytest.raises(ValueError, match="no size in points"):
+        player.drawing_size("<svg>")

@@ -36,6 +36,9 @@ REFUSED = {
     "legend": "the page explains its colours in its own text",
     "highlight": "the player highlights the current step's node and edges itself",
 }
+# the graph's frame, in screen pixels, on the 1280- to 1400-pixel-wide windows of a projected page: of left-to-
+# right and top-down, the layout drawn larger in it is chosen when the caller names no rankdir
+FRAME = (1300.0, 450.0)
 AUTO_COLLAPSE = ("Neuron", "Layer", "step")  # tried in this order when the full graph exceeds max_nodes
 NEUTRAL = "#ffffff"  # a box backward() has not reached yet
 
@@ -275,17 +278,52 @@ def _legend(exercise: bool) -> str:
     return f"{colours} Tags: {chips}."
 
 
+def drawing_size(svg: str) -> tuple[float, float]:
+    """The (width, height) in points of a drawing made by Graphviz's svg output."""
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if size is None:
+        raise ValueError("the drawing has no size in points; was it made by Graphviz's svg output?")
+    return float(size[1]), float(size[2])
+
+
+def fitted_scale(svg: str, frame: tuple[float, float] = FRAME) -> float:
+    """The scale at which a drawing fits in ``frame``: the smaller of the width and the height ratios."""
+    width, height = drawing_size(svg)
+    return min(frame[0] / width, frame[1] / height)
+
+
+def _drawing(graph: GraphView, opts: viz.DrawOptions, grads: list[float], choose_rankdir: bool) -> str:
+    """The SVG drawing of the graph; with ``choose_rankdir``, top-down instead of left-to-right when that fits the
+    page's wide frame at a larger scale (a drawing taller than the frame, such as a layer of many neurons)."""
+    graphviz = viz.require_graphviz()
+
+    def draw(o: viz.DrawOptions) -> str:
+        text: str = graphviz.Digraph(viz.GRAPH_NAME, body=viz.layout_lines(graph, o, grads)).pipe(format="svg").decode()
+        return text[text.index("<svg") :]
+
+    svg = draw(opts)
+    width, height = drawing_size(svg)
+    if choose_rankdir and opts.rankdir == "LR" and height * FRAME[0] > width * FRAME[1]:
+        down = draw(dataclasses.replace(opts, rankdir="TB"))  # a drawing wider than the frame only shrinks top-down
+        if fitted_scale(down) > fitted_scale(svg):
+            return down
+    return svg
+
+
 def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write a self-contained HTML page that steps through ``root.backward()`` one chain-rule step at a time.
 
     Prev / Next / Play buttons and the arrow keys move between steps; the current node and its parent
     edges are highlighted, gradients fill in as they are computed, and each step shows its chain-rule
-    products; the last step sums up every leaf's gradient. The drawing fits the window at step 0 and
-    pans and zooms (drag, wheel, + − 0); a box stays white until the step that sets its gradient runs,
-    then takes that gradient's colour, so stepping back un-colours it. Clicking a node shows its whole chain-rule
-    sum. Options: those of :func:`micrograd_plus.viz.to_dot` that apply (see ``PLAYER_OPTIONS``),
-    ``title`` (default: the root's expression) and ``exercise`` (the student computes each step).
-    A graph too large to draw in full is drawn collapsed by module call, the current node's
+    products; the last step sums up every leaf's gradient. The drawing is shown whole where its text
+    stays 12 px high on screen (readable projected); a larger one is shown at that size, starting at the
+    root and panning smoothly to each step's node and its parents. The reader pans and zooms (drag,
+    wheel, + − 0, Fit shows the whole graph). Without ``rankdir``, the drawing runs top-down where that
+    fits a wide window better than left-to-right. A box stays white until the step that sets its
+    gradient runs, then takes that gradient's colour, so stepping back un-colours it. Clicking a node
+    shows its whole chain-rule sum. Options: those of :func:`micrograd_plus.viz.to_dot` that apply
+    (see ``PLAYER_OPTIONS``), ``title`` (default: the root's expression) and ``exercise`` (the student
+    computes each step). A graph too large to draw in full is drawn collapsed by module call, the current node's
     neighbourhood drawn beside it. No network needed.
     """
     opts, title, exercise = _options(options)
@@ -295,13 +333,10 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
     opts = _fitting_collapse(graph, opts)
     drawn = dataclasses.replace(opts, colour=False, legend=False)
     trace = explain_backward(root, opts.number_format, graph=graph)
-    graphviz = viz.require_graphviz()
     # boxes sized for their final gradients, drawn white: the page colours each as its step runs
     # exercise boxes are sized for one placeholder that shows '?': no gradient, nor its width, in the drawing
     grads = [exercise_page.PLACEHOLDER] * len(graph.order) if exercise else list(trace.grads)
-    lines = viz.layout_lines(graph, drawn, grads)
-    svg = graphviz.Digraph(viz.GRAPH_NAME, body=lines).pipe(format="svg").decode("utf-8")
-    svg = svg[svg.index("<svg") :]
+    svg = _drawing(graph, drawn, grads, choose_rankdir="rankdir" not in options)
     if exercise:
         placeholder = format(exercise_page.PLACEHOLDER, opts.number_format).replace("-", "&#45;")  # as dot writes it
         svg = svg.replace(f">grad {placeholder}<", ">grad ?<")
