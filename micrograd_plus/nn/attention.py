@@ -27,7 +27,6 @@ order, hence the same values and gradients.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Sequence
 from operator import mul
@@ -183,12 +182,13 @@ class CausalSelfAttention(Module):
         self, q: list[Value], keys: list[list[Value]], values: list[list[Value]], seen: list[Weights] | None = None
     ) -> list[Value]:
         """concat_h Σ_τ softmax_τ(q[h]·k_τ[h] / √head_dim) v_τ[h]; each head's weights go to the end of ``seen``."""
-        d, root = self.head_dim, math.sqrt(self.head_dim)
+        d = self.head_dim
+        scale = (d**0.5) ** -1  # microgpt's s / √d is s · (√d)⁻¹: a product by a constant, as here
         heads: list[Value] = []
         for h in range(0, self.n_embd, d):
             with scoped(f"head {h // d}"):
                 q_h = q[h : h + d]
-                weights = F.softmax([_dot(q_h, k[h : h + d]) / root for k in keys])
+                weights = F.softmax([_dot(q_h, k[h : h + d]) * scale for k in keys])
                 heads += [_dot(weights, [v[j] for v in values]) for j in range(h, h + d)]
                 if seen is not None:
                     seen[len(seen) - self.n_head + h // d].append([a.data for a in weights])

@@ -2,8 +2,8 @@
 
 y_j = x_j / √(mean(x²) + ε). Unlike ``LayerNorm`` nothing is subtracted and, in microgpt's form,
 nothing is learned: the module has no parameters. Its gradient is
-∂y_j/∂x_i = s·δ_ij − s³·x_i·x_j / n with s = (mean(x²) + ε)^(-1/2), which backward follows through two
-nodes per vector (mean(x²) as one ``dot``, then the power) and one product per entry.
+∂y_j/∂x_i = s·δ_ij − s³·x_i·x_j / n with s = (mean(x²) + ε)^(-1/2), which backward follows through four
+nodes per vector (Σx² as one ``dot``, times 1/n, plus ε, then the power) and one product per entry.
 
 >>> [round(v.data, 4) for v in RMSNorm(2)([3.0, 4.0])]
 [0.8485, 1.1314]
@@ -25,7 +25,7 @@ __all__ = ["RMSNorm", "rms_normalise"]
 
 def rms_normalise(xs: Sequence[Value], eps: float) -> list[Value]:
     """x / √(mean(x²) + ε) for Values already checked (the modules that call it per token)."""
-    scale = (F.dot(xs, xs) / len(xs) + eps) ** -0.5
+    scale = (F.dot(xs, xs) * len(xs) ** -1 + eps) ** -0.5  # mean(x²) as microgpt computes it: Σx² · n⁻¹
     return [x * scale for x in xs]
 
 
