@@ -1,32 +1,22 @@
 """W1 over a whole training run: every contender against the float floor, at states spread over 100 SGD steps.
 
-Run by hand (never by the tests):
+Run by hand (never by the tests): ``python benchmarks/bench_training.py [--quick] [--window 5]``, with
+micrograd==0.1.0 installed (a reference row) and optionally torch and numpy (the batched rows).
 
-    pip install micrograd==0.1.0      # a reference row
-    pip install torch numpy           # optional: the PyTorch batched and NumPy batched rows
-    python benchmarks/bench_training.py [--quick] [--window 5]
+W1 is micrograd's demo step: two moons, 100 points, MLP(2, [16, 16, 1]), hinge + 1e-4·L2, full-batch SGD
+(lr 0.1). The *floor* is that step in plain floats, written as plainly as it goes (a loop per layer, no
+helper calls), skipping what costs nothing: the backward of a sample whose hinge is flat (margin <= 0) and
+of a unit whose relu is off. It gets cheaper as training goes on, so each ratio is printed with its steps.
 
-W1 is micrograd's demo step: two moons, 100 points, MLP(2, [16, 16, 1]), hinge loss + 1e-4·L2,
-full-batch SGD with lr 0.1. The *floor* is that step in plain floats, written as plainly as it
-goes (a loop per layer, no helper calls) and skipping what costs nothing: the backward of a sample
-whose hinge is flat (margin <= 0) and of a unit whose relu is off. So the floor gets cheaper as
-training goes on and more samples are classified with a margin, and every ratio depends on the
-training state; it is printed with the steps it was taken at.
-
-First the eager model and the floor train 100 steps side by side from micrograd's initial weights,
-checked equal after every step (loss and every weight). The weights at a few steps are kept. Then
-each contender is timed from each kept state over ``--window`` consecutive steps (the same steps for
-all, each contender's loss checked against the floor's), runs alternating, median of the repeats.
-
-The collector is left in its steady state, as a user's own loop runs it: no ``gc.collect()``, the
-previous step's graph freed when the next one replaces it. Two labelled eager rows differ from that:
-one runs ``gc.collect()`` (untimed) before each step, one runs inside ``paused_collector()``.
-PyTorch runs in a worker process: importing torch adds ~150,000 objects for the collector to walk.
-micrograd (about 100 times slower) runs three times per state; its graphs are reference cycles, so
-each of its runs ends with the gc.collect() that frees them, timed as part of its steps.
-
-Also printed: the memory of W1's eager graph per node (tracemalloc: the graph built and
-backpropagated, over its node count), and what the largest allocation sites hold.
+Eager and floor first train 100 steps side by side, checked equal after every step (loss, every weight);
+the weights at a few steps are kept. Each contender is then timed from each kept state over ``--window``
+consecutive steps (its losses checked against the floor's), runs alternating, median of the repeats.
+The collector is in its steady state, as in a user's own loop (no ``gc.collect()``; a step's graph is
+freed when the next replaces it); two labelled eager rows run ``gc.collect()`` (untimed) before each
+step, or inside ``paused_collector()``. PyTorch runs in a worker process (importing torch adds ~150,000
+objects for the collector to walk); micrograd runs three times per state, each run ending with the
+gc.collect() that frees its graphs (reference cycles), timed as part of its steps. Also printed: bytes
+per node of W1's eager graph after backward (tracemalloc) and its largest allocation sites.
 """
 
 from __future__ import annotations
@@ -42,6 +32,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from operator import mul
+from pathlib import Path
 from typing import Any
 
 from bench_nn import Y_PM1, X, micrograd_model, our_model
@@ -135,10 +126,7 @@ def train_side_by_side(start: Layers, keep: list[int]) -> tuple[dict[int, Layers
     return kept, floor_losses
 
 
-# -- the contenders: each loads a state, then runs a window of steps and returns (seconds, losses) ------------
-
-
-Run = Callable[[Layers, int], tuple[float, list[float]]]
+Run = Callable[[Layers, int], tuple[float, list[float]]]  # a contender: load a state, run a window of steps
 
 
 def floor_contender() -> Run:
@@ -149,13 +137,6 @@ def floor_contender() -> Run:
         return time.perf_counter() - start, found
 
     return run
-
-
-def model_at(state: Layers) -> MLP:
-    model = our_model(micrograd_model())
-    for p, v in zip(model.parameters(), flat(state), strict=True):
-        p.data = v
-    return model
 
 
 def eager_contender(mode: str) -> Run:
@@ -287,10 +268,9 @@ def replay_contenders() -> dict[str, Run]:
 
 
 def torch_contender() -> dict[str, Run]:
-    """PyTorch batched nn.Sequential, float64, one thread, in a worker process (this file with --torch-worker)."""
-    worker = subprocess.Popen(
-        [sys.executable, __file__, "--torch-worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
+    """PyTorch batched nn.Sequential, float64, one thread, in a worker process (bench_training_torch.py)."""
+    here = Path(__file__).with_name("bench_training_torch.py")
+    worker = subprocess.Popen([sys.executable, here], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert worker.stdin is not None and worker.stdout is not None
     atexit.register(worker.kill)
     if worker.stdout.readline().strip() != "ready":
@@ -306,40 +286,6 @@ def torch_contender() -> dict[str, Run]:
     return {"torch batched": run}
 
 
-def torch_worker() -> None:
-    try:
-        import torch
-    except ImportError:
-        print("no torch", flush=True)
-        return
-    torch.set_num_threads(1)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1)
-    ).double()
-    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
-    inputs, targets = torch.tensor(X, dtype=torch.float64), torch.tensor(Y_PM1, dtype=torch.float64)
-    sgd = torch.optim.SGD(model.parameters(), lr=0.1)
-
-    def step() -> float:
-        loss = torch.relu(1.0 - targets * model(inputs)[:, 0]).mean()
-        loss = loss + 1e-4 * sum((p * p).sum() for p in model.parameters())
-        sgd.zero_grad()
-        loss.backward()
-        sgd.step()
-        return float(loss.item())
-
-    print("ready", flush=True)
-    for line in sys.stdin:
-        state, window = json.loads(line)
-        with torch.no_grad():
-            for linear, (rows, bias) in zip(linears, state):
-                linear.weight.copy_(torch.tensor(rows, dtype=torch.float64))
-                linear.bias.copy_(torch.tensor(bias, dtype=torch.float64))
-        start = time.perf_counter()
-        found = [step() for _ in range(window)]
-        print(json.dumps([time.perf_counter() - start, found]), flush=True)
-
-
 # -- the table ------------------------------------------------------------------------------------------------
 
 LABELS = {
@@ -347,7 +293,7 @@ LABELS = {
     "eager": "micrograd_plus eager, collector steady",
     "eager paused": "eager inside paused_collector()",
     "eager collect": "eager, gc.collect() before each step",
-    "micrograd": "micrograd 0.1.0 as shipped (+ its cycles freed)",
+    "micrograd": "micrograd 0.1.0 as shipped, cycles freed",
     "compiled": "compiled replay (compile_graph)",
     "auto": "Replay (auto)",
     "batched": "batched NumPy replay",
@@ -441,11 +387,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no micrograd row")
     parser.add_argument("--window", type=int, default=5, help="steps per timed run (default 5)")
-    parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.torch_worker:
-        torch_worker()
-        return
     window = args.window
     starts = [0, 24, 48, 72, STEPS - window]
     print(f"Python {sys.version.split()[0]}; W1 over {STEPS} SGD steps; PyTorch in a worker process\n")
