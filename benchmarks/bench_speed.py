@@ -9,9 +9,11 @@ Run by hand (never by the tests):
 
 W1 is micrograd's demo step: two moons, 100 points, MLP(2, [16, 16, 1]), hinge loss +
 1e-4·L2, full-batch forward + backward + SGD, every contender from the same weights.
-The *float floor* is the same step written by hand in plain floats (forward, the
-backward pass of each layer, SGD): what reverse mode costs in CPython without a graph.
-Contenders alternate; ratios are of medians, with the collector on. One eager row runs with it
+The *float floor* is the same step written by hand in plain floats (bench_training.floor_step:
+forward, the backward of each active sample, SGD): what reverse mode costs in CPython without a
+graph. Each timed step is preceded by gc.collect() and the states drift from the initial weights
+only: bench_training.py times every contender over a whole training run with the collector in its
+steady state. Contenders alternate; ratios are of medians, with the collector on. One eager row runs with it
 off, to show what the collector costs: collections driven by node allocations, which the float
 floor never triggers. The PyTorch steps run in a worker process, one step per request: importing
 torch adds ~150,000 objects for the collector to walk, which slows every pure-Python contender
@@ -30,10 +32,10 @@ import sys
 import time
 import tracemalloc
 from functools import partial
-from operator import mul
 from typing import Any
 
 from bench_nn import Y_PM1, X, micrograd_model, micrograd_step, our_model, our_step
+from bench_training import floor_step as float_step  # the one plain float floor
 from timing import medians, timed
 
 from micrograd_plus import Value, losses, optim
@@ -47,51 +49,6 @@ def float_weights(model: MLP) -> Weights:
     return [
         ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons]) for layer in model.layers
     ]
-
-
-def float_step(weights: Weights, lr: float = 0.1) -> float:
-    """Forward, backward and SGD of W1 by hand in plain floats: the floor."""
-    n = len(X)
-    grads = [([[0.0] * len(row) for row in rows], [0.0] * len(bias)) for rows, bias in weights]
-    total = 0.0
-    last = len(weights) - 1
-    for x, y in zip(X, Y_PM1):
-        activations, pre = [x], []
-        for depth, (rows, bias) in enumerate(weights):
-            z = [sum(map(mul, row, activations[-1])) + b for row, b in zip(rows, bias)]
-            pre.append(z)
-            activations.append(z if depth == last else [v if v > 0.0 else 0.0 for v in z])
-        margin = 1.0 - y * activations[-1][0]
-        if margin <= 0.0:
-            continue  # the hinge is flat here: no gradient from this sample
-        total += margin
-        delta = [-y / n]  # d loss / d score
-        for depth in range(last, -1, -1):
-            rows, _ = weights[depth]
-            grad_rows, grad_bias = grads[depth]
-            inputs = activations[depth]
-            for j, d in enumerate(delta):
-                if d:
-                    grad_row = grad_rows[j]
-                    for k, a in enumerate(inputs):
-                        grad_row[k] += d * a
-                    grad_bias[j] += d
-            if depth:
-                below = pre[depth - 1]
-                delta = [
-                    sum(rows[j][k] * delta[j] for j in range(len(delta))) if below[k] > 0.0 else 0.0
-                    for k in range(len(inputs))
-                ]
-    l2 = 0.0
-    for (rows, bias), (grad_rows, grad_bias) in zip(weights, grads):
-        for row, grad_row in zip(rows, grad_rows):
-            l2 += sum(map(mul, row, row))
-            for k, w in enumerate(row):
-                row[k] = w - lr * (grad_row[k] + 2e-4 * w)
-        l2 += sum(map(mul, bias, bias))
-        for j, b in enumerate(bias):
-            bias[j] = b - lr * (grad_bias[j] + 2e-4 * b)
-    return total / n + 1e-4 * l2
 
 
 def loss_of(model: MLP, points: Any, labels: Any) -> Value:
