@@ -25,6 +25,11 @@ The modules that compute with these matrices (``token_embedding``, ``position_em
 ``attn``) hold the same Values; the walk names each Value once, by the first path that reaches it, and
 the microgpt names come first. ``load_microgpt_weights`` loads microgpt's ``state_dict`` (name -> rows).
 
+**Training through Replay.** ``Replay(model.loss, model, index_data=True)`` passes the token ids as data:
+the embeddings read their rows by a data index and the loss picks the target's logit by a one-hot product,
+so one compiled program serves every document of a length (see :mod:`micrograd_plus.nn.embedding`).
+``attention_weights(tokens)`` gives each head's softmax weights, for ``viz.attention_figure``.
+
 >>> model = GPT(vocab_size=5, n_embd=4, n_head=2, block_size=4, seed=0)
 >>> list(model.state_dict())[:2], len(model.parameters())
 (['wte.0.0', 'wte.0.1'], 248)
