@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from test_player import by_id, page_data
-from test_player_page import WINDOWS, check_readable_steps, overlapping
+from test_player_page import overlapping
+from test_player_view import WINDOWS, check_readable_steps
 
 from micrograd_plus import Value, explain_backward
 from micrograd_plus.cli.demo import EXERCISE_TITLE

@@ -132,6 +132,11 @@ function stepView(nodes) {
   return {zoom: zoom, pan: {x: wx !== null ? wx : axisPan(pan.x, zoom, width, group[0], group[2], node[0], node[2]),
     y: wy !== null ? wy : axisPan(pan.y, zoom, height, group[1], group[3], node[1], node[3])}};
 }
+function inView() {  // the nodes the current step keeps in view, the node first: the root at the start
+  if (current === 0) return [DATA.root];
+  const step = current < N ? DATA.steps[current - 1] : null;
+  return step ? [step.node].concat(step.parents) : [];
+}
 function focus(nodes, smooth) {
   panZoom.resize();
   const view = stepView(nodes);
@@ -335,7 +340,7 @@ function show(k) {
     paint(gradsBefore(0));
     colour(0);
     mark(DATA.element[DATA.root]);
-    focus([DATA.root], shown);
+    focus(inView(), shown);
     shown = true;
     return;
   }
@@ -356,7 +361,7 @@ function show(k) {
   for (const id of step.edges) mark(id);
   if (DATA.exercise) fill(current - 1); else paint(gradsBefore(current));
   colour(current);
-  focus([step.node].concat(step.parents), true);
+  focus(inView(), true);
 }
 function play() {
   if (timer) { clearInterval(timer); timer = null; byId('play').textContent = 'Play'; return; }
@@ -382,6 +387,8 @@ byId('fit').onclick = fit;
 for (const kind of ['mousedown', 'wheel', 'touchstart']) byId('graph').addEventListener(kind, stop, {passive: true});
 const PAN = {ArrowLeft: [80, 0], ArrowRight: [-80, 0], ArrowUp: [0, 80], ArrowDown: [0, -80]};
 new ResizeObserver(() => panZoom.resize()).observe(byId('graph'));
+// a new window size (a projector, full screen) gets the step's view anew: whole if now readable so
+window.addEventListener('resize', () => { if (current < N) focus(inView(), false); });
 document.addEventListener('keydown', e => {
   if (e.target && e.target.tagName === 'INPUT') return;
   if (e.shiftKey && PAN[e.key]) { e.preventDefault(); stop(); panZoom.panBy({x: PAN[e.key][0], y: PAN[e.key][1]}); }
