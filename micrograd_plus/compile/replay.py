@@ -272,7 +272,7 @@ class Replay:
             reason = f"the step tests its data ({what}) with outcomes that change from call to call"
         else:
             data_leaves = [leaf for leaf, _ in found.data] + [leaf for drawn, _ in found.random for leaf in drawn]
-            wrt = params + _outside(loss, params, data_leaves, trace)
+            wrt = _inputs(loss, params, data_leaves, trace)
             try:
                 graph = compile_graph(loss, wrt + _stand_ins(rows), data=data_leaves)
             except ValueError as error:  # a Value.from_op node, a leaf listed twice (a tied leaf)
@@ -307,17 +307,23 @@ def _stand_ins(rows: list[Gathered]) -> list[Value]:
     return [leaf for g in rows for leaf in g.leaves]
 
 
-def _outside(loss: Value, params: list[Value], data_leaves: list[Value], trace: object) -> list[Value]:
-    """The leaves of the step's graph made before the step that are neither parameters nor data: Values read
-    from outside the model (a trained temperature), whose current value and gradient the replay must use."""
+def _inputs(loss: Value, params: list[Value], data_leaves: list[Value], trace: object) -> list[Value]:
+    """The leaves whose values a replay reads and whose gradients it adds: the parameters the step's graph reaches
+    (in the model's order: the others get no gradient, and reading them would be work for nothing), then the
+    leaves made before the step that are neither parameters nor data: Values read from outside the model (a
+    trained temperature), whose current value and gradient the replay must use."""
     known = {id(v) for v in params} | {id(v) for v in data_leaves}
-    found = []
+    reached: set[int] = set()
+    outside = []
     for leaf in loss.topological_order():
-        if leaf.parents or id(leaf) in known:
+        if leaf.parents:
+            continue
+        if id(leaf) in known:
+            reached.add(id(leaf))
             continue
         chain = leaf.scope
         while chain is not None and chain[0] is not trace:
             chain = chain[1]
         if chain is None:
-            found.append(leaf)
-    return found
+            outside.append(leaf)
+    return [p for p in params if id(p) in reached] + outside
