@@ -126,11 +126,15 @@ function stepView(nodes) {
     pan = {x: pan.x + (realZoom - zoom) * cx, y: pan.y + (realZoom - zoom) * cy};
   }
   const node = boxes[0], {viewBox} = panZoom.getSizes();
-  // an axis along which the whole drawing fits stays centred, so the view moves along the other one only
-  const whole = (size, lo, span) => (zoom * span <= size ? (size - zoom * span) / 2 - zoom * lo : null);
-  const wx = whole(width, viewBox.x, viewBox.width), wy = whole(height, viewBox.y, viewBox.height);
-  return {zoom: zoom, pan: {x: wx !== null ? wx : axisPan(pan.x, zoom, width, group[0], group[2], node[0], node[2]),
-    y: wy !== null ? wy : axisPan(pan.y, zoom, height, group[1], group[3], node[1], node[3])}};
+  // an axis along which the whole drawing fits stays centred, so the view moves along the other one only;
+  // along one where it does not, no blank shows beyond its edges (the root at the start sits at its side)
+  const place = (p, size, lo, span, k) => {
+    if (zoom * span <= size) return (size - zoom * span) / 2 - zoom * lo;
+    const at = axisPan(p, zoom, size, group[k], group[k + 2], node[k], node[k + 2]);
+    return Math.min(Math.max(at, size - MARGIN - zoom * (lo + span)), MARGIN - zoom * lo);
+  };
+  return {zoom: zoom, pan: {x: place(pan.x, width, viewBox.x, viewBox.width, 0),
+    y: place(pan.y, height, viewBox.y, viewBox.height, 1)}};
 }
 function inView() {  // the nodes the current step keeps in view, the node first: the root at the start
   if (current === 0) return [DATA.root];
