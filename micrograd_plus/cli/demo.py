@@ -13,6 +13,7 @@ from pathlib import Path
 
 from micrograd_plus import losses, optim, viz
 from micrograd_plus._validate import check_count
+from micrograd_plus.collector import paused_collector
 from micrograd_plus.compile.replay import Replay
 from micrograd_plus.data import make_moons
 from micrograd_plus.engine import Value
@@ -104,21 +105,22 @@ def demo(steps: int = 100, out: Path | None = None) -> None:
     print("each step's loss and accuracy are measured before its update (step 1: the untrained model)")
     bar = progress(total=steps, desc="training", unit="step", mininterval=0.1)
     start = time.perf_counter()
-    for step in range(1, steps + 1):  # numbered from 1, as printed and as the training page shows them
-        opt.zero_grad()
-        loss = step_of(X, labels)
-        recorded = recorder is not None and ((step - 1) % every == 0 or step == steps)
-        printed = (step - 1) % max(1, steps // 10) == 0 or step == steps
-        accuracy = accuracy_of(model, X, labels) if recorded or printed else 0.0  # before the update, as the loss
-        if recorder is not None and recorded:  # after backward: the frame shows this step's gradients
-            recorder.record(step, loss, accuracy)
-        opt.lr = 1.0 - 0.9 * (step - 1) / steps
-        opt.step()
-        bar.update()
-        bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
-        if printed:
-            bar.write(f"step {step:4d}/{steps}  loss {loss:.4f}  accuracy {accuracy:6.1%}", file=sys.stdout)
-    bar.close()
+    with paused_collector():  # each step makes and frees thousands of nodes, none in a reference cycle
+        for step in range(1, steps + 1):  # numbered from 1, as printed and as the training page shows them
+            opt.zero_grad()
+            loss = step_of(X, labels)
+            recorded = recorder is not None and ((step - 1) % every == 0 or step == steps)
+            printed = (step - 1) % max(1, steps // 10) == 0 or step == steps
+            accuracy = accuracy_of(model, X, labels) if recorded or printed else 0.0  # before the update, as the loss
+            if recorder is not None and recorded:  # after backward: the frame shows this step's gradients
+                recorder.record(step, loss, accuracy)
+            opt.lr = 1.0 - 0.9 * (step - 1) / steps
+            opt.step()
+            bar.update()
+            bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+            if printed:
+                bar.write(f"step {step:4d}/{steps}  loss {loss:.4f}  accuracy {accuracy:6.1%}", file=sys.stdout)
+        bar.close()
     elapsed = time.perf_counter() - start
     final = loss_of(X, labels)  # after the last update
     per_step = f"{elapsed / steps * 1e3:.0f} ms per step"
