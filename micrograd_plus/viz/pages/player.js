@@ -313,9 +313,12 @@ function exerciseRows(s) {
       verdict.textContent = c.reveal_local + '\n' + c.reveal_total;
       showScore();
     };
-    const actions = document.createElement('span'); actions.className = 'actions';
-    actions.append(check, reveal);
-    row.append(label, local, mid, total, actions, verdict);
+    // two parts that wrap between them, never inside: the derivative, then the new gradient and the buttons
+    const derivative = document.createElement('span'), gradient = document.createElement('span');
+    derivative.className = gradient.className = 'part';
+    derivative.append(label, local);
+    gradient.append(mid, total, check, reveal);
+    row.append(derivative, gradient, verdict);
     box.appendChild(row);
   });
 }
