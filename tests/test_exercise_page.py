@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from test_player import by_id, page_data
 from test_player_page import overlapping
-from test_player_view import WINDOWS, check_readable_steps
+from test_player_view import WINDOWS, check_readable_steps, inside, settle
 
 from micrograd_plus import Value, explain_backward
 from micrograd_plus.cli.demo import EXERCISE_TITLE
@@ -242,3 +242,24 @@ def test_the_default_exercise_is_readable_at_every_step(
         root, tmp_path / "exercise.html", exercise=True, params=params, inputs=inputs, title=EXERCISE_TITLE
     )
     check_readable_steps(browser, path, window, tmp_path, "exercise")  # 'Check' and 'Show how' on one line each
+
+
+def test_typing_into_a_row_brings_its_parent_into_view(tmp_path: Path, browser: Any, dot_program: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(1280, 720)
+    path, _ = exercise_file(tmp_path)
+    browser.get(path.as_uri())
+    go_to(browser, 1)  # L = #4 + #5: #5 = w2² is drawn far from L, beyond a readable view of both
+    data = page_data(path.read_text())
+    for k, c in enumerate(data["steps"][0]["contributions"]):
+        by_id(browser, f"row{k}").find_element(By.CLASS_NAME, "total").click()
+        settle(browser)
+        facts = browser.execute_script(
+            "const r = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };"
+            "const box = document.getElementById(DATA.element[arguments[0]]);"
+            "return {box: r(box), frame: r(document.getElementById('graph')), window: [innerWidth, innerHeight],"
+            "text: Math.min(...[...box.querySelectorAll('text')].map(t => t.getBoundingClientRect().height))};",
+            c["parent"],
+        )
+        assert inside(facts["box"], facts["frame"], facts["window"]) and facts["text"] >= 11, c["name"]

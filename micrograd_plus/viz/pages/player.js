@@ -290,6 +290,8 @@ function exerciseRows(s) {
     const check = document.createElement('button'); check.textContent = 'Check'; check.className = 'check';
     const reveal = document.createElement('button'); reveal.textContent = 'Show how'; reveal.className = 'reveal';
     const verdict = document.createElement('div'); verdict.className = 'verdict';
+    // typing into a row brings its parent into view (beside the node where both fit): a far parent, too
+    for (const box of [local, total]) box.addEventListener('focus', () => focus([c.parent, step.node], true));
     if (state.solved) { local.value = state.local; total.value = state.total; verdict.className = 'verdict right'; verdict.textContent = 'Solved.'; }
     check.onclick = () => {
       const a = parseNumber(local.value), b = parseNumber(total.value);
