@@ -5,11 +5,13 @@ Run by hand (never by the tests):
     python benchmarks/bench_checker.py [--points 200] [--seed 0]
 
 *Op table*: every row of ``micrograd_plus.check.op_table.OPS`` at seeded random points
-of its domain, and the polynomial rows again with inputs scaled to 1e6..1e20.
-Each point is checked three times: the right derivative (a failure is a false
-fail), the derivative 0.05% too large and with its sign flipped (a pass is a
-false pass). A wrong derivative counts only where the error is detectable at
-all: 0.0005·|g| above twice the tolerance atol + rtol·|g|.
+of its domain (``gradcheck``'s defaults), the rows again with the output scaled
+by 1e-12, 1e-9 and 1e9 (derivatives of that size), and the polynomial rows with
+inputs scaled to 1e-12..1e20. Each point is checked four times: the right
+derivative (a failure is a false fail), the derivative 0.05% too large, with its
+sign flipped and twice too large (a pass is a false pass). A wrong derivative
+counts only where the error is detectable at all: 0.0005·|g| above twice the
+report's own tolerance atol + rtol·|g|.
 
 *Plain functions*: ``check_grad`` on functions of 2 or 3 inputs at points of one
 magnitude drawn log-uniformly from 1e-8 to 1e12 (check_grad's defaults),
@@ -49,28 +51,36 @@ def draw(domain: Domain, rng: random.Random) -> float:
             return x
 
 
-def detectable(report: Any, atol: float = 1e-8, rtol: float = 1e-5) -> bool:
+def detectable(report: Any) -> bool:
+    atol, rtol = report.atol, report.rtol
     return any(5e-4 * abs(r.analytic) > 2 * (atol + rtol * abs(r.analytic)) for r in report.rows)
+
+
+def output_scaled(spec: Any, factor: float) -> Callable[..., Value]:
+    return lambda *v: spec.build(*v) * factor
 
 
 def op_table(points: int, seed: int) -> None:
     rng = random.Random(seed)
-    for title, specs, scales in (
-        ("op table, inputs in each op's domain", list(OPS.values()), [1.0]),
+    for title, specs, scales, outputs in (
+        ("op table, inputs in each op's domain", list(OPS.values()), [1.0], [1.0]),
+        ("op table, outputs scaled by 1e-12, 1e-9, 1e9", list(OPS.values()), [1.0], [1e-12, 1e-9, 1e9]),
         (
-            "polynomial ops, inputs scaled by 1e6, 1e10, 1e12, 1e20",
+            "polynomial ops, inputs scaled by 1e-12, 1e-9, 1e6, 1e10, 1e12, 1e20",
             [OPS[n] for n in POLYNOMIAL],
-            [1e6, 1e10, 1e12, 1e20],
+            [1e-12, 1e-9, 1e6, 1e10, 1e12, 1e20],
+            [1.0],
         ),
     ):
         checks = false_fails = unresolved = wrong = false_passes = 0
         failing_ops: set[str] = set()
         for spec in specs:
             for _ in range(points):
-                scale = rng.choice(scales)
+                scale, out = rng.choice(scales), rng.choice(outputs)
                 xs = [draw(d, rng) * scale for d in spec.domains]
+                build = spec.build if out == 1.0 else output_scaled(spec, out)
                 checks += 1
-                right = gradcheck(spec.build, xs)
+                right = gradcheck(build, xs)
                 if not right.ok:
                     statuses = {getattr(r, "status", "wrong") for r in right.failures}
                     if statuses == {"unresolved"}:
@@ -78,8 +88,8 @@ def op_table(points: int, seed: int) -> None:
                     else:
                         false_fails += 1
                     failing_ops.add(f"{spec.name} ({','.join(sorted(statuses))})")
-                for factor in (1.0005, -1.0):
-                    report = gradcheck(lambda *v, f=factor, s=spec: scaled(s.build(*v), f), xs)
+                for factor in (1.0005, -1.0, 2.0):
+                    report = gradcheck(lambda *v, f=factor, b=build: scaled(b(*v), f), xs)
                     if detectable(report):
                         wrong += 1
                         if report.ok:

@@ -134,7 +134,11 @@ def test_gradcheck_options_and_bounded_numbers() -> None:
     assert huge.returncode == 0 and "x      1e+20  3         3  " in huge.stdout
     assert max(len(line) for line in huge.stdout.splitlines()) < 120  # %.8g, not 300 digits of fixed point
     central = run("gradcheck", "exp(x)*y", "--at", "x=300,y=1e100", "--method", "central", "--rtol", "1e-6")
-    assert central.returncode == 0 and "(central, h ≈ 1e-06·max(1, |x|), atol=1e-08, rtol=1e-06)" in central.stdout
+    assert central.returncode == 0 and "(central, h ≈ 1e-06·max(1, |x|), atol=1e-300, rtol=1e-06)" in central.stdout
+    tiny = run("gradcheck", "x*y*1e-12", "--at", "x=0.5,y=2")  # the defaults: no absolute tolerance to hide in
+    assert tiny.returncode == 0 and "(richardson, h ≈ 0.001·max(1, |x|), atol=1e-300, rtol=1e-07)" in tiny.stdout
+    helped = run("gradcheck", "--help")
+    assert "default 1e-300" in helped.stdout and "default 1e-07" in helped.stdout
     assert "1.9424264e+230" in central.stdout
     loose = run("gradcheck", "relu(x)", "--at", "x=1", "--atol", "0", "--eps", "1e-4")
     assert loose.returncode == 0 and "h ≈ 0.0001·max(1, |x|), atol=0," in loose.stdout

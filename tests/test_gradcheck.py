@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -22,6 +22,7 @@ from micrograd_plus import (
 )
 from micrograd_plus import functional as F
 from micrograd_plus.check.op_table import OPS, Expression, OpSpec, expressions, op_inputs
+from micrograd_plus.check.reports import GradcheckReport, GradcheckRow
 
 
 def wrong_tanh(x: Value, factor: float) -> Value:
@@ -33,13 +34,29 @@ def wrong_tanh(x: Value, factor: float) -> Value:
 # -- every correct op passes --------------------------------------------------------
 
 
+def invisible_in_float64(f: Callable[..., Value], xs: Sequence[float], row: GradcheckRow) -> bool:
+    """Whether f at x_j ± |x_j|/2 differs by fewer than 1e5 units of its last place: then no step up to x_j's
+    own size resolves x_j's derivative to 1e-4 (dot of 1e-40 with 1 beside terms of 1; x2² at 1e-153 beside
+    x1² at 1e-166; softmax of three equal inputs; 1 ** b with b = 1e-15 along the base)."""
+    j = int(row.name[1:])
+    h = abs(xs[j]) / 2 or 1e-3
+    f_up, f_down = (f(*[Value(x + (s * h if k == j else 0.0)) for k, x in enumerate(xs)]).data for s in (1, -1))
+    return abs(f_up - f_down) <= 1e5 * 2.0**-52 * max(abs(f_up), abs(f_down))
+
+
+def assert_ok_or_invisible(report: GradcheckReport, f: Callable[..., Value], xs: Sequence[float]) -> None:
+    """No absolute tolerance swamps a derivative: a right one fails only as unresolved, where float64 cannot."""
+    for row in report.failures:
+        assert row.status == "unresolved" and invisible_in_float64(f, xs, row), f"{f}\n{report}"
+
+
 @pytest.mark.parametrize("spec", OPS.values(), ids=list(OPS))
 def test_every_op_passes_across_its_domain(spec: OpSpec) -> None:
     @given(op_inputs(spec))
     @settings(max_examples=40, deadline=None)
     def check(xs: tuple[float, ...]) -> None:
         report = gradcheck(spec.build, list(xs))
-        assert report.ok, str(report)
+        assert_ok_or_invisible(report, spec.build, xs)
         assert check_local_grads(spec.build(*map(Value, xs))).ok
 
     check()
@@ -49,7 +66,7 @@ def test_every_op_passes_across_its_domain(spec: OpSpec) -> None:
 @settings(max_examples=300, deadline=None)
 def test_random_expression_graphs_pass(e: Expression) -> None:
     report = gradcheck(e, e.inputs)
-    assert report.ok, f"{e}\n{report}"
+    assert_ok_or_invisible(report, e, e.inputs)
     local = check_local_grads(e(*map(Value, e.inputs)))
     assert local.ok, f"{e}\n{local}"
 

@@ -27,7 +27,9 @@ from collections.abc import Callable, Sequence
 from micrograd_plus._validate import check_real
 
 __all__ = [
+    "ANALYTIC_RTOL",
     "ATOL",
+    "FLOOR_ATOL",
     "EPS",
     "KINK_TOL",
     "ROUNDING",
@@ -44,8 +46,10 @@ __all__ = [
 ]
 
 EPS = 1e-6
-ATOL = 1e-8
+ATOL = 1e-8  # the single-step check of one local derivative (check_local_grads), which has no error estimate
 RTOL = 1e-5
+ANALYTIC_RTOL = 1e-7  # the whole-function checks: the rounding a derivative's formula may carry, nothing more
+FLOOR_ATOL = 1e-300  # Value checks: below the normal floats (2.2e-308) a graph's results keep no relative accuracy
 KINK_TOL = 1e-3  # slopes on either side further apart than this (relative) mean a kink, not curvature
 ROUNDING = 4 * 2.0**-52  # a few units of rounding in each evaluation of f
 UNDERFLOW = 2.0**-1000  # below 2**-1022 floats are evenly spaced: there rounding is absolute, not relative

@@ -43,6 +43,7 @@ from typing import Any
 
 from micrograd_plus._validate import as_number, is_real, shown
 from micrograd_plus.check.diagnosis import explain
+from micrograd_plus.check.differences import ANALYTIC_RTOL
 from micrograd_plus.check.mutation import MutantReport
 from micrograd_plus.check.numeric_jacobian import judge_jacobian
 from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport
@@ -52,8 +53,6 @@ from micrograd_plus.check.weak_points import Analytic, run_mutants
 from micrograd_plus.engine import Value
 
 __all__ = ["ANALYTIC_RTOL", "assert_grad", "assert_jacobian", "check_grad", "check_jacobian"]
-
-ANALYTIC_RTOL = 1e-7  # the default tolerance: the rounding a hand-written formula may carry, nothing more
 
 
 def _real(v: object, what: str, nudged: bool) -> float:

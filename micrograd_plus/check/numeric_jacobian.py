@@ -40,14 +40,14 @@ class NumericJacobian:
 
 
 def row_of(name: str, value: float, analytic: float, e: Estimate, i: int, f0: float, atol: float,
-           rtol: float) -> GradcheckRow:  # fmt: skip
-    """The verdict on output i of one estimate against one analytic number."""
+           rtol: float, terms: float = 0.0) -> GradcheckRow:  # fmt: skip
+    """The verdict on output i of one estimate against one analytic number (made of terms of size ``terms``)."""
     kink = e.kinks[i] if e.kinks else None
     flat = bool(e.flat and e.flat[i])
     return judge(name, value, analytic, e.values[i], e.errors[i], kink, atol, rtol,
                  scale=e.scales[i] if e.scales else 0.0, noise=e.noise[i] if e.noise else 0.0, flat=flat,
                  flat_zero=flat and f0 == 0.0, kink_error=e.kink_errors[i] if e.kink_errors else 0.0,
-                 step=e.step)  # fmt: skip
+                 step=e.step, terms=terms)  # fmt: skip
 
 
 def _tie_direction(columns: Sequence[Estimate], i: int) -> tuple[float, ...] | None:
@@ -127,13 +127,17 @@ def judge_jacobian(
     atol: float,
     rtol: float,
     output_names: Sequence[str] | None = None,
+    rounding: Sequence[Sequence[tuple[float, float]]] | None = None,
 ) -> list[GradcheckRow]:
-    """One row per entry of the Jacobian, in row-major order (output by output, input by input)."""
+    """One row per entry of the Jacobian, in row-major order (output by output, input by input); an entry's
+    ``rounding[i][j]`` (the size of the terms the analytic number adds up and their rounding, when known)
+    widens its atol, and the terms' size is a scale the entry is resolved against."""
     n = len(numeric.columns)
     rows = []
     for i, c in enumerate(numeric.f0):
         for j, column in enumerate(numeric.columns):
             name = names[j] if output_names is None else f"d{output_names[i]}/d{names[j]}"
-            rows.append(row_of(name, numeric.xs[j], analytic[i][j], column, i, c, atol, rtol))
+            terms, own = rounding[i][j] if rounding is not None else (0.0, 0.0)
+            rows.append(row_of(name, numeric.xs[j], analytic[i][j], column, i, c, atol + own, rtol, terms))
     _hull(rows, numeric, analytic, n, names)
     return rows

@@ -13,8 +13,11 @@ t = atol + rtol·|n| the verdict is
   between the one-sided slopes within their error, **kink** (fails) otherwise.
 
 The default tolerance of ``check_grad`` is t = 1e-7·|n| (the analytic formula's
-own rounding); b carries the rest, so tiny derivatives are checked as strictly,
-relative to what float64 resolves, as large ones. Only ok and subgradient pass.
+own rounding), of ``gradcheck`` 1e-300 + 1e-7·|n| plus the rounding of
+``backward()`` itself; b carries the rest, so tiny derivatives are checked as
+strictly, relative to what float64 resolves, as large ones. A derivative that is
+a sum of cancelling terms is resolved against the terms' size. Only ok and
+subgradient pass.
 Reports print as an aligned table, as Markdown
 (``to_markdown()``) and as HTML in a notebook (``_repr_html_``).
 
@@ -132,6 +135,7 @@ def judge(
     flat_zero: bool = False,
     kink_error: float = 0.0,
     step: float = math.nan,
+    terms: float = 0.0,
 ) -> GradcheckRow:
     """The verdict on one derivative: ok, wrong, unresolved, subgradient or kink (this module's docstring)."""
     tolerance = atol + rtol * abs(numeric)
@@ -145,7 +149,7 @@ def judge(
         return GradcheckRow(name, value, analytic, numeric, False, note, bound, "unresolved", tolerance)
     if abs(analytic - numeric) > tolerance + bound:
         return GradcheckRow(name, value, analytic, numeric, False, "", bound, "wrong", tolerance)
-    resolution = max(abs(analytic), abs(numeric), 1e-3 * scale)
+    resolution = max(abs(analytic), abs(numeric), 1e-3 * scale, terms)  # terms: what a cancelling sum is made of
     if bound > max(tolerance, RESOLVE * resolution):
         why = _unresolved_why(bound, noise, step, False)
         note = f"unresolved: this derivative could not be checked: {why}"

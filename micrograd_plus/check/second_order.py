@@ -12,6 +12,7 @@ from typing import Any
 
 from micrograd_plus import functional as F
 from micrograd_plus._validate import make_rng
+from micrograd_plus.check.differences import ANALYTIC_RTOL, FLOOR_ATOL
 from micrograd_plus.check.inputs import call_values, named_floats, outputs_of
 from micrograd_plus.check.reports import GradcheckReport
 from micrograd_plus.check.verdicts import Settings, compare, make_report, random_unit_vector
@@ -26,8 +27,8 @@ def gradgradcheck(
     *,
     method: str = "richardson",
     eps: float | None = None,
-    atol: float = 1e-6,
-    rtol: float = 1e-5,
+    atol: float = FLOOR_ATOL,
+    rtol: float = ANALYTIC_RTOL,
 ) -> GradcheckReport:
     """Second derivatives (reverse over reverse) against numeric derivatives of the first derivative.
 

@@ -53,11 +53,16 @@ KINK_TRIES = 3  # a kink still there after this many smaller steps is at the poi
 
 def quality(e: Estimate, atol: float = 0.0, rtol: float = 0.0) -> float:
     """The worst output's bound over what resolves it (≤ 1: resolved): GOAL times its scale, or a hundredth of
-    the user's tolerance atol + rtol·|value|; infinite at a kink or where the differences do not settle."""
+    the user's tolerance atol + rtol·|value|; infinite at a kink or where the differences do not settle. An
+    output that did not change at all says nothing about the step while another output did change: sin(a) along
+    b must not drive the step of exp(a - b) along b."""
     worst = 0.0
+    some_changed = bool(e.flat) and not all(e.flat)
     for k, (value, error) in enumerate(zip(e.values, e.errors)):
         if e.kinks and e.kinks[k] is not None:
             return math.inf
+        if some_changed and e.flat[k]:
+            continue
         scale = max(abs(value), 1e-3 * e.scales[k] if e.scales else 0.0)  # f's change: a minimum's scale
         target = max(GOAL * scale, 0.01 * (atol + rtol * abs(value)))
         if error > 0.0:
@@ -125,12 +130,39 @@ def _worse(candidate: Estimate, current: Estimate, tolerance: tuple[float, float
     return new >= old
 
 
+def _better(candidate: Estimate, best: Estimate, tolerance: tuple[float, float]) -> bool:
+    """Whether ``candidate`` resolves better than ``best``. A best where f did not change at all (0 ± its
+    rounding) is replaced only by a tighter bound: a step widened until f changes may reach beyond the region
+    f is flat in (a relu dead at every sample comes alive 256 away) and carry a bound as large as its value."""
+    if best.flat and all(best.flat) and not all(c < b for c, b in zip(candidate.errors, best.errors)):
+        return False
+    return quality(candidate, *tolerance) < quality(best, *tolerance)
+
+
+def _near_zero(g: Offsets, first: Estimate, x: float, method: str, coefficient: float, f0: list[float]) -> Estimate:
+    """At 0 < |x| far below the first step, also the step c·|x|: x³ at 1e-12 has derivative 3e-24, and a
+    step of 1e-3 sees only its curvature (a bound far above the derivative that f's change over the step would
+    pass as resolved). Kept when it bounds every output more tightly, relative to itself, and agrees."""
+    if not 0.0 < coefficient * abs(x) < first.step / 64 or any(first.kinks):
+        return first
+    if all(e <= GOAL * abs(v) for v, e in zip(first.values, first.errors)):
+        return first
+    try:
+        near = at_step(g, 2.0 ** round(math.log2(coefficient * abs(x))), method, f0, x)
+    except EvaluationError:
+        return first
+    if any(near.kinks) or any(near.flat) or not _agree(near, first):
+        return first
+    tighter = all(a < b for a, b in zip(near.errors, first.errors))
+    return near if tighter else first
+
+
 def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: float, f0: list[float],
             tolerance: tuple[float, float]) -> Estimate:  # fmt: skip
     """Better steps than the first, while the bound is not resolved (this module's docstring)."""
     lowest = 64 * math.ulp(x) if x else 2.0**-500
     highest = WIDEST * max(1.0, abs(x))
-    best = current = first
+    best = current = _near_zero(g, first, x, method, coefficient, f0)
     tried, reversed_once, kinks = {first.step}, False, 0
     factor = _factor(first, x, coefficient)
     for _ in range(TRIES):
@@ -144,6 +176,9 @@ def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: flo
             candidate = at_step(g, step, method, f0, x)
         except EvaluationError:
             candidate = None
+        if candidate is None and factor > 4:  # the edge of f's domain lies within the wider step: widen less
+            factor = max(4.0, factor / 16)
+            continue
         if candidate is None or _worse(candidate, current, tolerance):
             if reversed_once or (candidate is None and factor < 1):
                 break
@@ -154,7 +189,7 @@ def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: flo
         if kinks >= KINK_TRIES:
             break
         current = candidate
-        if quality(candidate, *tolerance) < quality(best, *tolerance) and _confirmed(g, candidate, best, method, f0, x):
+        if _better(candidate, best, tolerance) and _confirmed(g, candidate, best, method, f0, x):
             best = candidate
         factor = _factor(current, x, coefficient)
     return best

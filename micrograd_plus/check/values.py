@@ -11,6 +11,14 @@ tolerance: a derivative the estimate could not resolve fails as *unresolved*
 instead of passing (:mod:`micrograd_plus.check.reports`). A failure says how the
 derivative is wrong where the numbers show it (:mod:`micrograd_plus.check.diagnosis`).
 
+The defaults are atol = 1e-300 (below the normal floats a graph's results keep
+no relative accuracy; above them no absolute tolerance) and rtol = 1e-7, the
+same rule as ``check_grad``: a sign flip or a factor 2 fails at a gradient of
+1e-12 as at one of 1e9. To each entry's atol is added the rounding of
+``backward()`` itself (:func:`backward_rounding`, relative to the terms it adds):
+a derivative that cancels to 0 computes as about 1e-16, and that is right; it
+counts as resolved once the estimate's bound is small beside those terms.
+
 Measured over every op of the engine across its domain
 (``benchmarks/bench_checker.py``), no correct op failed and every derivative
 0.05% wrong failed. At a kink (relu or abs at 0) the derivative must be a
@@ -25,7 +33,7 @@ is :mod:`micrograd_plus.check.local_grads`.
 >>> report.ok
 True
 >>> print(report)  # doctest: +ELLIPSIS
-gradcheck passed: 2 inputs (richardson, h ≈ 0.001·max(1, |x|), atol=1e-08, rtol=1e-05)
+gradcheck passed: 2 inputs (richardson, h ≈ 0.001·max(1, |x|), atol=1e-300, rtol=1e-07)
 input  value  analytic     numeric      ± numeric  abs error  rel error  result
 x0     0.5    -0.89487871  -0.89487871  ...  ok
 x1     -1.5   0.2982929    0.2982929    ...  ok
@@ -37,7 +45,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from micrograd_plus.check.differences import ATOL, RTOL, central_difference, check_eps, relative_error
+from micrograd_plus.check.differences import (
+    ANALYTIC_RTOL,
+    FLOOR_ATOL,
+    ROUNDING,
+    central_difference,
+    check_eps,
+    relative_error,
+)
 from micrograd_plus.check.inputs import bind, call_values, named_floats, outputs_of
 from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport
 from micrograd_plus.check.second_order import check_forward_reverse, gradgradcheck
@@ -53,6 +68,7 @@ from micrograd_plus.engine import Value
 
 __all__ = [
     "NudgedPointError",
+    "backward_rounding",
     "GradcheckReport",
     "GradcheckRow",
     "JacobianReport",
@@ -88,6 +104,30 @@ def _backward_rows(outputs: list[Value], leaves: list[Value]) -> list[list[float
     return jacobian
 
 
+def backward_rounding(outputs: Sequence[Value], leaves: Sequence[Value]) -> list[list[tuple[float, float]]]:
+    """For each ``backward()`` result, the size of the terms it adds up and a bound on its rounding.
+
+    The terms' size T is Σ over paths of the |products| of local derivatives (the reverse sweep run on
+    absolute values); each level's local derivative, product and sum round by a few units of ε relative to
+    T, not to the sum, so the bound is 32ε·depth·T (8 evaluations' worth of ``ROUNDING`` per level). Softmax
+    of three equal inputs has derivative 0, computed as about 1e-16 from terms near 1/3 that cancel: it is
+    right to that rounding, and resolved once the estimate's bound is small beside T. Where nothing cancels
+    T is the derivative's own size and the bound ~1e-14 of it, far below rtol.
+    """
+    rows = []
+    for y in outputs:
+        size: dict[int, float] = {id(y): 1.0}
+        depth: dict[int, int] = {id(y): 1}
+        for v in reversed(y.topological_order()):
+            a, d = size.get(id(v), 0.0), depth.get(id(v), 1)
+            for parent, local in zip(v.parents, v.local_grads):
+                size[id(parent)] = size.get(id(parent), 0.0) + abs(local) * a
+                depth[id(parent)] = max(depth.get(id(parent), 1), d + 1)
+        terms = [size.get(id(leaf), 0.0) for leaf in leaves]
+        rows.append([(t, 8 * ROUNDING * depth.get(id(leaf), 1) * t) for t, leaf in zip(terms, leaves)])
+    return rows
+
+
 def _finish(
     evaluate: Callable[[list[float]], Sequence[float]],
     xs: list[float],
@@ -98,6 +138,7 @@ def _finish(
     directions: int | None,
     seed: int,
     subject: str,
+    rounding: list[list[tuple[float, float]]],
 ) -> GradcheckReport:
     checked: list[GradcheckRow] = []
     if directions is not None:
@@ -107,10 +148,10 @@ def _finish(
         if all(d.ok for d in checked):
             return make_report((), settings, subject=subject, directions=checked)
     if len(f0) == 1:
-        rows = compare(evaluate, xs, names, jacobian, f0, settings)
+        rows = compare(evaluate, xs, names, jacobian, f0, settings, rounding=rounding)
         return make_report(rows, settings, subject=subject, directions=checked)
     outputs = [f"y{i}" for i in range(len(f0))]
-    rows = compare(evaluate, xs, names, jacobian, f0, settings, output_names=outputs)
+    rows = compare(evaluate, xs, names, jacobian, f0, settings, output_names=outputs, rounding=rounding)
     return make_jacobian_report(rows, settings, (len(f0), len(xs)), title="gradcheck")
 
 
@@ -120,8 +161,8 @@ def gradcheck(
     *extra: object,
     method: str = "richardson",
     eps: float | None = None,
-    atol: float = ATOL,
-    rtol: float = RTOL,
+    atol: float = FLOOR_ATOL,
+    rtol: float = ANALYTIC_RTOL,
     directions: int | None = None,
     seed: int = 0,
 ) -> GradcheckReport:
@@ -165,7 +206,8 @@ def gradcheck(
         return [y.data for y in outputs_of(call_values(f, names, [Value(x, n) for n, x in zip(names, point)], by_name))]
 
     f0 = [y.data for y in outputs]
-    return _finish(evaluate, xs, names, jacobian, f0, settings, directions, seed, "input")
+    rounding = backward_rounding(outputs, leaves)
+    return _finish(evaluate, xs, names, jacobian, f0, settings, directions, seed, "input", rounding)
 
 
 def assert_gradients_match(
@@ -210,8 +252,8 @@ def gradcheck_module(
     *,
     method: str = "richardson",
     eps: float | None = None,
-    atol: float = ATOL,
-    rtol: float = RTOL,
+    atol: float = FLOOR_ATOL,
+    rtol: float = ANALYTIC_RTOL,
     directions: int | None = None,
     seed: int = 0,
     replay: bool = True,
@@ -258,7 +300,8 @@ def gradcheck_module(
         for p, g in zip(params, saved_grads):
             p.grad = g
     evaluate = (_replayer(loss, params) if replay else None) or rebuild
-    return _finish(evaluate, saved_data, names, [grads], [loss.data], settings, directions, seed, "parameter")
+    rounding = backward_rounding([loss], params)
+    return _finish(evaluate, saved_data, names, [grads], [loss.data], settings, directions, seed, "parameter", rounding)
 
 
 # -- step-size sweep --------------------------------------------------------------

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from micrograd_plus._validate import check_count, check_real, make_rng
 from micrograd_plus.check.diagnosis import explain, transposed
@@ -122,15 +122,19 @@ def numeric_jacobian(
     f0: Sequence[float],
     settings: Settings,
     complex_evaluate: ComplexEvaluate | None = None,
+    rounding: Sequence[Sequence[tuple[float, float]]] | None = None,
 ) -> NumericJacobian:
     """Every column of the Jacobian estimated (and the tie directions at kinks); NudgedPointError naming the
-    input when f fails near the point at every step."""
+    input when f fails near the point at every step. A column's step search stops once its bound is well below
+    atol plus the analytic entries' own rounding (``rounding[i][j]``: the size of the terms an entry adds up
+    and their rounding, when known): a derivative that cancels to 0 is resolved when its bound is below that."""
     j = 0
 
     def column(k: int) -> Estimate:
         nonlocal j
         j = k
-        return _column(evaluate, xs, k, f0, settings, complex_evaluate)
+        own = settings if rounding is None else replace(settings, atol=settings.atol + max(r[k][1] for r in rounding))
+        return _column(evaluate, xs, k, f0, own, complex_evaluate)
 
     try:
         return estimate_jacobian(evaluate, xs, f0, settings.method, settings.coefficient, column)
@@ -148,16 +152,19 @@ def compare(
     *,
     output_names: Sequence[str] | None = None,
     complex_evaluate: ComplexEvaluate | None = None,
+    rounding: Sequence[Sequence[tuple[float, float]]] | None = None,
 ) -> list[GradcheckRow]:
     """One row per entry of the Jacobian, in row-major order (output by output, input by input); with
-    method="taylor" each judged by the slope of its Taylor remainder (:mod:`micrograd_plus.check.taylor`)."""
+    method="taylor" each judged by the slope of its Taylor remainder (:mod:`micrograd_plus.check.taylor`).
+    ``rounding[i][j]``, when given, is the size of the terms the analytic entry adds up and their rounding
+    (added to atol)."""
     if settings.method == "taylor":
         try:
             return taylor_rows(evaluate, xs, names, analytic, f0, settings.coefficient, output_names)
         except EvaluationError as error:
             raise _failed(error, names, xs, None) from error
-    numeric = numeric_jacobian(evaluate, xs, names, f0, settings, complex_evaluate)
-    return judge_jacobian(numeric, analytic, names, settings.atol, settings.rtol, output_names)
+    numeric = numeric_jacobian(evaluate, xs, names, f0, settings, complex_evaluate, rounding)
+    return judge_jacobian(numeric, analytic, names, settings.atol, settings.rtol, output_names, rounding)
 
 
 def random_unit_vector(n: int, rng: random.Random) -> list[float]:

@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from micrograd_plus import __version__, viz
 from micrograd_plus._validate import check_count, is_real, node_name
+from micrograd_plus.check.differences import ANALYTIC_RTOL, FLOOR_ATOL
 from micrograd_plus.check.values import gradcheck
 from micrograd_plus.cli import worksheet
 from micrograd_plus.cli.demo import demo
@@ -329,8 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--eps", type=float, default=None, help="step relative to max(1, |x|) (default 1e-3, central 1e-6)"
             )
-            sub.add_argument("--atol", type=float, default=1e-8, help="absolute tolerance (default 1e-8)")
-            sub.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance (default 1e-5)")
+            sub.add_argument("--atol", type=float, default=FLOOR_ATOL,
+                             help=f"absolute tolerance (default {FLOOR_ATOL:g}: none above the subnormal floats; "
+                                  "each derivative's own error bound decides)")  # fmt: skip
+            sub.add_argument("--rtol", type=float, default=ANALYTIC_RTOL,
+                             help=f"relative tolerance (default {ANALYTIC_RTOL:g})")  # fmt: skip
     return parser
 
 
