@@ -85,3 +85,27 @@ def test_garbage_with_cycles_made_inside_is_freed_later() -> None:
         a.other, b.other = b, a  # type: ignore[attr-defined]
         del a, b
     assert gc.collect() >= 2
+
+
+def test_replay_steps_run_paused_and_give_the_setting_back(found: bool) -> None:
+    from micrograd_plus import losses
+    from micrograd_plus.compile import Replay
+    from micrograd_plus.nn import MLP
+
+    model = MLP(2, [3, 1], seed=0)
+    seen: list[bool] = []
+
+    def loss_fn(points: list[list[float]], targets: list[float]) -> micrograd_plus.Value:
+        seen.append(gc.isenabled())
+        if targets[0] > 5:
+            raise KeyError("boom")
+        return losses.mse([model(x)[0] for x in points], targets)
+
+    step = Replay(loss_fn, model)
+    for _ in range(3):  # eager, compiled and verified, replayed
+        step([[0.5, -1.0], [1.0, 2.0]], [1.0, -1.0])
+        assert gc.isenabled() is found
+    assert seen and not any(seen)
+    with pytest.raises(KeyError, match="boom"):
+        step([[0.5, -1.0], [1.0, 2.0]], [9.0, -1.0])
+    assert gc.isenabled() is found

@@ -38,6 +38,7 @@ COURSE = [
     "14_checking_gradients",
     "15_compiled_replay",
     "16_higher_order_derivatives",
+    "17_a_small_gpt",
 ]
 CHECK_CALL = re.compile(r"check_answer\(\s*\"([\w.-]+)\"")
 

@@ -286,12 +286,14 @@ def test_a_gpt_of_one_token_draws_rolled_up_by_block() -> None:
     model = GPT(27, seed=0)
     loss = model.loss([26, 4])
     loss.backward()
-    text = viz.to_dot(loss, module=model, collapse=["RMSNorm", "CausalSelfAttention", "mlp"])
+    text = viz.to_dot(loss, module=model, collapse=["embeddings", "RMSNorm", "CausalSelfAttention", "mlp"])
     boxes = re.findall(r'box\d+ \[id="box\d+" label=<<b>([^<]+)</b>', text)
-    assert sorted(boxes) == ["CausalSelfAttention attn", "RMSNorm attn_norm", "RMSNorm norm", "mlp"]
+    assert sorted(boxes) == ["CausalSelfAttention attn", "RMSNorm attn_norm", "RMSNorm norm", "embeddings", "mlp"]
     groups = re.findall(r'params\d+ \[id="params\d+" label=<<b>([^<]+)</b>', text)
     assert sorted(groups) == ["layer0", "lm_head", "wpe", "wte"]
     assert len(re.findall(r"^\t+v\d+ \[", text, flags=re.MULTILINE)) == 16 + 27 + 3  # residual, logits, loss
+    ends = viz.to_dot(loss, module=model, collapse=["embeddings", "lm_head"], max_nodes=1000)
+    assert sorted(re.findall(r'box\d+ \[id="box\d+" label=<<b>([^<]+)</b>', ends)) == ["embeddings", "lm_head"]
     heads = viz.to_dot(loss, module=model, collapse=("head", "mlp"), max_nodes=1000)
     assert sorted(re.findall(r"label=<<b>(head \d)</b>", heads)) == [f"head {h}" for h in range(4)]
     with pytest.raises(TypeError, match=r"or a list of them such as \['head', 'mlp'\]"):

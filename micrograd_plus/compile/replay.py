@@ -63,6 +63,7 @@ from typing import Any, Union
 
 from micrograd_plus._validate import check_count, shown
 from micrograd_plus.autodiff import gradients
+from micrograd_plus.collector import paused_collector
 from micrograd_plus.compile.program import CompiledGraph, compile_graph
 from micrograd_plus.engine import Value
 from micrograd_plus.gathering import Gathered, add_row_grads, gathering, read_rows
@@ -203,7 +204,14 @@ class Replay:
         return key, params
 
     def __call__(self, *data: Any) -> float:
-        """The loss at this data; its gradients are added to the parameters' ``.grad`` (as ``backward()`` does)."""
+        """The loss at this data; its gradients are added to the parameters' ``.grad`` (as ``backward()`` does).
+
+        The step runs inside ``paused_collector()``: an eager step makes and frees a graph's nodes, none of them in
+        a reference cycle, so the cyclic collector would only walk them; the user's setting is back on return."""
+        with paused_collector():
+            return self._step(data)
+
+    def _step(self, data: tuple[Any, ...]) -> float:
         numbers_now: list[float] = []
         key, params = self._key(data, numbers_now)
         known = self._cache.pop(key, None)

@@ -14,7 +14,7 @@ False
 
 from __future__ import annotations
 
-from micrograd_plus.exercises import foundations, networks, tools, training
+from micrograd_plus.exercises import foundations, gpt, networks, tools, training
 from micrograd_plus.exercises.checking import Answer, AnswerCheck, Exercise, compare
 
 __all__ = ["EXERCISES", "Answer", "AnswerCheck", "Exercise", "check_answer", "question"]
@@ -31,7 +31,7 @@ def _registry(*groups: tuple[Exercise, ...]) -> dict[str, Exercise]:
 
 
 EXERCISES: dict[str, Exercise] = _registry(
-    foundations.EXERCISES, training.EXERCISES, networks.EXERCISES, tools.EXERCISES
+    foundations.EXERCISES, training.EXERCISES, networks.EXERCISES, tools.EXERCISES, gpt.EXERCISES
 )
 
 

@@ -165,7 +165,8 @@ class GPT(Module):
             x = self._embed(token, position)
             for block, layer_cache in zip(self.blocks, cache):
                 x = block.step(x, layer_cache)
-            return linear(x, self.lm_head)
+            with scoped("lm_head"):
+                return linear(x, self.lm_head)
 
     def __call__(self, tokens: Sequence[int]) -> list[list[Value]]:
         """The logits at every position of ``tokens`` (1..block_size ids) at once: position t sees tokens[:t+1]."""
@@ -201,7 +202,8 @@ class GPT(Module):
             xs = [self._embed(token, t) for t, token in enumerate(ids)]
             for block in self.blocks:
                 xs = block(xs, seen)
-            return linear_each(xs, self.lm_head)
+            with scoped("lm_head"):
+                return linear_each(xs, self.lm_head)
 
     def sample(
         self,
@@ -244,12 +246,14 @@ class GPT(Module):
 
     def _embed(self, token: int | DataFloat, position: int) -> list[Value]:
         """rmsnorm(wte[token] + wpe[position]), for a token and position already checked."""
-        with scoped(self.token_embedding):
-            tok = self.token_embedding.lookup(token)
-        with scoped(self.position_embedding):
-            pos = self.position_embedding.lookup(position)
+        with scoped("embeddings"):  # one block in drawings and the explorer: both lookups and their sum
+            with scoped(self.token_embedding):
+                tok = self.token_embedding.lookup(token)
+            with scoped(self.position_embedding):
+                pos = self.position_embedding.lookup(position)
+            summed = [a + b for a, b in zip(tok, pos)]
         with scoped(self.norm):
-            return rms_normalise([a + b for a, b in zip(tok, pos)], self.eps)
+            return rms_normalise(summed, self.eps)
 
     def _check_token(self, token: object, position: int) -> Any:
         """The id as an int, or a DataFloat kept as it is (an id that is data, checked on every replay)."""
