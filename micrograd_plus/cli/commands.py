@@ -330,11 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--eps", type=float, default=None, help="step relative to max(1, |x|) (default 1e-3, central 1e-6)"
             )
-            sub.add_argument("--atol", type=float, default=FLOOR_ATOL,
-                             help=f"absolute tolerance (default {FLOOR_ATOL:g}: none above the subnormal floats; "
-                                  "each derivative's own error bound decides)")  # fmt: skip
-            sub.add_argument("--rtol", type=float, default=ANALYTIC_RTOL,
-                             help=f"relative tolerance (default {ANALYTIC_RTOL:g})")  # fmt: skip
+            for flag, default, kind in (("--atol", FLOOR_ATOL, "absolute"), ("--rtol", ANALYTIC_RTOL, "relative")):
+                sub.add_argument(flag, type=float, default=default, help=f"{kind} tolerance (default {default:g})")
     return parser
 
 
