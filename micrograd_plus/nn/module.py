@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ class Module:
                     if isinstance(item, Module):
                         yield f"{name}.{key}", item
 
-    def _walk(self, named: bool = True) -> tuple[list[Module | Value], list[str]]:
+    def _walk(self, named: bool = True, entered: list[Any] | None = None) -> tuple[list[Module | Value], list[str]]:
         """Every Module and Value reachable from this module, itself first, and (if ``named``) their paths.
 
         The one walk behind every method that visits the model: depth first in attribute order, through lists,
@@ -70,7 +71,8 @@ class Module:
         two parents, a tied weight, or a reference back to an owner (``encoder.owner = model``) is visited once, and
         a cycle ends the walk instead of recursing. An explicit stack: no recursion limit, nothing left for the
         cyclic garbage collector. ``named=False`` builds no paths: they take 40% of the walk's time (150 vs 260 µs
-        for an MLP 2-16-16-1), and ``parameters()`` runs every step.
+        for an MLP 2-16-16-1), and ``parameters()`` runs every step. ``entered`` (a list) gets every mutable
+        container whose items the walk read: each module's ``vars()``, each list and dict (see ``WalkWatch``).
         """
         found: list[Module | Value] = []
         found_paths: list[str] = []
@@ -91,18 +93,24 @@ class Module:
                     found_paths.append(path)
                 if isinstance(attr, Value):
                     continue
+                if entered is not None:
+                    entered.append(vars(attr))
                 items = [(k, a) for k, a in reversed(vars(attr).items()) if not k.startswith("_")]
                 stack += [a for _, a in items]
             elif isinstance(attr, (list, tuple)):
                 if id(attr) in seen:  # a list that holds itself (or one reached twice) is walked once
                     continue
                 seen.add(id(attr))
+                if entered is not None and not isinstance(attr, tuple):
+                    entered.append(attr)
                 stack += reversed(attr)
                 items = [(str(i), None) for i in range(len(attr) - 1, -1, -1)] if named else []
             elif isinstance(attr, dict):  # walked like a list, the key in place of the index: ``state.wte.0.1``
                 if id(attr) in seen:
                     continue
                 seen.add(id(attr))
+                if entered is not None:
+                    entered.append(attr)
                 keys = list(reversed(attr))
                 stack += [attr[k] for k in keys]
                 items = [(str(k), None) for k in keys] if named else []
@@ -146,6 +154,11 @@ class Module:
         """``modules()`` and ``parameters()`` from one walk (what a replayed step reads on every call)."""
         found = self._walk(named=False)[0]
         return [m for m in found if isinstance(m, Module)], [v for v in found if isinstance(v, Value)]
+
+    def watch_walk(self) -> WalkWatch:
+        """``modules_and_parameters()`` with a cheap test of whether a new walk would find the same (``Replay``'s
+        key reads it on every call)."""
+        return WalkWatch(self)
 
     def named_buffers(self) -> list[tuple[str, float]]:
         """(name, number) for every buffer of this module and the modules below it, e.g. ('running_var.2', 1.0)."""
@@ -322,3 +335,36 @@ class Module:
         """A bound on the size of any file ``save`` writes for this model (names may be escaped 12x)."""
         names = sum(len(name) + 40 for name, _ in self.named_parameters())
         return 65536 + 12 * (names + len(json.dumps(self.architecture())))
+
+
+class WalkWatch:
+    """The modules and parameters one walk of a model found, and ``holds()``: would a new walk find the same?
+
+    The walk's result depends only on what each container it entered holds (a module's attributes, lists, dicts:
+    which objects, under which keys), so it is the same while each of them holds the same objects by identity.
+    ``holds()`` compares them at C speed: 0.14 ms for the 4,192 parameters of the default ``GPT``, against 1.4 ms
+    for the walk. Tuples cannot change in place. The copies kept here keep every object alive, so no new object
+    can reuse an address that the identity test compares. A value of a module's attribute that is a new object
+    (a float hyper-parameter set again, even to an equal number) counts as a change: a false alarm costs a walk.
+    """
+
+    __slots__ = ("_read", "modules", "parameters")
+
+    def __init__(self, model: Module) -> None:
+        entered: list[Any] = []
+        found = model._walk(named=False, entered=entered)[0]
+        self.modules = [m for m in found if isinstance(m, Module)]
+        self.parameters = [v for v in found if isinstance(v, Value)]
+        self._read = [(c, list(c), list(c.values())) if isinstance(c, dict) else (c, None, list(c)) for c in entered]
+
+    def holds(self) -> bool:
+        """True if every container the walk entered still holds the same objects (and keys) as then."""
+        for container, keys, items in self._read:
+            if len(container) != len(items):
+                return False
+            if keys is None:
+                if not all(map(is_, container, items)):
+                    return False
+            elif not (all(map(is_, container, keys)) and all(map(is_, container.values(), items))):
+                return False
+        return True
