@@ -10,11 +10,15 @@ Otherwise the bound says which way to go: rounding (∝ 1/h) dominating means a
 wider step (``3·x0 + x1²`` at x0 = 1e10 wants h ≈ 1e3 in x1), truncation (∝ h⁴)
 a smaller one, at the step that balances the two; differences that do not
 settle, or a kink the step may straddle, a smaller one (1/x at 1e-20 wants
-h ≈ 1e-23, so the search jumps to c·|x| there). A direction that makes the
-bound worse is reversed once. A new step replaces the old only when the two
-estimates agree within their bounds (or the new one's estimate at a quarter
-step agrees): one step out of many that happens to look settled is not
-evidence. When f fails (raises, inf, nan) at a nudged point, the edge of its
+h ≈ 1e-23, so the search jumps to c·|x| there; x³ at 1e-12 is tried at c·|x|
+from the start, since a step of 1e-3 sees only its curvature). A direction that
+makes the bound worse is reversed once; a wider step that leaves f's domain or
+overshoots into truncation is tried again half as wide on a log scale. Where f
+did not change at all, only a tighter bound replaces that estimate (a dead relu
+stays 0 instead of being widened until it comes alive). A new step replaces the
+old only when the two estimates agree within their bounds (or the new one's
+estimate at a quarter step agrees): one step out of many that happens to look
+settled is not evidence. When f fails (raises, inf, nan) at a nudged point, the edge of its
 domain, the step is shrunk 16-fold at a time.
 
 >>> import math
@@ -142,7 +146,7 @@ def _better(candidate: Estimate, best: Estimate, tolerance: tuple[float, float])
 def _near_zero(g: Offsets, first: Estimate, x: float, method: str, coefficient: float, f0: list[float]) -> Estimate:
     """At 0 < |x| far below the first step, also the step c·|x|: x³ at 1e-12 has derivative 3e-24, and a
     step of 1e-3 sees only its curvature (a bound far above the derivative that f's change over the step would
-    pass as resolved). Kept when it bounds every output more tightly, relative to itself, and agrees."""
+    pass as resolved). Kept when its bound is tighter for every output and the two estimates agree."""
     if not 0.0 < coefficient * abs(x) < first.step / 64 or any(first.kinks):
         return first
     if all(e <= GOAL * abs(v) for v, e in zip(first.values, first.errors)):
@@ -157,6 +161,11 @@ def _near_zero(g: Offsets, first: Estimate, x: float, method: str, coefficient: 
     return near if tighter else first
 
 
+def _narrower(factor: float) -> float:
+    """A widening factor half as large on a log scale (1024 → 32 → 4), never below 4."""
+    return 2.0 ** max(2, round(math.log2(factor) / 2))
+
+
 def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: float, f0: list[float],
             tolerance: tuple[float, float]) -> Estimate:  # fmt: skip
     """Better steps than the first, while the bound is not resolved (this module's docstring)."""
@@ -169,6 +178,9 @@ def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: flo
         if quality(best, *tolerance) <= 1.0:
             break
         step = current.step * factor
+        while factor > 4 and (step in tried or step > highest):  # overshot before: widen less
+            factor = _narrower(factor)
+            step = current.step * factor
         if step in tried or not lowest <= step <= highest:
             break
         tried.add(step)
@@ -176,10 +188,11 @@ def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: flo
             candidate = at_step(g, step, method, f0, x)
         except EvaluationError:
             candidate = None
-        if candidate is None and factor > 4:  # the edge of f's domain lies within the wider step: widen less
-            factor = max(4.0, factor / 16)
+        failed = candidate is None or _worse(candidate, current, tolerance)
+        if failed and factor > 4:  # the wider step left f's domain or overshot into truncation: widen less
+            factor = _narrower(factor)
             continue
-        if candidate is None or _worse(candidate, current, tolerance):
+        if failed:
             if reversed_once or (candidate is None and factor < 1):
                 break
             reversed_once, current = True, best  # this way the bound grows: try the other way from the best
@@ -205,9 +218,13 @@ def estimate(
     atol: float = 0.0,
     rtol: float = 0.0,
     complex_g: Callable[[complex], Sequence[complex]] | None = None,
+    zero_expected: bool = False,
 ) -> Estimate:
     """The derivative of g at 0 by ``method``, at the step the search of this module settles on, for an
-    input of size |x|; ``atol``/``rtol`` (when given) also end the search once the bound is well below them."""
+    input of size |x|; ``atol``/``rtol`` (when given) also end the search once the bound is well below them.
+    With ``zero_expected`` (no path of the graph carries anything to this input: a relu dead at every
+    sample), a first estimate where f did not change at all is final: the two agree, and no wider step
+    says more about the derivative at x."""
     if method not in METHODS or method == "taylor":
         raise ValueError(f"method must be one of {', '.join(METHODS[:-1])}, got {method!r}")
     c = DEFAULT_STEP[method] if coefficient is None else coefficient
@@ -218,4 +235,6 @@ def estimate(
         return complex_step(complex_g, h)
     base = evaluate_at(g, 0.0) if f0 is None else list(f0)
     first = _shrinking(g, h, method, base, x)
+    if zero_expected and first.flat and all(first.flat):
+        return first
     return _search(g, first, x, method, c, base, (atol, rtol))

@@ -42,7 +42,7 @@ x1     -1.5   0.2982929    0.2982929    ...  ok
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from micrograd_plus.check.differences import (
@@ -82,6 +82,8 @@ __all__ = [
     "gradgradcheck",
 ]
 
+SEARCH_RTOL = 1e-5  # a step search ends at a bound of 1e-7·|g|: about 6 evaluations per input, as gradcheck_module
+# always cost; the verdict is still judged at rtol = 1e-7 plus that bound
 SWEEP_EPS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13)
 
 
@@ -187,7 +189,7 @@ def gradcheck(
             f"gradcheck(f, inputs) checks backward() of a function of Values and takes 2 positional arguments, got "
             f"{2 + len(extra)}; for a gradient written by hand use check_grad(f, grad_f, x)"
         )
-    settings = Settings.of(method, eps, atol, rtol)
+    settings = replace(Settings.of(method, eps, atol, rtol), search_rtol=SEARCH_RTOL)
     _real_method(settings)
     names, xs = named_floats(inputs)
     by_name = isinstance(inputs, Mapping)
@@ -269,7 +271,7 @@ def gradcheck_module(
     follow). Parameters are always restored and their ``.grad`` left as it was.
     Names come from ``named_parameters()`` when the object has it.
     """
-    settings = Settings.of(method, eps, atol, rtol)
+    settings = replace(Settings.of(method, eps, atol, rtol), search_rtol=SEARCH_RTOL)
     _real_method(settings)
     listed = list(model.parameters())
     named = getattr(model, "named_parameters", None)

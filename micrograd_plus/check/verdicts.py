@@ -51,12 +51,14 @@ class NudgedPointError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """How to estimate and judge: the method, the step coefficient c (h ≈ c·max(1, |x|)), atol and rtol."""
+    """How to estimate and judge: the method, the step coefficient c (h ≈ c·max(1, |x|)), atol and rtol;
+    ``search_rtol``, when larger than rtol, ends each step search once the bound is a hundredth of it."""
 
     method: str
     coefficient: float
     atol: float
     rtol: float
+    search_rtol: float = 0.0
 
     @staticmethod
     def of(method: object, eps: object, atol: object, rtol: object) -> Settings:
@@ -96,6 +98,7 @@ def _column(
     f0: Sequence[float],
     settings: Settings,
     complex_evaluate: ComplexEvaluate | None,
+    zero_expected: bool = False,
 ) -> Estimate:
     def along(t: float) -> Sequence[float]:
         point = list(xs)
@@ -112,7 +115,9 @@ def _column(
             return ce(point)
 
     s = settings
-    return estimate(along, xs[j], s.method, s.coefficient, f0=f0, atol=s.atol, rtol=s.rtol, complex_g=along_complex)
+    rtol = max(s.rtol, s.search_rtol)
+    return estimate(along, xs[j], s.method, s.coefficient, f0=f0, atol=s.atol, rtol=rtol, complex_g=along_complex,
+                    zero_expected=zero_expected)  # fmt: skip
 
 
 def numeric_jacobian(
@@ -127,14 +132,17 @@ def numeric_jacobian(
     """Every column of the Jacobian estimated (and the tie directions at kinks); NudgedPointError naming the
     input when f fails near the point at every step. A column's step search stops once its bound is well below
     atol plus the analytic entries' own rounding (``rounding[i][j]``: the size of the terms an entry adds up
-    and their rounding, when known): a derivative that cancels to 0 is resolved when its bound is below that."""
+    and their rounding, when known): a derivative that cancels to 0 is resolved when its bound is below that.
+    Where those terms are all 0 (no path carries anything), f not changing at the first step settles it."""
     j = 0
 
     def column(k: int) -> Estimate:
         nonlocal j
         j = k
-        own = settings if rounding is None else replace(settings, atol=settings.atol + max(r[k][1] for r in rounding))
-        return _column(evaluate, xs, k, f0, own, complex_evaluate)
+        if rounding is None:
+            return _column(evaluate, xs, k, f0, settings, complex_evaluate)
+        own = replace(settings, atol=settings.atol + max(r[k][1] for r in rounding))
+        return _column(evaluate, xs, k, f0, own, complex_evaluate, all(r[k][0] == 0.0 for r in rounding))
 
     try:
         return estimate_jacobian(evaluate, xs, f0, settings.method, settings.coefficient, column)
