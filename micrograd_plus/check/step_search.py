@@ -192,7 +192,7 @@ def _search(g: Offsets, first: Estimate, x: float, method: str, coefficient: flo
         if failed and factor > 4:  # the wider step left f's domain or overshot into truncation: widen less
             factor = _narrower(factor)
             continue
-        if failed:
+        if failed or candidate is None:
             if reversed_once or (candidate is None and factor < 1):
                 break
             reversed_once, current = True, best  # this way the bound grows: try the other way from the best
