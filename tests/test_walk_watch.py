@@ -130,3 +130,28 @@ def test_a_gpt_replays_without_walking_while_nothing_changed() -> None:
     opt.zero_grad()
     step([6, 1, 2, 6])
     assert step.compiles == 2 and model.wte[1][0].grad != 0.0 and old.grad == 0.0
+
+
+class Two(Module):
+    def __init__(self) -> None:
+        self.a, self.b, self.scale = Value(0.5), Value(-2.0), Value(3.0)
+
+
+@pytest.mark.filterwarnings("ignore:Replay runs this step eagerly")
+def test_a_failed_first_replay_leaves_only_eager_gradients() -> None:
+    """The check of a first replay runs the step eagerly without committing: a parameter that only its graph
+    reaches (picked by a number no guard sees), and those both reach, end with eager training's gradients."""
+    import math
+
+    def loss_of(x: float) -> Value:
+        picked = model.a if math.copysign(1.0, x) > 0 else model.b  # math.copysign reads the data unguarded
+        return picked * picked * x + model.scale * x
+
+    model = Two()
+    step = Replay(loss_of, model)
+    for x, grads in [(1.0, (1.0, 0.0, 1.0)), (-1.0, (0.0, 4.0, -1.0)), (2.0, (2.0, 0.0, 2.0))]:
+        for p in (model.a, model.b, model.scale):
+            p.grad = 0.25  # gradients are added to what was there
+        step(x)
+        assert [model.a.grad, model.b.grad, model.scale.grad] == [0.25 + g for g in grads]
+    assert step.replays == 0 and step.mode == "eager"

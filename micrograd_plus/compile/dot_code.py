@@ -59,8 +59,9 @@ def _uses(
     table: list[tuple[int, int, int]] = []
     uses: dict[int, list[tuple[int, int]]] = {}
     slots_of: dict[int, Slots] = {}
+    slot_of = slot.__getitem__
     for r, v in enumerate(nodes):
-        parents = [slot[id(p)] for p in v.parents]
+        parents = list(map(slot_of, map(id, v.parents)))
         ws, xs = tuple(parents[:n]), tuple(parents[n : 2 * n])
         w, x = vectors.number(ws, new), vectors.number(xs, new)
         slots_of[w], slots_of[x] = ws, xs

@@ -61,6 +61,10 @@ def tape_backward(tape: Sequence[tuple[Any, ...]], V: list[float], C: list[float
         C[c : c + len(parents)] = backward(*[V[p] for p in parents], V[i], g)
 
 
+def _level(item: tuple[tuple[int, int, int], Value]) -> int:
+    return item[0][0]
+
+
 def _used(names: Sequence[str], code: str) -> list[str]:
     found = set(re.findall(r"\b(?:x\d+|out)\b", code))
     return [n for n in names if n in found]
@@ -131,7 +135,7 @@ class Program(Edges):
         """Per slot: does the root's gradient with respect to it matter (an input, or a node that depends on one)?"""
         wanted = {id(x) for x in inputs[: self.n_wrt]}
         for v in order:
-            if v.parents and any(id(p) in wanted for p in v.parents):
+            if v.parents and not wanted.isdisjoint(map(id, v.parents)):
                 wanted.add(id(v))
         needs = [False] * len(self.template)
         for v in order:
@@ -143,21 +147,23 @@ class Program(Edges):
     def _segments(order: list[Value]) -> list[tuple[str, list[Value]]]:
         """Nodes by level; at each level one batch per (op, arity) of at least MIN_BATCH nodes, the rest on a tape."""
         levels: dict[int, int] = {}
+        level_of = levels.__getitem__
         counts: dict[tuple[int, int, int], int] = {}
+        interior: list[tuple[tuple[int, int, int], Value]] = []  # (level, op, arity) and node, in creation order
         for v in order:
-            if v.parents:
-                level = levels[id(v)] = 1 + max([levels[id(p)] for p in v.parents])
-                key = (level, id(v.entry), len(v.parents))
+            parents = v.parents
+            if parents:
+                level = levels[id(v)] = 1 + max(map(level_of, map(id, parents)))  # at C speed: dots have 128
+                key = (level, id(v.entry), len(parents))
                 counts[key] = counts.get(key, 0) + 1
+                interior.append((key, v))
             else:
                 levels[id(v)] = 0
-        interior = [v for v in order if v.parents]
-        interior.sort(key=lambda v: levels[id(v)])  # stable: creation order within a level
+        interior.sort(key=_level)  # stable: creation order within a level
         segments: list[tuple[str, list[Value]]] = []
         tape: list[Value] = []
         batches: dict[tuple[int, int, int], list[Value]] = {}
-        for v in interior:
-            key = (levels[id(v)], id(v.entry), len(v.parents))
+        for key, v in interior:
             if counts[key] < MIN_BATCH and v.entry is not None and v.entry.arity is not None:
                 tape.append(v)
                 continue
