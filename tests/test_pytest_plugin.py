@@ -47,10 +47,10 @@ def test_failures_are_one_sentence_in_the_short_summary(pytester: pytest.Pyteste
     summary = [line for line in result.outlines if line.startswith("FAILED")]
     assert len(summary) == 3
     by_test = {line.split("::")[1].split(" ")[0]: line for line in summary}
-    assert by_test["test_sign_flipped"].endswith("AssertionError: x[0]: analytic -6, numeric 6 — sign flipped")
-    assert by_test["test_helper_factor_two"].endswith("x: analytic 13.5, numeric 6.75 — factor 2 too large")
+    assert by_test["test_sign_flipped"].endswith(" - sign flipped at x[0]: analytic -6, numeric 6")
+    assert by_test["test_helper_factor_two"].endswith("factor 2 too large at x: analytic 13.5, numeric 6.75")
     assert by_test["test_values_with_a_wrong_op"].endswith(
-        "x0: analytic 0.840369, numeric 0.839949 — off by +0.050% (+1 more)"
+        "off by +0.050% at x0 (+1 more): analytic 0.840369, numeric 0.839949"
     )
     result.stdout.fnmatch_lines(["*only x[[]0[]] is wrong (the other 1 agree): sign flipped*"])  # the verdict follows
     result.stdout.fnmatch_lines(["*check_local_grads(f(...)) names the op whose local derivative is wrong*"])
@@ -121,14 +121,15 @@ def test_the_failure_line_fits_80_columns_and_hides_the_plugin(
     first = [line.split("AssertionError: ", 1)[1] for line in result.outlines if line.startswith("E   ")
              and "AssertionError: " in line]  # fmt: skip
     assert first == [
-        "W1[1, 2]: analytic 0.846558, numeric -0.846558 — sign flipped",
-        "x[0, 1]: analytic 2.14286, numeric 3 — x is transposed (+5 more)",
-        "df[0]/dx[1]: analytic -2, numeric 2 — sign flipped",
+        "sign flipped at W1[1, 2]: analytic 0.846558, numeric -0.846558",
+        "x is transposed at x[0, 1] (+5 more): analytic 2.14286, numeric 3",
+        "sign flipped at df[0]/dx[1]: analytic -2, numeric 2",
     ], text
     assert all(len(line) <= 80 for line in first)
     summary = [line for line in result.outlines if line.startswith("FAILED")]
     assert len(summary) == 3 and all(len(line) <= 80 for line in summary), summary
-    assert summary[0].startswith("FAILED test_params.py::test_fixture_with_a_parameter_dict - AssertionError: W")
+    assert summary[0].startswith("FAILED test_params.py::test_fixture_with_a_parameter_dict - sign flipped at W")
+    assert all(any(kind in line for kind in ("sign flipped", "transposed")) for line in summary), summary
 
 
 def test_gradcheck_with_three_arguments_points_to_check_grad() -> None:

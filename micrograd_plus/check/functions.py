@@ -29,7 +29,7 @@ True
 >>> report = check_grad(lambda p: p["w"][0] ** 2 + 3 * p["w"][1], lambda p: {"w": [2 * p["w"][0], -3.0]},
 ...                     {"w": [1.0, 2.0]})
 >>> report.diagnosis()
-'w[1]: analytic -3, numeric 3 — sign flipped'
+'sign flipped at w[1]: analytic -3, numeric 3'
 
 """
 
@@ -46,7 +46,7 @@ from micrograd_plus.check.diagnosis import explain
 from micrograd_plus.check.differences import ANALYTIC_RTOL
 from micrograd_plus.check.mutation import MutantReport
 from micrograd_plus.check.numeric_jacobian import judge_jacobian
-from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport
+from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport, check_failed
 from micrograd_plus.check.shapes import Structure, describe, is_array
 from micrograd_plus.check.verdicts import Settings, compare, make_jacobian_report, numeric_jacobian
 from micrograd_plus.check.weak_points import Analytic, run_mutants
@@ -277,7 +277,7 @@ def _jacobian_rows(matrix: object, outputs: Structure, point: Structure) -> list
 def _raise_unless_ok(report: GradcheckReport, hint: str) -> None:
     __tracebackhide__ = True  # pytest shows the test's line, not this helper's
     if not report.ok:
-        raise AssertionError(report.failure_message(hint))
+        raise check_failed(report.failure_message(hint))
 
 
 def assert_grad(f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x: Any, **options: Any) -> None:

@@ -2,8 +2,8 @@
 
 Tests get the ``gradcheck`` fixture, a checker whose calls fail the test with a
 first line that says what is wrong and where, in at most 80 characters
-(``W1[1, 2]: analytic 0.5, numeric -0.5 — sign flipped``, what ``pytest -ra``
-prints as the short summary), then the verdict and the whole table; the
+(``sign flipped at W1[1, 2]: analytic 0.5, numeric -0.5``, what ``pytest -ra``
+prints as the short summary, without the exception's name), then the verdict and the whole table; the
 plugin's own frames are hidden from the traceback; ``assert_grad`` and ``assert_jacobian`` do the same without
 a fixture. Defaults come from the ini options ``micrograd_method``,
 ``micrograd_atol`` and ``micrograd_rtol`` (unset: each check's own), and
@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from micrograd_plus.check.functions import assert_grad, assert_jacobian, check_grad, check_jacobian
-from micrograd_plus.check.reports import GradcheckReport, JacobianReport
+from micrograd_plus.check.reports import GradcheckReport, JacobianReport, check_failed
 from micrograd_plus.check.values import gradcheck as gradcheck_values
 from micrograd_plus.engine import Value
 
@@ -47,9 +47,9 @@ class GradientChecker:
     def _fail_unless_ok(self, report: GradcheckReport, hint: str) -> None:
         __tracebackhide__ = True  # the test's own line is what matters, not the checker's frames
         if not report.ok:
-            raise AssertionError(report.failure_message(hint))
+            raise check_failed(report.failure_message(hint))
         if report.mutants is not None and not report.mutants.ok:
-            raise AssertionError(f"{report.mutants.diagnosis()}\n{report.mutants.summary()}\n{report}")
+            raise check_failed(f"{report.mutants.diagnosis()}\n{report.mutants.summary()}\n{report}")
 
     def __call__(
         self, f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x: Any, **options: Any
@@ -107,3 +107,13 @@ def gradcheck(request: pytest.FixtureRequest) -> GradientChecker:
         raise pytest.UsageError(f"micrograd_atol and micrograd_rtol must be numbers: {error}") from None
     mutants = bool(config.getoption("--gradcheck-mutants") or config.getini("micrograd_mutants"))
     return GradientChecker(mutants=mutants, method=str(config.getini("micrograd_method")), **tolerances)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed derivative check's short-summary line is its diagnosis alone: ``pytest -ra`` cuts the line at the
+    terminal's width, and the exception's name would take 20 of the characters the diagnosis needs."""
+    outcome = yield
+    crash = getattr(outcome.get_result().longrepr, "reprcrash", None)
+    if call.excinfo is not None and getattr(call.excinfo.value, "derivative_check", False) and crash is not None:
+        crash.message = str(call.excinfo.value).split("\n", 1)[0]

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from micrograd_plus.check.mutation import MutantReport
 from micrograd_plus.viz.tables import html_table, markdown_table, text_table
 
-__all__ = ["GradcheckReport", "GradcheckRow", "JacobianReport", "judge", "number"]
+__all__ = ["GradcheckReport", "GradcheckRow", "JacobianReport", "check_failed", "judge", "number"]
 
 
 def number(x: float) -> str:
@@ -49,6 +49,15 @@ def number(x: float) -> str:
 
 def _cut(line: str, width: int) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def check_failed(message: str) -> AssertionError:
+    """The ``AssertionError`` of a failed derivative check in a test, its first line the diagnosis. It is marked
+    (``derivative_check``) so that the pytest plugin shows that line alone, without the exception's name, in
+    ``pytest -ra``'s short summary."""
+    error = AssertionError(message)
+    setattr(error, "derivative_check", True)  # noqa: B010 - an attribute AssertionError does not declare
+    return error
 
 
 @dataclass(frozen=True)
@@ -201,7 +210,7 @@ class GradcheckReport:
 
     def diagnosis(self, width: int = 80) -> str:
         """The first line of a failure, at most ``width`` characters: what is wrong and where, e.g.
-        ``W1[1, 2]: analytic 0.5, numeric -0.5 — sign flipped`` (and how many more fail)."""
+        ``sign flipped at W1[1, 2]: analytic 0.5, numeric -0.5`` (and how many more fail)."""
         bad = sorted(self.failures, key=lambda r: ("wrong", "kink", "unresolved").index(r.status))
         if not bad:
             return self.summary()
@@ -211,8 +220,9 @@ class GradcheckReport:
         words = {"kink": "kink: not a subgradient", "unresolved": f"unresolved (numeric ±{row.bound:.2g})"}
         kind = row.kind or words.get(row.status, row.status)
         more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
-        line = f"{row.name}: analytic {row.analytic:.6g}, numeric {row.numeric:.6g} — {kind}{more}"
-        return line if len(line) <= width else _cut(f"{row.name}: {kind}{more}", width)
+        where = f"{kind} at {row.name}{more}"  # first, so that a summary line cut short still says it
+        line = f"{where}: analytic {row.analytic:.6g}, numeric {row.numeric:.6g}"
+        return line if len(line) <= width else _cut(where, width)
 
     def failure_message(self, hint: str) -> str:
         """What a failed test shows: the diagnosis line, the hint (what analytic and numeric are), the report."""

@@ -54,7 +54,7 @@ from micrograd_plus.check.differences import (
     relative_error,
 )
 from micrograd_plus.check.inputs import bind, call_values, named_floats, outputs_of
-from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport
+from micrograd_plus.check.reports import GradcheckReport, GradcheckRow, JacobianReport, check_failed
 from micrograd_plus.check.second_order import check_forward_reverse, gradgradcheck
 from micrograd_plus.check.verdicts import (
     NudgedPointError,
@@ -223,7 +223,7 @@ def assert_gradients_match(
     report = gradcheck(f, inputs, **options)
     if not report.ok:
         hint = "check_local_grads(f(...)) names the op whose local derivative is wrong"
-        raise AssertionError(f"{report.headline()}\n{hint}\n{report}")
+        raise check_failed(f"{report.headline()}\n{hint}\n{report}")
 
 
 class _HasParameters(Protocol):
