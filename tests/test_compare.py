@@ -142,3 +142,57 @@ def test_a_wrong_operand_is_named() -> None:
     assert [result.reference.name(result.reference.order[j]) for j in result.missing] == ["x2"]
     first = result.student.order[result.values[0]]
     assert first.op == "*" and set(first.parents) == {w2, x1}  # where the wrong number first appears
+
+
+def test_numbers_that_differ_are_printed_with_the_digits_that_differ() -> None:
+    for mine_value, theirs_value in ((1.26211, 1.26243), (0.300000001, 0.3), (-2.0000001, -2.0), (1e-3, 1.0000001e-3)):
+        x = Value(mine_value, label="x")
+        mine = (x * 2.0).named("o")
+        reference_root = (Value(theirs_value, label="x") * 2.0).named("o")
+        mine.backward()
+        reference_root.backward()
+        line = next(
+            line for line in str(compare_graphs(mine, reference_root)).splitlines() if "value difference" in line
+        )
+        shown = line.split(": ", 2)[2]  # "<a> in yours, <b> in the reference"
+        a, b = shown.removesuffix(" in the reference").split(" in yours, ")
+        assert a != b and float(a) != float(b), line
+        assert float(a) == pytest.approx(mine_value, rel=1e-3) and float(b) == pytest.approx(theirs_value, rel=1e-3)
+
+
+def test_a_constant_is_shown_with_every_digit_it_has(tmp_path: Path) -> None:
+    x, w, b = leaves()
+    mine = ((w * x + b).tanh() * Value(1.0001)).named("o")
+    mine.backward()
+    text = str(compare_graphs(mine, reference()))
+    assert "(leaf, 1.0001)" in text
+    result = compare_graphs(mine, reference())
+    assert "1.0001" in result.to_dot()
+
+
+def test_a_graph_without_gradients_is_named_not_compared_gradient_by_gradient() -> None:
+    x, w, b = leaves()
+    mine = (w * x + b).tanh()  # backward() not called
+    result = compare_graphs(mine, reference())
+    assert not result.grads and not result.same and not result.student_marks()
+    line = str(result).splitlines()[-1]
+    assert "your root's gradient is 0" in line and "backward()" in line and " vs " not in line
+    theirs = (w * x + b).tanh()  # the other way round: the reference lacks gradients
+    mine.backward()
+    assert "the reference's root gradient is 0" in str(compare_graphs(mine, theirs))
+    assert "gradients on one side only" in repr(compare_graphs(mine, theirs))
+    fresh = (Value(2.0) * Value(-0.5)).tanh()
+    agree = compare_graphs(fresh, (Value(2.0) * Value(-0.5)).tanh())
+    assert agree.same and "neither graph has gradients" in str(agree)
+
+
+def test_writing_into_a_missing_folder_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    mine = built(lambda x, w, b: (w * x - b).tanh())
+    missing = tmp_path / "no" / "such"
+    with pytest.raises(FileNotFoundError, match=r"write_explorer\(\): the folder .*such' does not exist.*mkdir"):
+        write_explorer(mine, missing / "diff.html", reference=reference())
+    with pytest.raises(FileNotFoundError, match=r"render\(\): the folder .*mkdir"):
+        compare_graphs(mine, reference()).render(missing / "diff.svg")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        write_explorer(mine, str(missing / "e.html"))
+    assert not (tmp_path / "no").exists()

@@ -18,6 +18,9 @@ compare_graphs: 6 nodes in yours, 6 in the reference; 6 matched by op and operan
 node #2: op '-' in yours, '+' in the reference
 first value difference (forward order): #2: -1.3 in yours, -0.7 in the reference
 first gradient difference (backward order): none
+
+Numbers that differ are printed with as many digits as it takes to tell them apart, so a difference
+in the fifth digit is not shown as two equal numbers; constants are printed with every digit they have.
 """
 
 from __future__ import annotations
@@ -52,11 +55,12 @@ class GraphComparison:
     values: tuple[int, ...]  # student positions whose value differs from their partner's, in forward order
     grads: tuple[int, ...]  # student positions whose gradient differs, in backward order
     fmt: str = ".4g"
+    grad_note: str = ""  # why gradients were not compared (one side has none), else empty
 
     @property
     def same(self) -> bool:
         """True when every node has a partner with the same op, value and gradient."""
-        return not (self.missing or self.extra or self.ops or self.values or self.grads)
+        return not (self.missing or self.extra or self.ops or self.values or self.grads or self.grad_note)
 
     def partner(self, position: int) -> Value:
         """The reference node matched with the student's node at ``position``."""
@@ -73,13 +77,14 @@ class GraphComparison:
     def _described(self, graph: GraphView, i: int) -> str:
         v = graph.order[i]
         if not v.parents:
-            return f"{graph.name(v)} (leaf, {format(v.data, self.fmt)})"
+            return f"{graph.name(v)} (leaf, {exact(v.data, self.fmt)})"
         return f"{graph.name(v)} = {forward_expression(v, graph.name)}"
 
     def _difference(self, i: int, what: str) -> str:
         mine, theirs = self.student.order[i], self.partner(i)
         a, b = (mine.data, theirs.data) if what == "value" else (mine.grad, theirs.grad)
-        return f"{self.student.name(mine)}: {format(a, self.fmt)} in yours, {format(b, self.fmt)} in the reference"
+        shown_a, shown_b = apart(a, b, self.fmt)
+        return f"{self.student.name(mine)}: {shown_a} in yours, {shown_b} in the reference"
 
     def __str__(self) -> str:
         lines = [
@@ -87,7 +92,12 @@ class GraphComparison:
             f"reference; {len(self.pairs)} matched by op and operand position"
         ]
         if self.same:
-            return lines[0] + "\nthe graphs agree: every node matched, with equal values and gradients"
+            unset = not _has_gradients(self.student)
+            return (
+                lines[0]
+                + "\nthe graphs agree: every node matched, with equal values"
+                + (" (neither graph has gradients to compare: call backward() on both)" if unset else " and gradients")
+            )
         lines += [
             f"missing (in the reference, not in yours): {self._described(self.reference, i)}" for i in self.missing
         ]
@@ -96,13 +106,14 @@ class GraphComparison:
             v, theirs = self.student.order[i], self.partner(i).op or "leaf"
             lines.append(f"node {self.student.name(v)}: op {v.op or 'leaf'!r} in yours, {theirs!r} in the reference")
         first_value = self._difference(self.values[0], "value") if self.values else "none"
-        first_grad = self._difference(self.grads[0], "grad") if self.grads else "none"
+        first_grad = self.grad_note or (self._difference(self.grads[0], "grad") if self.grads else "none")
         lines.append(f"first value difference (forward order): {first_value}")
         lines.append(f"first gradient difference (backward order): {first_grad}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        verdict = "the same" if self.same else f"{len(self.student_marks()) + len(self.missing)} differences"
+        count = len(self.student_marks()) + len(self.missing)
+        verdict = "the same" if self.same else f"{count} differences" if count else "gradients on one side only"
         return f"<GraphComparison: {verdict}; print() it for the report>"
 
     def to_dot(self) -> str:
@@ -111,7 +122,7 @@ class GraphComparison:
 
     def render(self, path: str | os.PathLike[str]) -> Path:
         """Write the comparison drawing to ``path`` (.svg, .png or .pdf); needs Graphviz."""
-        path = Path(path)
+        path = writable(path, "render")
         fmt = path.suffix.lstrip(".").lower()
         if fmt not in ("svg", "png", "pdf"):
             raise ValueError(f"cannot tell the format of {str(path)!r}; end the name in .svg, .png or .pdf")
@@ -123,6 +134,64 @@ class GraphComparison:
         graphviz = drawing.require_graphviz()
         svg: str = graphviz.Digraph(drawing.GRAPH_NAME, body=_comparison_lines(self)).pipe(format="svg").decode()
         return svg
+
+
+def apart(a: float, b: float, fmt: str = ".4g") -> tuple[str, str]:
+    """``a`` and ``b`` as text with enough significant digits that two different numbers read differently.
+
+    ``fmt`` first; then 5, 6, ... up to 17 significant digits, which tell any two different doubles
+    apart (1.2621 and 1.2624 are not both "1.262").
+
+    >>> apart(1.26211, 1.26243)
+    ('1.2621', '1.2624')
+    """
+    shown_a, shown_b = format(a, fmt), format(b, fmt)
+    digits = 5
+    while a != b and shown_a == shown_b and digits <= 17:
+        shown_a, shown_b = format(a, f".{digits}g"), format(b, f".{digits}g")
+        digits += 1
+    return shown_a, shown_b
+
+
+def exact(x: float, fmt: str = ".4g") -> str:
+    """``x`` as text that reads back as ``x``: ``fmt`` when it does, else the fewest digits (up to 17) that do.
+
+    >>> exact(1.0001), exact(0.5)
+    ('1.0001', '0.5')
+    """
+    text, digits = format(x, fmt), 5
+    while float(text) != x and digits <= 17 and math.isfinite(x):
+        text, digits = format(x, f".{digits}g"), digits + 1
+    return text
+
+
+def _has_gradients(graph: GraphView) -> bool:
+    """Whether backward() has run from ``graph``'s root: it sets the root's gradient to 1.
+
+    The root, not any node: leaves shared with the other graph carry that graph's gradients.
+    """
+    return graph.order[-1].grad != 0
+
+
+def _grad_note(mine: GraphView, theirs: GraphView) -> str:
+    """Why gradients cannot be compared when only one side has them, else empty."""
+    if _has_gradients(mine) == _has_gradients(theirs):
+        return ""
+    if _has_gradients(theirs):
+        return "not compared: your root's gradient is 0, so backward() has not run on your graph; call it first"
+    return "not compared: the reference's root gradient is 0, so backward() has not run on it; call it first"
+
+
+def writable(path: str | os.PathLike[str], caller: str) -> Path:
+    """``path`` as a Path, refused before anything is computed or written if its folder does not exist."""
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"{caller}(): the folder {str(folder)!r} does not exist, so {path.name!r} cannot be written there; "
+            f"create it first (Path({str(folder)!r}).mkdir(parents=True)) or choose a path in an existing folder"
+        )
+    return path
 
 
 def _close(a: float, b: float, rel_tol: float, abs_tol: float) -> bool:
@@ -207,19 +276,23 @@ def compare_graphs(
     ops = tuple(i for i in sorted(pairs) if mine.order[i].op != theirs.order[pairs[i]].op)
     matched = sorted(pairs)
     values = tuple(i for i in matched if not _close(mine.order[i].data, theirs.order[pairs[i]].data, rel_tol, abs_tol))
+    note = _grad_note(mine, theirs)
     grads = tuple(
-        i for i in reversed(matched) if not _close(mine.order[i].grad, theirs.order[pairs[i]].grad, rel_tol, abs_tol)
+        i
+        for i in reversed(matched)
+        if not note and not _close(mine.order[i].grad, theirs.order[pairs[i]].grad, rel_tol, abs_tol)
     )
     missing = tuple(j for j in range(len(theirs.order)) if j not in taken)
     extra = tuple(i for i in range(len(mine.order)) if i not in pairs)
-    return GraphComparison(mine, theirs, pairs, missing, extra, ops, values, grads)
+    return GraphComparison(mine, theirs, pairs, missing, extra, ops, values, grads, grad_note=note)
 
 
-def _box(graph: GraphView, v: Value, dot_id: str, mark: str, note: str, fmt: str) -> str:
+def _box(graph: GraphView, v: Value, dot_id: str, mark: str, note: str, shown: tuple[str, str]) -> str:
+    """One box: name and op, ``shown`` (its data and grad as text), and the note on how it differs."""
     colour = MARK_COLOURS.get(mark, "#444444")
     style = "dashed" if mark == "missing" else "bold" if mark else "solid"
     head = f"<b>{drawing.text(graph.name(v))}</b>" + (f"&#160;= {drawing.text(v.op)}" if v.parents else "")
-    cells = [head, f"data {drawing.text(format(v.data, fmt))}", f"grad {drawing.text(format(v.grad, fmt))}"]
+    cells = [head, f"data {drawing.text(shown[0])}", f"grad {drawing.text(shown[1])}"]
     if note:
         cells.append(f'<font color="{colour}">{drawing.text(note)}</font>')
     label = "<br/>".join(cells)
@@ -237,21 +310,24 @@ def _comparison_lines(c: GraphComparison) -> list[str]:
     for i, v in enumerate(c.student.order):
         mark = marks.get(i, "")
         note = ""
-        if mark in ("value", "grad", "op"):
-            r = c.partner(i)
-            note = {
-                "value": f"reference data {format(r.data, c.fmt)}",
-                "grad": f"reference grad {format(r.grad, c.fmt)}",
-                "op": f"reference op {r.op or 'leaf'}",
-            }[mark]
+        data, grad = (exact(v.data, c.fmt) if not v.parents else format(v.data, c.fmt)), format(v.grad, c.fmt)
+        if mark == "value":
+            data, theirs = apart(v.data, c.partner(i).data, c.fmt)
+            note = f"reference data {theirs}"
+        elif mark == "grad":
+            grad, theirs = apart(v.grad, c.partner(i).grad, c.fmt)
+            note = f"reference grad {theirs}"
+        elif mark == "op":
+            note = f"reference op {c.partner(i).op or 'leaf'}"
         elif mark == "extra":
             note = "extra: not in the reference"
-        lines.append(_box(c.student, v, f"s{i}", mark, note, c.fmt))
+        lines.append(_box(c.student, v, f"s{i}", mark, note, (data, grad)))
         lines += [f"\ts{c.student.position(p)} -> s{i}\n" for p in v.parents]
     partner_of = {j: i for i, j in c.pairs.items()}
     for j in c.missing:
         r = c.reference.order[j]
-        lines.append(_box(c.reference, r, f"r{j}", "missing", "missing: in the reference only", c.fmt))
+        shown = (exact(r.data, c.fmt) if not r.parents else format(r.data, c.fmt)), format(r.grad, c.fmt)
+        lines.append(_box(c.reference, r, f"r{j}", "missing", "missing: in the reference only", shown))
         for p in r.parents:
             k = c.reference.position(p)
             source = f"s{partner_of[k]}" if k in partner_of else f"r{k}"

@@ -19,7 +19,7 @@ from typing import Any
 from micrograd_plus.engine import Value
 from micrograd_plus.viz import drawing
 from micrograd_plus.viz import graph_view as graphview
-from micrograd_plus.viz.compare import GraphComparison, compare_graphs
+from micrograd_plus.viz.compare import GraphComparison, compare_graphs, writable
 from micrograd_plus.viz.explain import BackwardTrace, explain_backward
 from micrograd_plus.viz.graph_view import GraphView
 from micrograd_plus.viz.player import page, read_page, script_json, shorten
@@ -117,6 +117,7 @@ def write_explorer(
     if title is not None and not isinstance(title, str):
         raise TypeError(f"write_explorer(): title must be a string, got {type(title).__name__} {title!r}")
     opts = drawing.drawing_options("write_explorer", {"number_format": number_format})
+    target = writable(path, "write_explorer")
     graph = graphview.view(root, module, params, inputs)
     comparison = compare_graphs(root, reference) if reference is not None else None
     data = explorer_data(root, graph, opts.number_format, comparison)
@@ -130,6 +131,5 @@ def write_explorer(
         "SCRIPT": read_page("explorer.js"),
         "HIGHLIGHT": drawing.HIGHLIGHT,
     }
-    path = Path(path)
-    path.write_text(page(read_page("explorer.html"), parts), encoding="utf-8")
-    return path
+    target.write_text(page(read_page("explorer.html"), parts), encoding="utf-8")
+    return target
