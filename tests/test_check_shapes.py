@@ -244,7 +244,7 @@ class Opaque:
 @pytest.mark.parametrize(
     ("x", "error", "pattern"),
     [
-        ({1.0, 2.0}, TypeError, r"check_grad: x must be a real number or a number, a Value, a NumPy array, or a "
+        ({1.0, 2.0}, TypeError, r"check_grad: x must be a real number, a Value, a NumPy array, or a "
          r"list, tuple or dict of them, got set$"),
         ({"W1": np.ones((2, 2)), "b": Opaque()}, TypeError, r"check_grad: b must be .*got Opaque$"),
         ([1.0, None], TypeError, r"x\[1\] must be .*got NoneType None$"),
@@ -390,3 +390,20 @@ def test_the_complex_step_and_functions_of_values_keep_the_structure() -> None:
     assert check_grad(tanh_of_product, by_hand, [Value(0.3), Value(0.7)]).ok
     assert check_grad(tanh_of_product, lambda v: [by_hand(v)[0], -by_hand(v)[1]], [Value(0.3), Value(0.7)]).diagnosis(
     ).startswith("sign flipped at ")  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", [3, "f", None, [1.0]], ids=repr)
+def test_what_is_not_a_function_is_refused_before_any_call(bad: Any) -> None:
+    calls: list[Any] = []
+
+    def f(x: Any) -> float:
+        calls.append(x)
+        return float(x[0]) ** 2
+
+    with pytest.raises(TypeError, match=r"check_grad: f must be a function, got .*; pass the function itself"):
+        check_grad(bad, lambda x: [2 * x[0]], [1.0])
+    with pytest.raises(TypeError, match=r"check_grad: grad_f must be a function"):
+        check_grad(f, bad, [1.0])
+    with pytest.raises(TypeError, match=r"check_jacobian: jac_f must be a function"):
+        check_jacobian(f, bad, [1.0])
+    assert calls == []

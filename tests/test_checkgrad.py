@@ -251,7 +251,7 @@ def right_half(v: Any) -> float:
          r"one number, got 2 .*check_jacobian"),
         (lambda: check_grad(lambda v: "1", lambda v: [1.0], [1.0]), TypeError, r"f\(x\) must be a real number"),
         (lambda: check_grad(lambda v: v[0], lambda v: [1.0], ["1"]), TypeError,
-         r"check_grad: x\[0\] must be a real number .*, got str '1'"),
+         r"check_grad: x\[0\] must be a real number, .*, got str '1'"),
         (lambda: check_grad(lambda v: v[0], lambda v: [1.0], []), ValueError, r"x is empty"),
         (lambda: check_grad(lambda v: v[0], lambda v: [1.0], [math.inf]), ValueError, r"x\[0\] must be finite"),
         (lambda: check_grad(lambda v: 1.0, lambda v: [1.0], numpy().ones((2, 2))), ValueError,

@@ -166,6 +166,7 @@ def check_grad(
     >>> check_grad(lambda x: x * x, lambda x: 2 * x, 1e12).ok
     True
     """
+    _callables("check_grad", f=f, grad_f=grad_f)
     settings = Settings.of(method, eps, atol, rtol)
     point = Structure(x, "check_grad")
     f0 = _twice(f, point, "f(x)", lambda out: [_one_number(out, "f(x)")])[0]
@@ -234,6 +235,7 @@ def check_jacobian(
     >>> report.ok, report.shape
     (True, (2, 2))
     """
+    _callables("check_jacobian", f=f, jac_f=jac_f)
     settings = Settings.of(method, eps, atol, rtol)
     point = Structure(x, "check_jacobian")
     n = len(point.xs)
@@ -272,6 +274,15 @@ def _jacobian_rows(matrix: object, outputs: Structure, point: Structure) -> list
             f"output{'s' if m != 1 else ''}"
         )
     return list(matrix)
+
+
+def _callables(what: str, **functions: object) -> None:
+    """Refuse what is not a function before anything is called: its own TypeError, not one from inside f."""
+    for name, fn in functions.items():
+        if not callable(fn):
+            raise TypeError(
+                f"{what}: {name} must be a function, got {shown(fn)}; pass the function itself, not its value"
+            )
 
 
 def _raise_unless_ok(report: GradcheckReport, hint: str) -> None:

@@ -31,7 +31,7 @@ from micrograd_plus.engine import Value
 
 __all__ = ["Structure", "describe", "is_array"]
 
-ACCEPTED = "a number, a Value, a NumPy array, or a list, tuple or dict of them"
+ACCEPTED = "a real number, a Value, a NumPy array, or a list, tuple or dict of them"
 
 
 def is_array(x: object) -> bool:
@@ -104,7 +104,7 @@ class Structure:
 
     def _fail(self, name: str, x: object) -> TypeError:
         got = shown(x) if isinstance(x, (str, bytes, bool, complex)) or x is None else type(x).__name__
-        return TypeError(f"{self.what}: {name} must be a real number or {ACCEPTED}, got {got}")
+        return TypeError(f"{self.what}: {name} must be {ACCEPTED}, got {got}")
 
     def _number(self, x: object, name: str) -> float:
         number = as_number(x.data if isinstance(x, Value) else x)
