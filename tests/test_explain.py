@@ -235,3 +235,11 @@ def test_the_player_names_nodes_as_explanations_do(tmp_path: Path, dot_program: 
     graph = view(root)
     assert data["names"] == [graph.name(v) for v in graph.order] == ["#1", "a", "#2", "#3", "#4", "#5"]
     assert {s.name for s in explain_backward(root).steps} <= set(data["names"])
+
+
+def test_the_power_rule_is_written_without_a_power_of_one() -> None:
+    x = Value(0.5, label="x")
+    z = (x**2 + x**1 + x**3).named("z")
+    z.backward()
+    formulas = [c.formula for s in explain_backward(z).steps for c in s.contributions if c.parent_name == "x"]
+    assert sorted(formulas) == ["1", "2·x = 2·0.5 = 1", "3·x^2 = 3·0.5^2 = 0.75"], formulas

@@ -123,7 +123,13 @@ SHOWN: dict[str, Shown] = {
 
 def _power(name: str, k: Any) -> Shown:
     written = name[2:]  # the exponent as the user wrote it: '**3' shows 3, '**3.0' shows 3.0
-    return Shown("{0} ** " + written, ("{p}·{n0}^{p1} = {p}·{b0}^{p1} = {value}",), "({0} ** " + repr(k) + ")")
+    if k == 2:  # n·x^(n−1) with n − 1 = 1: the power of one is noise on a student's page
+        formula = "2·{n0} = 2·{b0} = {value}"
+    elif k == 1:
+        formula = "1"
+    else:
+        formula = "{p}·{n0}^{p1} = {p}·{b0}^{p1} = {value}"
+    return Shown("{0} ** " + written, (formula,), "({0} ** " + repr(k) + ")")
 
 
 def _leaky_relu(name: str, a: Any) -> Shown:
