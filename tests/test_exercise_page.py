@@ -175,7 +175,7 @@ def test_summary_counts_solved_hinted_and_revealed(tmp_path: Path, browser: Any,
     go_to(driver, 1)  # L = #1 + #2: both products are 1
     first, second = steps[0].contributions
     assert answer(driver, 0, first.local, first.total) == "right"
-    assert answer(driver, 1, 5, 5) == "wrong-local"
+    assert answer(driver, 1, 5.55, 5.55) == "wrong-local"
     assert answer(driver, 1, second.local, second.total) == "right"
     go_to(driver, 2)
     row = by_id(driver, "row0")
@@ -192,7 +192,64 @@ def test_summary_counts_solved_hinted_and_revealed(tmp_path: Path, browser: Any,
     go_to(driver, len(steps) + 1)
     assert by_id(driver, "counter").text == "summary"
     assert "revealed 1, still open 12 (of 15 answers)" in by_id(driver, "lines").text
-    assert "w2.grad = ? (not found yet)" in by_id(driver, "lines").text
+    assert "w2.grad = ? (not found yet)" in by_id(driver, "lines").text  # its last contribution is still open
+
+
+def test_enter_checks_and_short_numbers_ask_for_digits(tmp_path: Path, browser: Any, dot_program: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    path, root = exercise_file(tmp_path)
+    trace = explain_backward(root)
+    browser.get(path.as_uri())
+    s, k, c = find(trace, "n")  # d(o)/d(n) = 1 - tanh(n)^2 = 0.2804..., n.grad = -1.0366...
+    assert all(abs(float(f"{x:.1g}") - x) > 0.01 * abs(x) for x in (c.local, c.total))  # beyond the tolerance
+    go_to(browser, s)
+    row = by_id(browser, f"row{k}")
+    verdict = row.find_element(By.CLASS_NAME, "verdict")
+    for local, total, kind in [
+        (f"{c.local:.1g}", f"{c.total:.4g}", "digits"),  # right to 1 digit: too short to judge
+        (f"{c.local:.4g}", f"{c.total:.1g}", "digits"),
+        ("0.9", "0", "digits"),  # short and wrong is asked for digits too: it is not judged
+        (f"{-c.local:.2g}", "0", "sign"),  # a misconception's own answer is named however it is typed
+        (f"{c.local + 0.5:.4g}", f"{c.total:.4g}", "wrong-local"),  # 3 digits or more are judged
+        (f"{c.local:.4g}", f"{c.total:.4g}", "right"),
+    ]:
+        for name, value in (("local", local), ("total", total)):
+            box = row.find_element(By.CLASS_NAME, name)
+            box.clear()
+            box.send_keys(value)
+        box.send_keys(Keys.ENTER)  # Enter in an answer box presses Check
+        assert verdict.get_attribute("data-kind") == kind, (local, total)
+        if kind == "digits":
+            assert "at least 3 significant digits" in verdict.text
+    go_to(browser, 1)  # an exact round answer typed short ('1') is right, not asked for more digits
+    for k, c in enumerate(trace.steps[0].contributions):
+        assert f"{c.local:g}" == f"{c.total:g}" == "1" and answer(browser, k, "1", "1") == "right"
+
+
+def test_a_revealed_gradient_is_named_revealed_in_the_summary(tmp_path: Path, browser: Any, dot_program: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    path, root = exercise_file(tmp_path)
+    trace = explain_backward(root)
+    browser.get(path.as_uri())
+    data = page_data(path.read_text())
+    for name in ("x1", "w1"):  # each leaf's only (so last) contribution
+        s, k, _ = find(trace, name)
+        go_to(browser, s)
+        row = by_id(browser, f"row{k}")
+        row.find_element(By.CLASS_NAME, "reveal").click()
+        shown = row.find_element(By.CLASS_NAME, "verdict").text
+        other = {"x1": "w1", "w1": "x1"}[name]
+        value = data["data"][data["names"].index(other)]
+        assert f"= {other} ({other} = {value}, as its box shows)" in shown  # the operand's public value
+        assert "#1.grad" in shown  # the upstream, not yet found by the student, stays symbolic
+    go_to(browser, len(trace.steps) + 1)
+    lines = by_id(browser, "lines").text
+    for name in ("x1", "w1"):
+        assert f"{name}.grad = ? (revealed" in lines and f"{name}.grad = ? (not found yet)" not in lines
+    assert "b.grad = ? (not found yet)" in lines
 
 
 LABELS = """

@@ -105,6 +105,10 @@ def _derivation(node: Value, j: int, graph: GraphView, local: float, fmt: str) -
         parts = parts[:-1]
     if any(value == p.strip() for p in parts[1:]) or "recorded by op" in parts[0]:
         return "", ""  # a formula whose only form is its result would give the answer away
+    if len(parts) == 1:  # names only (d(w·x)/d(x) = w): the operands' forward values, public on the page, beside
+        named = {graph.name(p): format(p.data, fmt) for p in node.parents if graph.name(p) in parts[0].split()}
+        shown = ", ".join(f"{k} = {v}" for k, v in named.items())
+        return parts[0], parts[0] + (f" ({shown}, as its box shows)" if shown else "")
     return parts[0], " = ".join(parts)
 
 

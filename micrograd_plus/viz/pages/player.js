@@ -249,14 +249,28 @@ function sha256(text) {
 // 3 significant digits, written as micrograd_plus.viz.exercise_page.answer_key writes them
 function answerKey(x) { return Math.abs(x) < 1e-9 ? '0' : x.toExponential(2); }
 function lookup(c, field, x) { return c[field][sha256(c.salt + '|' + c.row + '.' + field + '|' + answerKey(x)).slice(0, 16)]; }
-// Returns [kind, message]: 'right' or the likely misconception, found by the hash of the typed number.
-function diagnose(c, local, total) {
-  const kl = lookup(c, 'local', local);
-  if (kl !== 'right') { const kind = kl || 'wrong-local'; return [kind, c.hints[kind]]; }
-  const kt = lookup(c, 'total', total);
-  if (kt === 'right') return ['right', 'Right: ' + c.name + '.grad = ' + total.toPrecision(4) + '.'];
-  const kind = kt || 'wrong-total';
-  return [kind, c.hints[kind]];
+// The significant digits of a typed decimal ('-2.1' has 2; '0.0510' has 3); a fraction counts as exact.
+function digits(text) {
+  const s = text.trim().replace('\u2212', '-');
+  if (s.includes('/')) return Infinity;
+  const mantissa = s.replace(/^[-+]/, '').split(/e/i)[0];
+  const whole = mantissa.includes('.') ? mantissa.replace('.', '') : mantissa.replace(/0+$/, '');
+  return whole.replace(/^0+/, '').length;
+}
+// Returns [kind, message]: 'right', the likely misconception (found by the hash of the typed number), or,
+// for a number typed with fewer than 3 significant digits that is neither, a request for more digits: its
+// rounding may be all that is wrong with it.
+function diagnose(c, local, total, localText, totalText) {
+  const judge = (field, x, text) => {
+    const k = lookup(c, field, x);
+    if (k === 'right') return null;
+    if (k) return [k, c.hints[k]];
+    if (digits(text) < 3) return ['digits', 'Give at least 3 significant digits (e.g. 0.125, not 0.12) for the ' +
+      (field === 'local' ? 'local derivative' : 'new gradient') + ': the page checks to 3 digits.'];
+    return ['wrong-' + field, c.hints['wrong-' + field]];
+  };
+  const verdict = judge('local', local, localText || String(local)) || judge('total', total, totalText || String(total));
+  return verdict || ['right', 'Right: ' + c.name + '.grad = ' + total.toPrecision(4) + '.'];
 }
 const ORDINAL = n => n + ((n % 100 >= 11 && n % 100 <= 13) ? 'th' : ({1: 'st', 2: 'nd', 3: 'rd'}[n % 10] || 'th'));
 function score() {  // every answer row: solved first try, solved after a hint, revealed, or open
@@ -291,7 +305,10 @@ function exerciseRows(s) {
     const reveal = document.createElement('button'); reveal.textContent = 'Show how'; reveal.className = 'reveal';
     const verdict = document.createElement('div'); verdict.className = 'verdict';
     // typing into a row brings its parent into view (beside the node where both fit): a far parent, too
-    for (const box of [local, total]) box.addEventListener('focus', () => focus([c.parent, step.node], true));
+    for (const box of [local, total]) {
+      box.addEventListener('focus', () => focus([c.parent, step.node], true));
+      box.addEventListener('keydown', e => { if (e.key === 'Enter') { e.preventDefault(); check.click(); } });
+    }
     if (state.solved) { local.value = state.local; total.value = state.total; verdict.className = 'verdict right'; verdict.textContent = 'Solved.'; }
     check.onclick = () => {
       const a = parseNumber(local.value), b = parseNumber(total.value);
@@ -300,7 +317,7 @@ function exerciseRows(s) {
         verdict.textContent = 'Please type numbers, e.g. -0.5 or 3/4 (got ' + JSON.stringify(a === null ? local.value : total.value) + ').';
         return;
       }
-      const [kind, message] = diagnose(c, a, b);
+      const [kind, message] = diagnose(c, a, b, local.value, total.value);
       verdict.dataset.kind = kind; verdict.textContent = message;
       verdict.className = 'verdict ' + (kind === 'right' ? 'right' : 'wrong');
       if (kind === 'right') {
@@ -312,7 +329,7 @@ function exerciseRows(s) {
     reveal.onclick = () => {  // the derivation with the page's public numbers; the arithmetic stays the student's
       if (!state.solved) state.revealed = true;
       verdict.dataset.kind = 'revealed'; verdict.className = 'verdict';
-      verdict.textContent = c.reveal_local + '\n' + c.reveal_total;
+      verdict.textContent = c.reveal_local + '\n' + revealTotal(s, c);
       showScore();
     };
     // two parts that wrap between them, never inside: the derivative, then the new gradient and the buttons
@@ -332,10 +349,29 @@ function paint(g) {
   g.forEach((text, i) => { const t = gradCell(i); if (t) t.textContent = 'grad ' + text; });
   drawNear(current >= 1 && current <= DATA.steps.length ? DATA.steps[current - 1] : null);
 }
+function lastRow(i) {  // the answer state of the last contribution to node i's gradient
+  let last = null;
+  DATA.steps.forEach((step, s) => step.contributions.forEach((c, j) => { if (c.parent === i) last = answers[s][j]; }));
+  return last;
+}
 function exerciseSummary() {
   const found = gradsBefore(N);
-  const lines = DATA.leaves.map(i => DATA.names[i] + '.grad = ' + found[i] + (found[i] === '?' ? ' (not found yet)' : ' (yours)'));
+  const lines = DATA.leaves.map(i => {
+    const row = lastRow(i);
+    const how = found[i] !== '?' ? ' (yours)' : row && row.revealed ? ' (revealed: its derivation was shown)' : ' (not found yet)';
+    return DATA.names[i] + '.grad = ' + found[i] + how;
+  });
   return [scoreText(), ''].concat(lines);
+}
+// The new gradient's derivation: the upstream gradient and the parent's gradient so far as numbers where the
+// student has found them (they are the student's own), else by name; the product is left to the student.
+function revealTotal(s, c) {
+  const known = gradsBefore(s), node = DATA.steps[s].node, name = DATA.names[node];
+  const upstream = known[node] !== '?' ? '(' + known[node] + ')' : name + '.grad';
+  let before = '0';
+  if (c.count > 1) before = known[c.parent] !== '?' ? '(' + known[c.parent] + ')' : c.name + '.grad so far';
+  return 'new ' + c.name + '.grad = ' + before + ' + local × upstream = ' + before + ' + d(' + name + ')/d(' + c.name +
+    ') × ' + upstream;
 }
 function mark(id) { const e = byId(id); if (e) e.classList.add('current'); return e; }
 function show(k) {
