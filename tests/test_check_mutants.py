@@ -29,7 +29,7 @@ def test_every_kind_of_mutant_is_made_from_the_source() -> None:
     mutants, skipped = make_mutants(grad_f)
     assert {m.kind for m in mutants} == {"swap +/-", "×2 a constant", "swap indices", "drop a term"} and not skipped
     line = grad_f.__code__.co_firstlineno + 1
-    assert f"line {line}: v[1] + 6.0 * v[0] → v[1] - 6.0 * v[0]" in [m.where for m in mutants]
+    assert f"line {line}, column 13: v[1] + 6.0 * v[0] → v[1] - 6.0 * v[0]" in [m.where for m in mutants]
     assert all(m.function([0.7, -1.3]) != grad_f([0.7, -1.3]) for m in mutants)
     assert "__mutant__" not in globals() and "grad_f" in globals() and globals()["grad_f"] is grad_f
 
@@ -190,3 +190,18 @@ def test_the_plugin_option_fails_tests_with_weak_points(pytester: pytest.Pyteste
     assert "micrograd_plus/check" not in result.stdout.str()  # the checker's frames stay hidden
     pytester.makeini("[pytest]\nmicrograd_mutants = true\n")
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
+
+
+def test_the_same_text_twice_on_a_line_is_told_apart_and_long_lists_are_counted() -> None:
+    def f(x: list[float]) -> float:
+        return x[0] ** 2 * x[1] + 3.0 * x[1]
+
+    def grad(x: list[float]) -> list[float]:
+        return [2 * x[0] * x[1], x[0] ** 2 + 3.0]
+
+    mutants, _ = make_mutants(grad)
+    wheres = [m.where for m in mutants]
+    assert len(wheres) == len(set(wheres)), wheres
+    report = check_grad(f, grad, [1.0, 1.0], mutants=True).mutants
+    assert report is not None and len(report.survived) == 4
+    assert report.summary().count("swap indices") == 2 and "and 1 more" in report.summary()

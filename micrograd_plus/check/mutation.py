@@ -25,7 +25,7 @@ could loop forever).
 >>> [m.kind for m in mutants]
 ['swap +/-', '×2 a constant', 'swap indices', 'swap indices', 'swap indices', 'drop a term', 'drop a term']
 >>> mutants[0].where, mutants[0].function([3.0, 4.0])
-('line 2: 2 * v[0] + v[1] → 2 * v[0] - v[1]', [2.0, 3.0])
+('line 2, column 13: 2 * v[0] + v[1] → 2 * v[0] - v[1]', [2.0, 3.0])
 """
 
 from __future__ import annotations
@@ -216,7 +216,9 @@ def make_mutants(fn: Callable[..., Any]) -> tuple[list[Mutant], list[str]]:
                 return mutants, [f"only the first {LIMIT} mutants were made"]
             before = ast.unparse(site)
             changed = _fresh(node, site, replacement)
-            where = f"line {getattr(site, 'lineno', '?')}: {before} → {ast.unparse(replacement)}"
+            column = getattr(site, "col_offset", None)  # a line may hold the same text twice: say which one
+            at = f"line {getattr(site, 'lineno', '?')}" + ("" if column is None else f", column {column + 1}")
+            where = f"{at}: {before} → {ast.unparse(replacement)}"
             try:
                 function = _compiled(fn, changed)  # type: ignore[arg-type]
             except Exception:
@@ -275,6 +277,7 @@ class MutantReport:
                 f"; {len(self.survived)} passed at these points, which are too symmetric or too special to tell "
                 "them from grad_f (move them off 0, off equal components): " + "; ".join(self.survived[:3])
             )
+            text += f" and {len(self.survived) - 3} more" if len(self.survived) > 3 else ""
         return text + "".join(f"; {s}" for s in self.skipped)
 
     def diagnosis(self, width: int = 80) -> str:
