@@ -51,7 +51,7 @@ class Vectors:
 
 
 def _uses(
-    nodes: Sequence[Value], slot: dict[int, int], vectors: Vectors, new: list[Slots]
+    nodes: Sequence[Value], slot: dict[Value, int], vectors: Vectors, new: list[Slots]
 ) -> tuple[list[tuple[int, int, int]], dict[int, list[tuple[int, int]]], dict[int, Slots]]:
     """Per node (w vector, x vector, bias slot or -1); per vector its uses (node, partner vector); the slots of each."""
     arity = len(nodes[0].parents)
@@ -61,7 +61,7 @@ def _uses(
     slots_of: dict[int, Slots] = {}
     slot_of = slot.__getitem__
     for r, v in enumerate(nodes):
-        parents = list(map(slot_of, map(id, v.parents)))
+        parents = list(map(slot_of, v.parents))
         ws, xs = tuple(parents[:n]), tuple(parents[n : 2 * n])
         w, x = vectors.number(ws, new), vectors.number(xs, new)
         slots_of[w], slots_of[x] = ws, xs

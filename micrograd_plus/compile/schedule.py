@@ -100,23 +100,23 @@ class Program(Edges):
     # -- where every value and every edge contribution lives ---------------------------------------
 
     def _layout(self, order: list[Value], inputs: Sequence[Value]) -> None:
-        slot: dict[int, int] = {id(x): k for k, x in enumerate(inputs)}
-        constants = [v for v in order if not v.parents and id(v) not in slot]
+        slot: dict[Value, int] = {x: k for k, x in enumerate(inputs)}  # by node: Values hash by identity
+        constants = [v for v in order if not v.parents and v not in slot]
         for v in constants:
-            slot[id(v)] = len(slot)
+            slot[v] = len(slot)
         template = [0.0] * len(inputs) + [v.data for v in constants]
         segments = self._segments(order)
         self.incoming: list[Any] = [None] * (len(template) + len(order) - len(constants))
         self.n_edges = 0
         for _, nodes in segments:
             for v in nodes:
-                slot[id(v)] = len(slot)
+                slot[v] = len(slot)
             template.extend([0.0] * len(nodes))
         self.slot, self.template = slot, template
         self.needs = self._needs(order, inputs)
         self.vectors = Vectors()
         root = order[-1]
-        self.incoming[slot[id(root)]] = -1  # the root: g = 1
+        self.incoming[slot[root]] = -1  # the root: g = 1
         self._finish: list[Callable[[], None]] = []  # what needs every edge known: the gradient getters
         n_tape = sum(len(nodes) for kind, nodes in segments if kind == "tape")
         for kind, nodes in segments:
@@ -129,36 +129,38 @@ class Program(Edges):
         for finish in self._finish:
             finish()
         self.n_values = len(template)
-        self.root_slot = slot[id(root)]
+        self.root_slot = slot[root]
 
     def _needs(self, order: list[Value], inputs: Sequence[Value]) -> list[bool]:
         """Per slot: does the root's gradient with respect to it matter (an input, or a node that depends on one)?"""
-        wanted = {id(x) for x in inputs[: self.n_wrt]}
+        wanted = set(inputs[: self.n_wrt])  # the nodes themselves, as in ``_segments``
         for v in order:
-            if v.parents and not wanted.isdisjoint(map(id, v.parents)):
-                wanted.add(id(v))
+            if v.parents and not wanted.isdisjoint(v.parents):
+                wanted.add(v)
         needs = [False] * len(self.template)
         for v in order:
-            if id(v) in wanted:
-                needs[self.slot[id(v)]] = True
+            if v in wanted:
+                needs[self.slot[v]] = True
         return needs
 
     @staticmethod
     def _segments(order: list[Value]) -> list[tuple[str, list[Value]]]:
         """Nodes by level; at each level one batch per (op, arity) of at least MIN_BATCH nodes, the rest on a tape."""
-        levels: dict[int, int] = {}
+        # keyed by the nodes themselves (Values hash by identity): a dot has up to 128 parents, and id() makes an
+        # int for each of them; a map over the parents runs at C speed
+        levels: dict[Value, int] = {}
         level_of = levels.__getitem__
         counts: dict[tuple[int, int, int], int] = {}
         interior: list[tuple[tuple[int, int, int], Value]] = []  # (level, op, arity) and node, in creation order
         for v in order:
             parents = v.parents
             if parents:
-                level = levels[id(v)] = 1 + max(map(level_of, map(id, parents)))  # at C speed: dots have 128
+                level = levels[v] = 1 + max(map(level_of, parents))
                 key = (level, id(v.entry), len(parents))
                 counts[key] = counts.get(key, 0) + 1
                 interior.append((key, v))
             else:
-                levels[id(v)] = 0
+                levels[v] = 0
         interior.sort(key=_level)  # stable: creation order within a level
         segments: list[tuple[str, list[Value]]] = []
         tape: list[Value] = []
@@ -187,7 +189,7 @@ class Program(Edges):
     def _batch(self, nodes: list[Value]) -> None:
         entry, m, arity = nodes[0].entry, len(nodes), len(nodes[0].parents)
         assert entry is not None  # interior nodes have an entry; checked by the compiler before
-        a = self.slot[id(nodes[0])]
+        a = self.slot[nodes[0]]
         b, c = a + m, self.n_edges
         shown = repr(entry.name)[1:-1][:30]
         self.forward.append(f"# {m} × {shown} (arity {arity}) -> V[{a}:{b}]")
@@ -199,7 +201,7 @@ class Program(Edges):
 
         self._finish.append(gradients)
         if entry.arity is not None:
-            columns = [[self.slot[id(v.parents[j])] for v in nodes] for j in range(arity)]
+            columns = [[self.slot[v.parents[j]] for v in nodes] for j in range(arity)]
             self._fixed(entry, columns, a, b, c, lines)
         elif entry is ops.DOT and arity >= 2:  # a dot with no vector (a conv position on padding) is n-ary
             dot_batch(self, nodes, a, lines, self.needs.__getitem__)
@@ -258,7 +260,7 @@ class Program(Edges):
 
     def _nary(self, entry: ops.Op, nodes: list[Value], a: int, b: int, c: int, lines: list[str]) -> None:
         m, arity = len(nodes), len(nodes[0].parents)
-        flat = [self.slot[id(p)] for v in nodes for p in v.parents]
+        flat = [s for v in nodes for s in map(self.slot.__getitem__, v.parents)]
         code = self.source_of(flat)
         pieces = self.constant(tuple(slice(r * arity, (r + 1) * arity) for r in range(m)))
         order = sorted(range(len(flat)), key=flat.__getitem__)
@@ -307,8 +309,8 @@ class Program(Edges):
         for v in nodes:
             entry = v.entry
             assert entry is not None and entry.forward is not None
-            parents = tuple([slot[id(p)] for p in v.parents])
-            entries.append((entry.forward, parents, slot[id(v)], self._kernel(entry, len(parents)), c))
+            parents = tuple(map(slot.__getitem__, v.parents))
+            entries.append((entry.forward, parents, slot[v], self._kernel(entry, len(parents)), c))
             self.record_edges(parents, c)
             c += len(parents)
         records: list[tuple[Any, ...]] = []
@@ -335,11 +337,11 @@ class Program(Edges):
         for v in nodes:
             entry = v.entry
             assert entry is not None
-            parents = [slot[id(p)] for p in v.parents]
-            i = slot[id(v)]
+            parents = [slot[p] for p in v.parents]
+            i = slot[v]
             names = [f"V[{p}]" for p in parents]
             shown = safe_text(v.label, 40) or f"#{i}"
-            operands = ", ".join(safe_text(p.label, 40) or f"#{slot[id(p)]}" for p in v.parents)
+            operands = ", ".join(safe_text(p.label, 40) or f"#{slot[p]}" for p in v.parents)
             self.forward.append(
                 f"V[{i}] = {self.call(entry, names)}  # {shown} = {safe_text(entry.name, 40)}({operands})"
             )
