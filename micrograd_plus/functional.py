@@ -26,8 +26,22 @@ from micrograd_plus.ops import DOT, MEAN, SUM
 __all__ = ["sum", "mean", "dot", "affine", "logsumexp", "softmax", "log_softmax"]
 
 
+def _bad_element(values: Iterable[Operand], error: Exception) -> str:
+    """The reason a sequence's element cannot be a Value, with its position when the sequence can be read again."""
+    if isinstance(values, Sequence):
+        for i, v in enumerate(values):
+            try:
+                lift(v)
+            except (TypeError, ValueError) as bad:
+                return f"element {i}: {bad}"
+    return str(error)
+
+
 def _nonempty(values: Iterable[Operand], what: str) -> tuple[Value, ...]:
-    nodes = tuple(map(lift, values))
+    try:
+        nodes = tuple(map(lift, values))
+    except (TypeError, ValueError) as error:  # say which function and which element, then the element's own reason
+        raise type(error)(f"{what}: {_bad_element(values, error)}") from None
     if not nodes:
         raise ValueError(f"{what} of an empty sequence is undefined; pass at least one value")
     return nodes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,13 @@ def test_empty_and_mismatched_sequences(make: object, pattern: str) -> None:
 def test_non_numbers_in_a_sequence() -> None:
     with pytest.raises(TypeError, match="str"):
         F.sum([Value(1.0), "2"])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("fn", [F.softmax, F.log_softmax, F.logsumexp, F.mean], ids=lambda f: f.__name__)
+def test_a_bad_element_is_named_with_its_function_and_position(fn: Any) -> None:
+    with pytest.raises(ValueError, match=rf"^{fn.__name__}: element 1: Value needs a finite number, got nan"):
+        fn([1.0, float("nan"), 2.0])
+    with pytest.raises(TypeError, match=rf"^{fn.__name__}: element 2: .*got str 'a'"):
+        fn([1.0, 2.0, "a"])
+    with pytest.raises(TypeError, match=rf"^{fn.__name__}: .*got str 'a'"):
+        fn(x for x in [1.0, "a"])
