@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +210,80 @@ def test_the_gpt_page_opens_its_heads(tmp_path: Path, browser: Any) -> None:
     assert [text.split(" nodes")[0].replace("▸ ", "") for text in inside] == [f"head {h}10" for h in range(4)]
     assert browser.execute_script(OVERLAPS)[1] == 0
     browser.save_screenshot(str(tmp_path / "gpt-heads.png"))
+
+
+INSIDE = """
+const frame = document.querySelector('#graph').getBoundingClientRect();
+return [...document.querySelectorAll(arguments[0])].map(g => {
+  const r = g.querySelector('rect.face').getBoundingClientRect(), pad = 2;  // the outline drawn around the box
+  return r.left - pad >= frame.left && r.right + pad <= frame.right && r.top - pad >= frame.top
+    && r.bottom + pad <= frame.bottom;
+});
+"""
+
+
+def test_next_always_advances_stepping_over_closed_boxes(tmp_path: Path, browser: Any) -> None:
+    loss, model = w1()
+    open_page(browser, write_explorer(loss, tmp_path / "w1.html", model))
+    seen, said_skips = [], 0
+    for press in range(20):
+        browser.find_element("id", "next").click()
+        counter = browser.find_element("id", "counter").text
+        assert counter.startswith("step ") and counter.endswith(" of 6804"), counter
+        seen.append(int(counter.split()[1]))
+        said = browser.find_element("id", "said").text
+        assert said, f"press {press + 1} said nothing"
+        if "which is closed" in said:
+            said_skips += 1
+            last = re.match(r"Steps? (?:\d+–)?(\d+)", said)
+            assert last is not None and int(last.group(1)) == seen[-1], said  # the counter counts them
+        assert browser.execute_script(INSIDE, "#graph g.current") == [True], f"press {press + 1}: current off-screen"
+    assert seen == sorted(set(seen)) and seen[0] == 1, seen  # strictly increasing from step 1
+    assert said_skips >= 5 and seen[-1] > 20
+    browser.save_screenshot(str(tmp_path / "w1-next.png"))
+    stepped = seen[-1]
+    browser.find_element("id", "prev").click()  # Prev goes back over the same runs
+    assert int(browser.find_element("id", "counter").text.split()[1]) < stepped
+
+
+def test_the_first_view_fits_a_small_graph_with_its_outlines(tmp_path: Path, browser: Any) -> None:
+    from micrograd_plus.viz.compare import compare_graphs
+
+    a, b = Value(0.5, label="a"), Value(2.0, label="b")
+    mine = ((a * b).sigmoid() + a).named("out")
+    reference = ((Value(0.5, label="a") * Value(2.0, label="b")).tanh() + Value(0.5, label="a")).named("out")
+    mine.backward()
+    reference.backward()
+    assert compare_graphs(mine, reference).ops
+    for size in ((1280, 720), (1400, 900), (900, 600)):
+        browser.set_window_size(*size)
+        open_page(browser, write_explorer(mine, tmp_path / "diff.html", reference=reference))
+        inside = browser.execute_script(INSIDE, "#graph .box")
+        assert len(inside) == 5 and all(inside), (
+            size,
+            inside,
+            browser.execute_script(
+                "return [explorer.view(), document.querySelector('#graph').getBoundingClientRect().toJSON(),"
+                "[...document.querySelectorAll('#graph .box rect.face')].map(r=>r.getBoundingClientRect().toJSON())]"
+            ),
+        )
+        assert browser.execute_script("return explorer.view().realZoom") >= 0.5  # readable, not a thumbnail
+        if size == (1280, 720):
+            browser.save_screenshot(str(tmp_path / "diff-1280.png"))
+
+
+def test_search_puts_the_found_node_at_the_centre(tmp_path: Path, browser: Any) -> None:
+    loss, model = w1()
+    browser.set_window_size(1280, 720)
+    open_page(browser, write_explorer(loss, tmp_path / "w1.html", model))
+    box = browser.find_element("id", "search")
+    for name in ("layers.1.neurons.3.w.2", "layers.0.neurons.15.b", "layers.2.neurons.0.w.9"):
+        box.clear()
+        box.send_keys(name + "\n")
+        off = browser.execute_script(
+            "const f = document.querySelector('#graph').getBoundingClientRect();"
+            "const r = document.querySelector('#graph .found rect.face').getBoundingClientRect();"
+            "return [r.left + r.width / 2 - (f.left + f.width / 2), r.top + r.height / 2 - (f.top + f.height / 2)]"
+        )
+        assert abs(off[0]) <= 4 and abs(off[1]) <= 4, (name, off)
+    browser.save_screenshot(str(tmp_path / "w1-search-centre.png"))

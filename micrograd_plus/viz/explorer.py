@@ -4,10 +4,11 @@ The page opens on the top of the cluster tree (:mod:`micrograd_plus.viz.rollup`)
 boxes, repeated calls as one "×n" box, crowds of leaves and ops as groups. A click opens a box (a
 "×n" box opens to its n calls) and a click on an open box's title closes it. Only what is open is
 laid out, in the browser, by a layered layout of each open box's contents: the page stays quick at
-any graph size. Search finds nodes by name and opens the boxes around them; Prev / Next step through
-``backward()`` over the nodes on screen, colouring each box as the step that sets its gradient runs,
-as the player does. With ``reference=`` the page marks where the graph differs from a reference
-graph (:func:`micrograd_plus.viz.compare.compare_graphs`).
+any graph size. Search finds nodes by name, opens the boxes around them and centres the node; Prev /
+Next step through ``backward()``, colouring each box as the step that sets its gradient runs, as the
+player does; the steps of a node inside a closed box are stepped over as one run, and the page says
+which steps ran inside which box (Next always advances). With ``reference=`` the page marks where the
+graph differs from a reference graph (:func:`micrograd_plus.viz.compare.compare_graphs`).
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ def write_explorer(
     ``module`` names parameters by path and clusters by module; ``params`` and ``inputs`` mark leaves
     by role; ``reference`` (the root of a reference graph) marks the nodes where this graph differs;
     ``title`` heads the page. Boxes open on click, "×n" boxes to their n repeated calls; search by
-    name; Prev / Next step through backward() over the open part. No network needed.
+    name; Prev / Next step through backward(), over a closed box's steps as one run. No network needed.
+    The folder of ``path`` must exist (FileNotFoundError before anything is written otherwise).
     """
     if not isinstance(root, Value):
         raise TypeError(f"write_explorer needs a Value, got {type(root).__name__} {root!r}")

@@ -21,6 +21,7 @@ for (const [i, kind] of Object.entries(marks)) {
 }
 let step = -1;  // -1: the final gradients; k >= 0: after the first k steps of backward()
 let current = -1, found = -1, pos = new Map(), items = [];
+let reps = [];  // per node, what stands for it on screen: 'n' + node, or 'c' + its outermost closed cluster
 const svg = document.querySelector('#graph svg'), scene = document.getElementById('scene');
 const measurer = document.createElement('canvas').getContext('2d');
 function byId(id) { return document.getElementById(id); }
@@ -217,13 +218,13 @@ function drawEdges(edges, layer) {
     el('title', {}, path).textContent = count === 1 ? '1 edge' : count + ' edges';
   }
 }
-let panZoom = null;
+let panZoom = null, moved = false;  // moved: the reader has panned, zoomed, opened or searched
 function render(keep) {
   const before = keep !== undefined && pos.has(keep) ? screenOf(pos.get(keep)) : null;
   scene.replaceChildren();
   pos = new Map(); items = [];
-  const rep = representatives();
-  const {edges, inner} = visibleEdges(rep);
+  reps = representatives();
+  const {edges, inner} = visibleEdges(reps);
   const block = layoutCluster(0, inner);
   const frames = el('g', {id: 'frames'}, scene), edgeLayer = el('g', {id: 'edges'}, scene);
   drawCluster(0, block, 0, 0, el('g', {id: 'boxes'}, scene), frames);
@@ -231,7 +232,7 @@ function render(keep) {
   paint();
   if (!panZoom) {
     panZoom = svgPanZoom(svg, {fit: true, center: true, minZoom: 0.02, maxZoom: 40, dblClickZoomEnabled: false, zoomScaleSensitivity: 0.25});
-    if (panZoom.getSizes().realZoom > 1.5) { panZoom.zoom(panZoom.getZoom() * 1.5 / panZoom.getSizes().realZoom); panZoom.center(); }
+    firstView();
   } else {
     panZoom.updateBBox();
     if (before && pos.has(keep)) {  // the box that was clicked stays where it was on screen
@@ -240,12 +241,26 @@ function render(keep) {
     }
   }
 }
+// The first view: the whole open graph when it can be read at that size (a margin left for the outlines,
+// which a fit to the boxes' bounding box would cut), else the root and what feeds it at a readable size.
+const MARGIN = 12, SMALLEST = 0.5, LARGEST = 1.5;
+function firstView() {
+  panZoom.resize(); panZoom.fit();
+  const {width: w, height: h, realZoom} = panZoom.getSizes();
+  const z = Math.min(LARGEST, realZoom * Math.min((w - 2 * MARGIN) / w, (h - 2 * MARGIN) / h));
+  if (z >= SMALLEST) { panZoom.zoom(panZoom.getZoom() * z / realZoom); panZoom.center(); return; }
+  panZoom.zoom(panZoom.getZoom() * READABLE / realZoom);
+  const p = pos.get(reps[DATA.root]);
+  panZoom.pan({x: w - MARGIN - (p.x + p.w) * READABLE, y: h / 2 - (p.y + p.h / 2) * READABLE});
+}
 function screenOf(p) { const z = panZoom.getSizes().realZoom, pan = panZoom.getPan(); return {x: p.x * z + pan.x, y: p.y * z + pan.y}; }
-function toggle(c) { if (open.has(c)) open.delete(c); else open.add(c); render('c' + c); }
+function toggle(c) { moved = true; if (open.has(c)) open.delete(c); else open.add(c); render('c' + c); say(); }
 function fit() { panZoom.updateBBox(); panZoom.resize(); panZoom.fit(); panZoom.center(); }
-function focus(key) {  // zoom to a readable size around one item
+function focus(key) {  // zoom to a readable size with one item at the centre
   const p = pos.get(key);
   if (!p) return;
+  moved = true;
+  panZoom.resize();  // the lines above the drawing (search results, the step's text) change its height
   const {width: w, height: h, realZoom} = panZoom.getSizes();
   const z = Math.max(realZoom, READABLE);
   if (z !== realZoom) panZoom.zoom(panZoom.getZoom() * z / realZoom);
@@ -273,6 +288,7 @@ function paint() {
     g.classList.toggle('found', i === found);
     if (grad) grad.textContent = '   grad ' + gradText(i);
   }
+  for (const g of scene.querySelectorAll('g.closed')) g.classList.toggle('current', current >= 0 && reps[current] === g.id);
   for (const e of scene.querySelectorAll('path.edge')) e.classList.toggle('current', current >= 0 && e.dataset.to === 'n' + current);
 }
 function drawn(i) { return pos.has('n' + i); }
@@ -280,6 +296,7 @@ function say() {
   const count = byId('counter'), said = byId('said');
   if (step < 0) { count.textContent = 'final gradients'; said.textContent = ''; return; }
   count.textContent = `step ${step} of ${DATA.steps.length}`;
+  if (step > 0 && hidden(step - 1)) { said.textContent = skipped(runStart(step - 1), step - 1); return; }
   if (step === 0) { said.textContent = `Start: d(${DATA.names[DATA.root]})/d(${DATA.names[DATA.root]}) = 1, every other gradient 0; no box is coloured yet.`; return; }
   const [node, upstream, contributions, note, expression] = DATA.steps[step - 1];
   const name = DATA.names[node], root = DATA.names[DATA.root];
@@ -294,20 +311,32 @@ function go(k) {
   step = k; replay(Math.max(k, 0));
   current = k > 0 ? DATA.steps[k - 1][0] : -1;
   paint(); say();
-  if (current >= 0) { const p = pos.get('n' + current); if (p) keepInView(p); }
+  if (current >= 0) { const p = pos.get(reps[current]); if (p) keepInView(p, reps[current]); }
 }
-function keepInView(p) {
+function keepInView(p, key) {
   const {width: w, height: h} = panZoom.getSizes(), s = screenOf(p), z = panZoom.getSizes().realZoom;
-  if (z < 0.6 || s.x < 0 || s.y < 0 || s.x + p.w * z > w || s.y + p.h * z > h) focus('n' + current);
+  if (z < 0.6 || s.x < 0 || s.y < 0 || s.x + p.w * z > w || s.y + p.h * z > h) focus(key);
 }
-function next() {  // the next step whose node is on screen
-  for (let s = Math.max(step, 0); s < DATA.steps.length; s++) if (drawn(DATA.steps[s][0])) { go(s + 1); return; }
-  if (step < 0) go(0);
-  byId('said').textContent += '\n(no later step on screen: open a box to follow backward() further)';
+// Steps whose node is inside a closed box are stepped over as one run (a box's steps are mostly
+// consecutive, the calls of a "×n" box one after another), so Next always advances and says where.
+function hidden(s) { return !drawn(DATA.steps[s][0]); }
+function runOf(s) { return reps[DATA.steps[s][0]]; }
+function runEnd(s) { const r = runOf(s); while (s + 1 < DATA.steps.length && runOf(s + 1) === r) s++; return s; }
+function runStart(s) { const r = runOf(s); while (s > 0 && runOf(s - 1) === r) s--; return s; }
+function skipped(first, last) {  // the text for steps first..last (from 0) run inside one closed box
+  const c = +runOf(last).slice(1), box = C[c].label + (C[c].detail ? ` (${C[c].detail})` : '');
+  const which = first === last ? `Step ${last + 1} runs` : `Steps ${first + 1}–${last + 1} (${last - first + 1} steps) run`;
+  return `${which} inside ${box}, which is closed: click it to open it and see them. ` +
+    'The gradients these steps pass to boxes on screen are shown.';
+}
+function next() {
+  const s = Math.max(step, 0);
+  if (s >= DATA.steps.length) { go(s); byId('said').textContent = `backward() is done: all ${s} steps have run.`; return; }
+  go(hidden(s) ? runEnd(s) + 1 : s + 1);
 }
 function prev() {
-  for (let s = step - 2; s >= 0; s--) if (drawn(DATA.steps[s][0])) { go(s + 1); return; }
-  go(0);
+  if (step <= 0) { go(0); return; }
+  go(hidden(step - 1) ? runStart(step - 1) : step - 1);
 }
 
 // ---- search
@@ -352,7 +381,11 @@ document.addEventListener('keydown', e => {
   if (e.target.tagName === 'INPUT') return;
   if (e.key === 'ArrowRight') next(); else if (e.key === 'ArrowLeft') prev(); else if (e.key === '0') fit();
 });
+// Until the reader moves the drawing, a change of the window's size (also one that lands just after
+// loading) redoes the first view; after that it only resizes.
+for (const kind of ['pointerdown', 'wheel']) svg.addEventListener(kind, () => { moved = true; });
+window.addEventListener('resize', () => { if (moved) panZoom.resize(); else firstView(); });
 render();
 say();
-window.explorer = {open, toggle, reveal, search, next, prev, go, fit, items: () => items.slice(), state, step: () => step};
+window.explorer = {open, toggle, view: () => ({...panZoom.getSizes(), pan: panZoom.getPan()}), reveal, search, next, prev, go, fit, items: () => items.slice(), state, step: () => step};
 window.explorerReady = performance.now();
