@@ -287,3 +287,20 @@ def test_search_puts_the_found_node_at_the_centre(tmp_path: Path, browser: Any) 
         )
         assert abs(off[0]) <= 4 and abs(off[1]) <= 4, (name, off)
     browser.save_screenshot(str(tmp_path / "w1-search-centre.png"))
+
+
+def test_a_first_view_too_small_to_read_shows_the_root_at_readable_size(tmp_path: Path, browser: Any) -> None:
+    loss, model = w1()
+    browser.set_window_size(1280, 720)
+    open_page(browser, write_explorer(loss, tmp_path / "w1.html", model))
+    find = (
+        "return +[...document.querySelectorAll('#graph .closed')]"
+        ".find(g => g.textContent.includes('MLP ×100')).dataset.cluster"
+    )
+    rolled = browser.execute_script(find)
+    browser.execute_script(f"explorer.toggle({rolled}); explorer.fit()")
+    assert browser.execute_script("return explorer.view().realZoom") < 0.5  # the whole is a thumbnail here
+    browser.execute_script("explorer.firstView()")
+    assert browser.execute_script("return explorer.view().realZoom") == pytest.approx(1.0)
+    assert browser.execute_script(INSIDE, "#graph #n7541") == [True]  # the root, inside the viewport
+    browser.save_screenshot(str(tmp_path / "w1-open-first-view.png"))

@@ -326,8 +326,8 @@ function runStart(s) { const r = runOf(s); while (s > 0 && runOf(s - 1) === r) s
 function skipped(first, last) {  // the text for steps first..last (from 0) run inside one closed box
   const c = +runOf(last).slice(1), box = C[c].label + (C[c].detail ? ` (${C[c].detail})` : '');
   const which = first === last ? `Step ${last + 1} runs` : `Steps ${first + 1}–${last + 1} (${last - first + 1} steps) run`;
-  return `${which} inside ${box}, which is closed: click it to open it and see them. ` +
-    'The gradients these steps pass to boxes on screen are shown.';
+  return `${which} inside ${box}, which is closed: click it to open it and see ` +
+    (first === last ? 'that step. The gradients it passes' : 'them. The gradients these steps pass') + ' to boxes on screen are shown.';
 }
 function next() {
   const s = Math.max(step, 0);
@@ -387,5 +387,5 @@ for (const kind of ['pointerdown', 'wheel']) svg.addEventListener(kind, () => { 
 window.addEventListener('resize', () => { if (moved) panZoom.resize(); else firstView(); });
 render();
 say();
-window.explorer = {open, toggle, view: () => ({...panZoom.getSizes(), pan: panZoom.getPan()}), reveal, search, next, prev, go, fit, items: () => items.slice(), state, step: () => step};
+window.explorer = {open, toggle, firstView, view: () => ({...panZoom.getSizes(), pan: panZoom.getPan()}), reveal, search, next, prev, go, fit, items: () => items.slice(), state, step: () => step};
 window.explorerReady = performance.now();
