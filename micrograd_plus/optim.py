@@ -247,6 +247,10 @@ class LinearDecay:
         """lr·(1 − t/total_steps): the learning rate of step t (counting from 0)."""
         return self.base_lr * (1.0 - t / self.total_steps)
 
+    def zero_grad(self) -> None:
+        """The optimizer's ``zero_grad()``: a schedule is used in the training loop where its optimizer was."""
+        self.optimizer.zero_grad()
+
     def step(self) -> None:
         """One optimizer step at the scheduled learning rate."""
         t = self.optimizer.steps

@@ -394,3 +394,12 @@ def test_a_gpt_saves_and_loads_under_microgpts_names(tmp_path: Path) -> None:
         "layer0.mlp_norm",
         "layer0.attn",
     ]
+
+
+def test_a_schedule_zeroes_its_optimizers_gradients() -> None:
+    params = [Value(1.0), Value(-2.0)]
+    schedule = optim.LinearDecay(optim.SGD(params, lr=0.1), total_steps=3)
+    for p in params:
+        p.grad = 5.0
+    schedule.zero_grad()
+    assert [p.grad for p in params] == [0.0, 0.0]
