@@ -46,7 +46,8 @@ def test_title_option_and_exercise_flag(tmp_path: Path, dot_program: str) -> Non
 def test_labels_cannot_change_the_page(tmp_path: Path, label: str, dot_program: str) -> None:
     page = player.write_player(small_graph(label), tmp_path / "p.html").read_text()
     assert "<script>alert(1)" not in page
-    assert page.count("<script>") == 1 and page.count("const DATA = ") == 1 and page.count("<svg") == 1
+    assert page.count("<script>") == 1 and page.count("const DATA = ") == 1
+    assert page.count("<svg") == 2 and page.count("<template id=") == 1  # left to right, and top down aside
     assert page_data(page)["names"][0] == label
 
 
@@ -190,20 +191,24 @@ def test_a_large_graph_is_collapsed_and_legible(tmp_path: Path, browser: Any, do
     assert driver.find_elements(By.CSS_SELECTOR, "#graph .current")
 
 
-def test_a_tall_drawing_runs_top_down_unless_rankdir_is_given(tmp_path: Path, dot_program: str) -> None:
-    def size(page: Path) -> tuple[float, float]:
-        return player.drawing_size(page.read_text().split("<svg", 1)[1].join(["<svg", ""]))
+def test_without_rankdir_the_page_holds_both_directions_the_larger_first(tmp_path: Path, dot_program: str) -> None:
+    def sizes(page: Path) -> list[tuple[float, float]]:
+        return [player.drawing_size(svg) for svg in re.findall(r"<svg[^>]*>", page.read_text())]
+
+    def fitted(size: tuple[float, float]) -> float:
+        return min(player.FRAME[0] / size[0], player.FRAME[1] / size[1])
 
     model = MLP(2, [16, 16, 1], seed=0)
     out = model([0.5, -1.0])[0]
-    across = player.write_player(out, tmp_path / "lr.html", module=model, rankdir="LR")
-    chosen = player.write_player(out, tmp_path / "auto.html", module=model)
-    (w_lr, h_lr), (w, h) = size(across), size(chosen)
-    assert h_lr * player.FRAME[0] > w_lr * player.FRAME[1]  # left to right it is taller than the frame
-    assert w > h and min(player.FRAME[0] / w, player.FRAME[1] / h) > min(player.FRAME[0] / w_lr, player.FRAME[1] / h_lr)
-    wide = small_graph()  # a chain: left to right already fits the wide frame best, and is kept
-    assert size(player.write_player(wide, tmp_path / "a.html")) == size(
-        player.write_player(wide, tmp_path / "b.html", rankdir="LR")
+    across = sizes(player.write_player(out, tmp_path / "lr.html", module=model, rankdir="LR"))
+    down = sizes(player.write_player(out, tmp_path / "tb.html", module=model, rankdir="TB"))
+    chosen = sizes(player.write_player(out, tmp_path / "auto.html", module=model))
+    assert len(across) == len(down) == 1 and sorted(chosen) == sorted(across + down)  # both, for the page to pick
+    assert fitted(chosen[0]) >= fitted(chosen[1])  # the one larger in a wide window is shown before any choice
+    wide = small_graph()  # a chain: left to right fits the wide frame best, and comes first
+    assert (
+        sizes(player.write_player(wide, tmp_path / "a.html"))[0]
+        == sizes(player.write_player(wide, tmp_path / "b.html", rankdir="LR"))[0]
     )
     with pytest.raises(ValueError, match="no size in points"):
         player.drawing_size("<svg>")

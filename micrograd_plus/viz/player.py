@@ -292,22 +292,42 @@ def fitted_scale(svg: str, frame: tuple[float, float] = FRAME) -> float:
     return min(frame[0] / width, frame[1] / height)
 
 
-def _drawing(graph: GraphView, opts: viz.DrawOptions, grads: list[float], choose_rankdir: bool) -> str:
-    """The SVG drawing of the graph; with ``choose_rankdir``, top-down instead of left-to-right when that fits the
-    page's wide frame at a larger scale (a drawing taller than the frame, such as a layer of many neurons)."""
+# Projected, the smallest text limits the zoom: the drawing's 9 pt edge labels and role tags are set at the node
+# text's 11 pt, and the drawing packed closer (cell padding, ranks, nodes, the op ellipses' minimum size), so a
+# small graph such as one neuron fits a 1280-pixel window whole and readable. An edge's label goes to its middle,
+# where dot leaves room for it, rather than beside its tail, where it sits on the neighbouring arrows.
+PAGE_GRAPH = ("\tranksep=0.2\n", "\tnodesep=0.12\n")
+PAGE_TEXT = 11
+
+
+def page_lines(lines: list[str]) -> list[str]:
+    """The drawing's DOT statements with the page's text size and spacing (see ``PAGE_GRAPH``)."""
+    sized = [
+        re.sub(r"(\bedge \[[^]]*fontsize=)\d+", rf"\g<1>{PAGE_TEXT}", line)
+        .replace("\tnode [", "\tnode [width=0.4 height=0.3 ")
+        .replace('<font point-size="9"', f'<font point-size="{PAGE_TEXT}"')
+        .replace(' cellpadding="4"', ' cellpadding="3"')
+        .replace(" taillabel=<", " label=<")
+        for line in lines
+    ]
+    return sized + list(PAGE_GRAPH)
+
+
+def _drawings(graph: GraphView, opts: viz.DrawOptions, grads: list[float], choose_rankdir: bool) -> list[str]:
+    """The SVG drawing of the graph; with ``choose_rankdir``, both the left-to-right and the top-down drawing, the
+    one larger in the wide ``FRAME`` first: the page shows whichever fits its own window at the larger scale."""
     graphviz = viz.require_graphviz()
 
     def draw(o: viz.DrawOptions) -> str:
-        text: str = graphviz.Digraph(viz.GRAPH_NAME, body=viz.layout_lines(graph, o, grads)).pipe(format="svg").decode()
+        body = page_lines(viz.layout_lines(graph, o, grads))
+        text: str = graphviz.Digraph(viz.GRAPH_NAME, body=body).pipe(format="svg").decode()
         return text[text.index("<svg") :]
 
     svg = draw(opts)
-    width, height = drawing_size(svg)
-    if choose_rankdir and opts.rankdir == "LR" and height * FRAME[0] > width * FRAME[1]:
-        down = draw(dataclasses.replace(opts, rankdir="TB"))  # a drawing wider than the frame only shrinks top-down
-        if fitted_scale(down) > fitted_scale(svg):
-            return down
-    return svg
+    if not (choose_rankdir and opts.rankdir == "LR"):
+        return [svg]
+    down = draw(dataclasses.replace(opts, rankdir="TB"))
+    return [down, svg] if fitted_scale(down) > fitted_scale(svg) else [svg, down]
 
 
 def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
@@ -318,8 +338,8 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
     products; the last step sums up every leaf's gradient. The drawing is shown whole where its text
     stays 12 px high on screen (readable projected); a larger one is shown at that size, starting at the
     root and panning smoothly to each step's node and its parents. The reader pans and zooms (drag,
-    wheel, + − 0, Fit shows the whole graph). Without ``rankdir``, the drawing runs top-down where that
-    fits a wide window better than left-to-right. A box stays white until the step that sets its
+    wheel, + − 0, Fit shows the whole graph). Without ``rankdir``, the page holds a left-to-right and a
+    top-down drawing and shows the one drawn larger in its window (a wide window: left to right). A box stays white until the step that sets its
     gradient runs, then takes that gradient's colour, so stepping back un-colours it. Clicking a node
     shows its whole chain-rule sum. Options: those of :func:`micrograd_plus.viz.to_dot` that apply
     (see ``PLAYER_OPTIONS``), ``title`` (default: the root's expression) and ``exercise`` (the student
@@ -336,10 +356,10 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
     # boxes sized for their final gradients, drawn white: the page colours each as its step runs
     # exercise boxes are sized for one placeholder that shows '?': no gradient, nor its width, in the drawing
     grads = [exercise_page.PLACEHOLDER] * len(graph.order) if exercise else list(trace.grads)
-    svg = _drawing(graph, drawn, grads, choose_rankdir="rankdir" not in options)
+    svg, *other = _drawings(graph, drawn, grads, choose_rankdir="rankdir" not in options)
     if exercise:
         placeholder = format(exercise_page.PLACEHOLDER, opts.number_format).replace("-", "&#45;")  # as dot writes it
-        svg = svg.replace(f">grad {placeholder}<", ">grad ?<")
+        svg, *other = [d.replace(f">grad {placeholder}<", ">grad ?<") for d in [svg, *other]]
     element = graphview.layout(graph, opts.collapse, opts.module).element
     data = player_data(root, graph, trace, element, opts.number_format, colour=opts.colour)
     if exercise:
@@ -352,6 +372,7 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
         "LEGEND": _legend(exercise),
         "PANZOOM": read_page("svg-pan-zoom.min.js"),
         "SVG": svg,
+        "OTHER": "".join(other),  # in a <template>: not in the document until the page swaps it in
         "DATA": script_json(data),
         "SCRIPT": read_page("player.js"),
         "HIGHLIGHT": viz.HIGHLIGHT,

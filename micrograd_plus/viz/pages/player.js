@@ -5,13 +5,33 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 // more. A drawing whose fit keeps its texts that large is shown whole; a larger one is shown at that zoom,
 // panned (smoothly, MOVE_MS) to keep the step's node and the parents it sends gradient to in view.
 const READ_PX = 12, MOVE_MS = 350, MARGIN = 12;
-let current = 0, timer = null, grads = [], shown = false;
-const graphSvg = document.querySelector('#graph svg');
-// the container sizes the drawing; svg-pan-zoom fits the drawing's viewBox into it
-graphSvg.removeAttribute('width');
-graphSvg.removeAttribute('height');
-const panZoom = svgPanZoom(graphSvg, {fit: true, center: true, minZoom: 0.05, maxZoom: 400, dblClickZoomEnabled: false,
-  zoomScaleSensitivity: 0.25});
+let current = 0, timer = null, grads = [], shown = false, graphSvg = null, panZoom = null;
+// The page may hold two drawings, left to right and top down (the second in a <template>, out of the document):
+// it shows the one whose whole is drawn larger in its frame, and swaps them when a new window size turns that.
+const drawings = [document.querySelector('#graph svg')];
+const spare = document.getElementById('other-drawing');
+if (spare && spare.content.firstElementChild) drawings.push(document.importNode(spare.content.firstElementChild, true));
+// each drawing's [x, y, width, height], read before svg-pan-zoom takes the viewBox attribute over
+const extents = new Map(drawings.map(d => [d, d.getAttribute('viewBox').trim().split(/[\s,]+/).map(Number)]));
+function fitScale(svg) {
+  const frame = document.getElementById('graph'), box = extents.get(svg);
+  return Math.min(frame.clientWidth / box[2], frame.clientHeight / box[3]);
+}
+function bestDrawing() { return drawings.reduce((a, b) => (fitScale(b) > fitScale(a) * 1.001 ? b : a)); }
+function useDrawing(svg) {
+  const before = graphSvg || drawings[0];
+  if (panZoom) { stop(); panZoom.destroy(); }
+  if (svg !== before) before.replaceWith(svg);
+  graphSvg = svg;
+  // the container sizes the drawing; svg-pan-zoom fits the drawing's viewBox into it
+  graphSvg.removeAttribute('width');
+  graphSvg.removeAttribute('height');
+  panZoom = svgPanZoom(graphSvg, {fit: true, center: true, minZoom: 0.05, maxZoom: 400, dblClickZoomEnabled: false,
+    zoomScaleSensitivity: 0.25});
+  textHeight = null;
+  markTags();
+  fitTexts();
+}
 const answers = DATA.steps.map(s => s.contributions.map(() => ({solved: false, tries: 0, revealed: false})));
 
 function byId(id) { return document.getElementById(id); }
@@ -58,9 +78,9 @@ function fitTexts() {
 // svg-pan-zoom draws on the next animation frame, so places are computed from the drawing's coordinates
 // and the pan-zoom state (screen = pan + realZoom × drawing), never measured on the screen.
 let textHeight = null, motion = null;
-function smallestText() {  // the height, in drawing units, of the smallest text in a box (an op's symbol aside)
+function smallestText() {  // the height, in drawing units, of the smallest text in a box or on an edge (an op's symbol aside)
   if (textHeight === null) {
-    const heights = [...graphSvg.querySelectorAll('g.node:not([id^="op"]) text')].map(t => t.getBBox().height).filter(h => h > 0);
+    const heights = [...graphSvg.querySelectorAll('g.node:not([id^="op"]) text, g.edge text')].map(t => t.getBBox().height).filter(h => h > 0);
     textHeight = heights.length ? Math.min(...heights) : 1;
   }
   return textHeight;
@@ -136,8 +156,8 @@ function stepView(nodes) {
   return {zoom: zoom, pan: {x: place(pan.x, width, viewBox.x, viewBox.width, 0),
     y: place(pan.y, height, viewBox.y, viewBox.height, 1)}};
 }
-function inView() {  // the nodes the current step keeps in view, the node first: the root at the start
-  if (current === 0) return [DATA.root];
+function inView() {  // the nodes the current step keeps in view, the node first: the root at the start and end
+  if (current === 0 || current === N) return [DATA.root].concat(DATA.steps.length ? DATA.steps[0].parents : []);
   const step = current < N ? DATA.steps[current - 1] : null;
   return step ? [step.node].concat(step.parents) : [];
 }
@@ -374,7 +394,8 @@ function revealTotal(s, c) {
     ') × ' + upstream;
 }
 function mark(id) { const e = byId(id); if (e) e.classList.add('current'); return e; }
-function show(k) {
+// The step's text, numbers and neighbourhood (no view, no colours): show() and the panel's measuring use it.
+function fillStep(k) {
   current = Math.max(0, Math.min(N, k));
   document.querySelectorAll('.current').forEach(e => e.classList.remove('current'));
   byId('counter').textContent = current === N ? 'summary' : 'step ' + current + ' / ' + DATA.steps.length;
@@ -383,30 +404,49 @@ function show(k) {
   if (current === 0) {
     byId('title').textContent = DATA.start;
     paint(gradsBefore(0));
-    colour(0);
-    mark(DATA.element[DATA.root]);
-    focus(inView(), shown);
-    shown = true;
-    return;
-  }
-  if (current === N) {
+  } else if (current === N) {
     byId('title').textContent = DATA.summary.title;
     byId('lines').textContent = (DATA.exercise ? exerciseSummary() : DATA.summary.lines).join('\n');
     paint(gradsBefore(N));
-    colour(N);
-    panZoom.resize();
-    return;
+  } else {
+    const step = DATA.steps[current - 1];
+    byId('title').textContent = step.title;
+    if (DATA.exercise && step.contributions.length) exerciseRows(current - 1);
+    else byId('lines').textContent = step.lines.join('\n');
+    if (DATA.exercise) fill(current - 1); else paint(gradsBefore(current));
   }
-  const step = DATA.steps[current - 1];
-  byId('title').textContent = step.title;
-  if (DATA.exercise && step.contributions.length) exerciseRows(current - 1);
-  else byId('lines').textContent = step.lines.join('\n');
-  mark(step.element);
-  mark('op' + step.node);
-  for (const id of step.edges) mark(id);
-  if (DATA.exercise) fill(current - 1); else paint(gradsBefore(current));
+}
+// The step panel gets the height of its tallest step (sampled, up to its 36vh cap; the summary scrolls) before the first view, so
+// the graph's frame keeps its place and size as steps come and go.
+function reserveStep() {
+  const panel = byId('step'), at = current;
+  panel.style.height = '';
+  const every = Math.max(1, Math.ceil((N + 1) / 40));
+  let tallest = 0;
+  for (let k = 0; k < N; k++) {  // the summary's text scrolls in the space the steps need
+    if (k % every && k !== N - 1) continue;
+    fillStep(k);
+    tallest = Math.max(tallest, panel.scrollHeight);
+  }
+  panel.style.height = Math.min(tallest, 0.36 * innerHeight) + 'px';
+  fillStep(at);
+}
+function show(k) {
+  fillStep(k);
   colour(current);
-  focus(inView(), true);
+  if (current === 0) {
+    mark(DATA.element[DATA.root]);
+    focus(inView(), shown);
+    shown = true;
+  } else if (current === N) {
+    focus([DATA.root], true);  // the whole graph where it is readable, else the output
+  } else {
+    const step = DATA.steps[current - 1];
+    mark(step.element);
+    mark('op' + step.node);
+    for (const id of step.edges) mark(id);
+    focus(inView(), true);
+  }
 }
 function play() {
   if (timer) { clearInterval(timer); timer = null; byId('play').textContent = 'Play'; return; }
@@ -433,7 +473,12 @@ for (const kind of ['mousedown', 'wheel', 'touchstart']) byId('graph').addEventL
 const PAN = {ArrowLeft: [80, 0], ArrowRight: [-80, 0], ArrowUp: [0, 80], ArrowDown: [0, -80]};
 new ResizeObserver(() => panZoom.resize()).observe(byId('graph'));
 // a new window size (a projector, full screen) gets the step's view anew: whole if now readable so
-window.addEventListener('resize', () => { if (current < N) focus(inView(), false); });
+window.addEventListener('resize', () => {
+  reserveStep();
+  const best = bestDrawing();
+  if (best !== graphSvg) { useDrawing(best); show(current); }
+  else focus(inView(), false);
+});
 document.addEventListener('keydown', e => {
   if (e.target && e.target.tagName === 'INPUT') return;
   if (e.shiftKey && PAN[e.key]) { e.preventDefault(); stop(); panZoom.panBy({x: PAN[e.key][0], y: PAN[e.key][1]}); }
@@ -444,7 +489,7 @@ document.addEventListener('keydown', e => {
   else if (e.key === 'ArrowLeft') show(current - 1);
   else if (e.key === ' ') { e.preventDefault(); play(); }
 });
-markTags();
-fitTexts();
 showScore();
+reserveStep();
+useDrawing(bestDrawing());
 show(0);
