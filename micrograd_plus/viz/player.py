@@ -339,7 +339,8 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
     stays 12 px high on screen (readable projected); a larger one is shown at that size, starting at the
     root and panning smoothly to each step's node and its parents. The reader pans and zooms (drag,
     wheel, + − 0, Fit shows the whole graph). Without ``rankdir``, the page holds a left-to-right and a
-    top-down drawing and shows the one drawn larger in its window (a wide window: left to right). A box stays white until the step that sets its
+    top-down drawing and shows the one drawn larger in its window (a wide window: left to right).
+    A box stays white until the step that sets its
     gradient runs, then takes that gradient's colour, so stepping back un-colours it. Clicking a node
     shows its whole chain-rule sum. Options: those of :func:`micrograd_plus.viz.to_dot` that apply
     (see ``PLAYER_OPTIONS``), ``title`` (default: the root's expression) and ``exercise`` (the student
