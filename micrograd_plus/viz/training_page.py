@@ -2,8 +2,9 @@
 
 ``TrainingRecorder.record`` is called once per step (after ``backward()``, before the update, with
 the loss and accuracy measured there, so a frame's numbers and gradients belong to one set of weights);
-every ``every`` steps it stores a frame (numbers to 4 significant digits): the loss and accuracy, each layer's weights and
-gradients (bias as the last column) with the gradient norm ‖∂L/∂W‖₂, and for 2-D inputs the model's
+every ``every`` steps it stores a frame (numbers to 4 significant digits): the loss and accuracy,
+each layer's weights and gradients (bias as the last column) with the gradient norm ‖∂L/∂W‖₂,
+and for 2-D inputs the model's
 score on a grid (its sign is the decision boundary). ``write_training_page(history, path)`` writes a
 self-contained page that scrubs through the frames.
 
