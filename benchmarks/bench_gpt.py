@@ -49,15 +49,28 @@ from micrograd_plus.nn import GPT, load_microgpt_weights
 Step = Callable[[list[int]], float]
 
 
-def contenders(vocab_size: int, total: int) -> tuple[dict[str, Step], Replay]:
+def numpy_installed() -> bool:
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def contenders(vocab_size: int, total: int) -> tuple[dict[str, Step], dict[str, Replay]]:
     """The reference, eager and Replay training steps, from the same initial weights."""
     reference = MicroGPT(vocab_size, seed=0)
-    models = {name: GPT(vocab_size) for name in ("eager", "Replay")}
+    names = ["eager", "Replay"] + (["Replay, NumPy"] if numpy_installed() else [])
+    models = {name: GPT(vocab_size) for name in names}
     schedules = {}
     for name, model in models.items():
         load_microgpt_weights(model, reference.state_dict)
         schedules[name] = optim.LinearDecay(optim.Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99)), total)
     replay = Replay(models["Replay"].loss, models["Replay"], index_data=True)
+    replays = {"Replay": replay}
+    if "Replay, NumPy" in models:
+        replays["Replay, NumPy"] = Replay(models["Replay, NumPy"].loss, models["Replay, NumPy"], index_data=True,
+                                          backend="numpy")  # fmt: skip
 
     def eager_step(ids: list[int]) -> float:
         schedules["eager"].optimizer.zero_grad()
@@ -66,16 +79,20 @@ def contenders(vocab_size: int, total: int) -> tuple[dict[str, Step], Replay]:
         schedules["eager"].step()
         return loss.data
 
-    def replay_step(ids: list[int]) -> float:
-        schedules["Replay"].optimizer.zero_grad()
-        value = replay(ids)
-        schedules["Replay"].step()
-        return value
+    def replay_step(name: str) -> Step:
+        def step(ids: list[int]) -> float:
+            schedules[name].optimizer.zero_grad()
+            value = replays[name](ids)
+            schedules[name].step()
+            return value
+
+        return step
 
     def reference_step(ids: list[int]) -> float:
         return reference.train_step(ids, total)
 
-    return {"reference": reference_step, "eager": eager_step, "Replay": replay_step}, replay
+    steps = {"reference": reference_step, "eager": eager_step} | {name: replay_step(name) for name in replays}
+    return steps, replays
 
 
 def main() -> None:
@@ -88,12 +105,12 @@ def main() -> None:
     tokenizer = CharTokenizer(names)
     random.Random(42).shuffle(names)
     docs = [tokenizer.wrap(name) for name in names[: args.docs]]
-    steps, replay = contenders(tokenizer.vocab_size, args.docs)
+    steps, replays = contenders(tokenizer.vocab_size, args.docs)
     seconds: dict[str, dict[int, float]] = {name: {} for name in steps}  # block -> seconds per document
     losses: dict[str, list[float]] = {name: [] for name in steps}
     for b, start in enumerate(range(0, args.docs, args.block)):
         block = docs[start : start + args.block]
-        order = list(steps)[b % 3 :] + list(steps)[: b % 3]  # who goes first rotates
+        order = list(steps)[b % len(steps) :] + list(steps)[: b % len(steps)]  # who goes first rotates
         for name in order:
             if name == "reference" and b % args.ref_every:
                 continue
@@ -104,37 +121,41 @@ def main() -> None:
             if name != "reference" or b == 0:  # after its first block the reference skips blocks: its own path
                 losses[name] += found
     check(losses)
-    report(seconds, docs, args.block, replay)
+    report(seconds, docs, args.block, replays)
 
 
 def check(losses: dict[str, list[float]]) -> None:
     for k, (ref, eager) in enumerate(zip(losses["reference"], losses["eager"])):
         if not math.isclose(ref, eager, rel_tol=1e-9):
             sys.exit(f"step {k}: eager loss {eager!r} differs from the reference's {ref!r}")
-    for k, (eager, replayed) in enumerate(zip(losses["eager"], losses["Replay"])):
-        if not math.isclose(eager, replayed, rel_tol=1e-12):
-            sys.exit(f"step {k}: Replay loss {replayed!r} differs from eager's {eager!r}")
     worst = max(abs(a - b) / abs(a) for a, b in zip(losses["reference"], losses["eager"]))
-    print(f"losses agree: eager vs reference within rel {worst:.1e} over {len(losses['reference'])} steps; ", end="")
-    worst = max(abs(a - b) / abs(a) for a, b in zip(losses["eager"], losses["Replay"]))
-    print(f"Replay vs eager within rel {worst:.1e} over {len(losses['Replay'])} steps")
+    print(f"losses agree: eager vs reference within rel {worst:.1e} over {len(losses['reference'])} steps", end="")
+    for name in [name for name in losses if name.startswith("Replay")]:
+        for k, (eager, replayed) in enumerate(zip(losses["eager"], losses[name])):
+            if not math.isclose(eager, replayed, rel_tol=1e-12):
+                sys.exit(f"step {k}: {name} loss {replayed!r} differs from eager's {eager!r}")
+        worst = max(abs(a - b) / abs(a) for a, b in zip(losses["eager"], losses[name]))
+        print(f"; {name} vs eager within rel {worst:.1e} over {len(losses[name])} steps", end="")
+    print()
 
 
-def report(seconds: dict[str, dict[int, float]], docs: list[list[int]], block: int, replay: Replay) -> None:
+def report(seconds: dict[str, dict[int, float]], docs: list[list[int]], block: int, replays: dict[str, Replay]) -> None:
     sampled = sorted(seconds["reference"])
     shared = {name: sum(ts[b] for b in sampled) / len(sampled) for name, ts in seconds.items()}
     tokens = sum(len(d) for b in sampled for d in docs[b * block : (b + 1) * block]) / sum(
         len(docs[b * block : (b + 1) * block]) for b in sampled
     )
     print(f"\nthe reference's {len(sampled)} blocks ({tokens:.1f} tokens per document), timed side by side:")
-    print(f"{'':<10} {'ms/doc':>9} {'reference / this':>17}")
+    print(f"{'':<14} {'ms/doc':>9} {'reference / this':>17}")
     for name in seconds:
-        print(f"{name:<10} {1e3 * shared[name]:>9.2f} {shared['reference'] / shared[name]:>16.1f}x")
+        print(f"{name:<14} {1e3 * shared[name]:>9.2f} {shared['reference'] / shared[name]:>16.1f}x")
     print(f"\nthe whole run, {len(docs)} documents, compiles included (reference: its blocks above):")
-    for name in ("eager", "Replay"):
+    for name in [name for name in seconds if name != "reference"]:
         per_doc = sum(t * len(docs[b * block : (b + 1) * block]) for b, t in seconds[name].items()) / len(docs)
-        print(f"{name:<10} {1e3 * per_doc:>9.2f} ms/doc {shared['reference'] / per_doc:>8.1f}x")
-    print(f"\n{replay!r}")
+        print(f"{name:<14} {1e3 * per_doc:>9.2f} ms/doc {shared['reference'] / per_doc:>8.1f}x")
+    print()
+    for name, replay in replays.items():
+        print(f"{name}: {replay!r}")
 
 
 if __name__ == "__main__":

@@ -250,6 +250,17 @@ def replay_contenders() -> dict[str, Run]:
         from micrograd_plus.compile import vectorize
     except ImportError:
         return found
+    numpy_model = our_model(micrograd_model())
+    numpy_replay = Replay(lambda points, labels: loss_of(numpy_model, points, labels), numpy_model, backend="numpy")
+    numpy_sgd = optim.SGD(numpy_model.parameters(), lr=0.1)
+
+    def numpy_replay_step() -> float:
+        numpy_sgd.zero_grad()
+        value = numpy_replay(X, Y_PM1)
+        numpy_sgd.step()
+        return value
+
+    found["auto numpy"] = window_of(numpy_model, numpy_replay_step)
     batched_model = our_model(micrograd_model())
     batched_sgd = optim.SGD(batched_model.parameters(), lr=0.1)
     x, y = [Value(0.0), Value(0.0)], Value(1.0)  # one sample's features and label
@@ -296,6 +307,7 @@ LABELS = {
     "micrograd": "micrograd 0.1.0 as shipped, cycles freed",
     "compiled": "compiled replay (compile_graph)",
     "auto": "Replay (auto)",
+    "auto numpy": "Replay (auto), backend='numpy'",
     "batched": "batched NumPy replay",
     "torch batched": "PyTorch batched, float64, 1 thread",
 }

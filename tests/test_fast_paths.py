@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from micrograd_plus import Value, check_local_grads, define_op, fn, gradcheck_module, losses, optim
 from micrograd_plus.compile import Replay, compile_graph
+from micrograd_plus.compile.replay import BACKENDS
 from micrograd_plus.nn import MLP, RNN, BatchNorm1d, Conv2d, LayerNorm, MaxPool2d, Module
 
 
@@ -131,6 +132,7 @@ def _train_both(
     batches: list[tuple[Any, ...]],
     change: Any = None,
     lr: float = 0.2,
+    backend: str = "python",
 ) -> Replay:
     """Train twins (``make()`` returns (model, extra Values)) eagerly and through Replay on the same batches, with
     ``change(model, extras, k)`` applied to both before step k; losses, gradients, parameters and buffers must agree
@@ -139,7 +141,7 @@ def _train_both(
     twin, twin_extra = make()
     eager_opt = optim.SGD([*eager.parameters(), *eager_extra], lr=lr)
     twin_opt = optim.SGD([*twin.parameters(), *twin_extra], lr=lr)
-    step = Replay(lambda *data: loss_of(twin, twin_extra, *data), twin)
+    step = Replay(lambda *data: loss_of(twin, twin_extra, *data), twin, backend=backend)
     for k, batch in enumerate(batches):
         if change is not None:
             change(eager, eager_extra, k)
@@ -415,13 +417,16 @@ def _random_case(seed: int) -> tuple[Any, Any, list[tuple[Any, ...]], Any]:
 
 
 # 30 cases by default (fixed in CI); MICROGRAD_DIFFERENTIAL_EXAMPLES=1000 for a longer local run
+@pytest.mark.parametrize("backend", BACKENDS)
 @given(st.integers(0, 10**6))
 @settings(max_examples=int(os.environ.get("MICROGRAD_DIFFERENTIAL_EXAMPLES", "30")), deadline=None)
-def test_random_models_and_losses_replay_like_eager(seed: int) -> None:
+def test_random_models_and_losses_replay_like_eager(backend: str, seed: int) -> None:
+    if backend == "numpy":
+        pytest.importorskip("numpy")
     make, loss_of, batches, change = _random_case(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # steps that run eagerly say so; they are compared too
-        step = _train_both(make, loss_of, batches, change, lr=0.05)
+        step = _train_both(make, loss_of, batches, change, lr=0.05, backend=backend)
     assert step.replays + step.eager_steps == len(batches)
 
 
@@ -506,14 +511,15 @@ def _np_tanh(x: float) -> float:
 NP_TANH = define_op("np_tanh_harness", _np_tanh, lambda x, out: (1 - out * out,), register=False)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @given(st.integers(0, 10**6))
 @settings(max_examples=int(os.environ.get("MICROGRAD_DIFFERENTIAL_EXAMPLES", "30")), deadline=None)
-def test_random_conv_norm_rnn_and_custom_op_models_replay_like_eager(seed: int) -> None:
+def test_random_conv_norm_rnn_and_custom_op_models_replay_like_eager(backend: str, seed: int) -> None:
     pytest.importorskip("numpy")
     make, loss_of, batches, change = _model_case(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        step = _train_both(make, loss_of, batches, change, lr=0.05)
+        step = _train_both(make, loss_of, batches, change, lr=0.05, backend=backend)
     assert step.replays + step.eager_steps == len(batches)
 
 

@@ -119,6 +119,7 @@ class VectorizedGraph:
         self._template[len(self.params) :] = self.plan.constants + [0.0] * (
             self.plan.n_s - len(self.params) - len(self.plan.constants)
         )
+        self.one_step = False  # True when Replay(backend="numpy") runs it: errors name the node, not a sample
         self._root_varies = self.plan.varies(root)
         self._root_row = self.plan.row[id(root)]
 
@@ -136,13 +137,16 @@ class VectorizedGraph:
                 f"expected {len(self.params)} parameter values (one per parameter, in the order given to vectorize), "
                 f"got {len(values)}"
             )
+        S = self._template.copy()
+        if set(map(type, values)) <= {float} and (total := sum(values)) - total == 0.0:
+            S[: len(self.params)] = values  # plain finite floats (a replay's parameters): nothing to check one by one
+            return S
         numbers_given = [as_number(v) for v in values]
         for k, v in enumerate(numbers_given):
             if not is_real(v):
                 raise TypeError(f"{_name(self.params[k], k, 'parameter')} must be a real number, got {shown(v)}")
             if not math.isfinite(v):  # type: ignore[arg-type]
                 raise ValueError(f"{_name(self.params[k], k, 'parameter')} is {v}; parameters must be finite")
-        S = self._template.copy()
         S[: len(self.params)] = numbers_given
         return S
 
@@ -259,11 +263,13 @@ class VectorizedGraph:
                 values[id(v)] = out = v.entry.evaluate(*args, where=where)
                 v.entry.local_grads(args, out, where)
             except (ValueError, ZeroDivisionError, OverflowError) as error:
-                raise type(error)(f"{error}; at sample {sample} of the batch") from None
+                at = f"node #{i} ({v.op}) of the compiled graph" if self.one_step else f"sample {sample} of the batch"
+                raise type(error)(f"{error}; at {at}") from None
         shown = nodes[node].label or nodes[node].op
         number = found[first]
         raise OverflowError(
-            f"the batched replay computed a {what} of {number} at node {shown!r} for sample {sample}; "
+            f"the batched replay computed a {what} of {number} at node {shown!r}"
+            f"{'' if self.one_step else f' for sample {sample}'}; "
             "rescale the inputs"
         )
 
