@@ -297,3 +297,45 @@ def test_the_cache_of_array_forms_stays_bounded_over_many_exponents() -> None:
         assert math.isclose(value, (0.5**p + 1.0**p) / 2)
         assert math.isclose(grads[0], (p * 0.5 ** (p - 1) * 1.0 + p * 1.0 ** (p - 1) * 2.0) / 2)
     assert len(array_ops._found) <= array_ops.FOUND_LIMIT
+
+
+def _two_tokens_through_one_layer(model: MLP, a: Sequence[Value], b: Sequence[Value]) -> Value:
+    """Two input vectors through the same layer in one sample's graph (two tokens, say), then a head on both."""
+    ha, hb = model.layers[0](list(a)), model.layers[0](list(b))
+    return losses.mse([*model.layers[1](ha), *model.layers[1](hb)], [0.5, -0.5])
+
+
+def test_one_layer_over_several_input_vectors_runs_as_one_product_equal_to_eager() -> None:
+    model = MLP(3, [5, 1], seed=4)
+    a, b = [Value(0.0) for _ in range(3)], [Value(0.0) for _ in range(3)]
+    batched = vectorize(_two_tokens_through_one_layer(model, a, b), model.parameters(), [*a, *b])
+    products = [k for k in batched.plan.kernels if isinstance(k, MatmulKernel)]
+    assert [(k.k, k.m) for k in products] == [(2, 5), (2, 1)]  # each layer once, over both vectors
+    rng = np.random.default_rng(0)
+    samples = rng.uniform(-2, 2, size=(4, 6)).tolist()
+
+    def build(*xs: float) -> Value:
+        return _two_tokens_through_one_layer(model, [Value(x) for x in xs[:3]], [Value(x) for x in xs[3:]])
+
+    value, grads = batched.value_and_grad([p.data for p in model.parameters()], np.array(samples).T, "sum")
+    expected_value, expected_grads = eager_sum(build, model.parameters(), samples)
+    assert close(value, expected_value)
+    assert_all_close(grads, expected_grads)
+
+
+def test_a_graph_of_numbers_only_runs_its_layers_as_products_too() -> None:
+    """Inputs that are parameters (S), as in a Replay step whose only data is the target: still matrix products."""
+    model = MLP(3, [4, 2], seed=5)
+    xs = [Value(0.3), Value(-1.2), Value(0.8)]  # wanted gradients: listed as parameters, not data
+    target = Value(0.25)
+    loss = losses.mse(model([x * 2.0 for x in xs]), [target, target])  # each layer: leaf weights · nodes
+    params = [*model.parameters(), *xs]
+    batched = vectorize(loss, params, [target])
+    assert [(k.k, k.m, k.varying) for k in batched.plan.kernels if isinstance(k, MatmulKernel)] == [
+        (1, 4, False),
+        (1, 2, False),
+    ]
+    value, grads = batched.value_and_grad([p.data for p in params], [[0.25]], "sum")
+    loss.backward()
+    assert close(value, loss.data)
+    assert_all_close(grads, [p.grad for p in params])

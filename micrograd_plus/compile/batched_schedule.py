@@ -15,6 +15,11 @@ the *same* rows of ``V`` (the neurons of one layer) runs as one matrix product:
 
     Z = W @ X + b          dW = G @ Xᵀ          dX = Wᵀ @ G          db = Σ_samples G
 
+Groups of such products that differ only in their input vector and share the weights (one layer
+applied to several samples or tokens of one graph, as in a ``Replay`` step) merge into one
+product over all those vectors. In a graph whose only data is a target (a ``Replay`` step of a
+GPT: every activation is a number of ``S``), a dot of leaf weights with nodes is a product too.
+
 The groups come from the graph alone, not from knowing it was made by an ``MLP``.
 """
 
@@ -77,52 +82,75 @@ class Kernel:
 
 
 class MatmulKernel(Kernel):
-    """dot nodes sharing one vector of input rows, with weights (and biases) that are numbers: Z = W @ X + b."""
+    """dot nodes with weights (and biases) that are numbers: Z = W @ X + b. Nodes come in k runs of m, one run
+    per vector of input rows (k = 1 for a layer of one sample's graph; one per sample or token when the graph
+    holds several, as a Replay's step does), each run with the same m weight rows: one product for all."""
 
-    def __init__(self, nodes: list[Value], first: int, plan: Plan, swapped: bool) -> None:
-        super().__init__(nodes, True, first)
+    def __init__(self, runs: list[list[Value]], first: int, plan: Plan, swapped: bool) -> None:
+        nodes = [v for run in runs for v in run]
+        super().__init__(nodes, plan.varies(nodes[0]), first)  # inputs in V, or (one step's graph) all in S
+        self.k, self.m = len(runs), len(runs[0])
         n = len(nodes[0].parents) // 2
         w_part, x_part = (slice(n, 2 * n), slice(0, n)) if swapped else (slice(0, n), slice(n, 2 * n))
-        weights = [v.parents[w_part] for v in nodes]
+        weights = [v.parents[w_part] for v in runs[0]]
         self.w_rows = np.array([[plan.row[id(p)] for p in ws] for ws in weights], dtype=np.intp)
-        x_rows = [plan.row[id(p)] for p in nodes[0].parents[x_part]]
-        start = x_rows[0]
-        self.x_rows: Any = slice(start, start + n) if x_rows == list(range(start, start + n)) else np.array(x_rows)
-        self.bias = None if len(nodes[0].parents) % 2 == 0 else np.array([plan.row[id(v.parents[-1])] for v in nodes])
+        x_rows = [[plan.row[id(p)] for p in run[0].parents[x_part]] for run in runs]
+        start = x_rows[0][0]
+        self.x_rows: Any = (
+            np.array(x_rows)  # (k, n): X is (k, n, B)
+            if self.k > 1
+            else slice(start, start + n)  # X is (n, B)
+            if x_rows[0] == list(range(start, start + n))
+            else np.array(x_rows[0])
+        )
+        first_run = runs[0]
+        biased = len(nodes[0].parents) % 2 == 1
+        self.bias = np.array([plan.row[id(v.parents[-1])] for v in first_run]) if biased else None
         w_needed = [plan.needs(p) for ws in weights for p in ws]
         self.w_pick = None if all(w_needed) else np.flatnonzero(w_needed)
         flat_w = self.w_rows.ravel() if self.w_pick is None else self.w_rows.ravel()[self.w_pick]
         self.add_w = adder(flat_w.tolist()) if any(w_needed) else None
-        needed_bias = self.bias is not None and all(plan.needs(v.parents[-1]) for v in nodes)
+        needed_bias = self.bias is not None and all(plan.needs(v.parents[-1]) for v in first_run)
         self.add_bias = adder(self.bias.tolist()) if needed_bias and self.bias is not None else None
-        self.partial_bias = self.bias is not None and not needed_bias and any(plan.needs(v.parents[-1]) for v in nodes)
+        self.partial_bias = (
+            self.bias is not None and not needed_bias and any(plan.needs(v.parents[-1]) for v in first_run)
+        )
         if self.partial_bias and self.bias is not None:  # some biases are constants: add only the parameters'
-            keep = [i for i, v in enumerate(nodes) if plan.needs(v.parents[-1])]
+            keep = [i for i, v in enumerate(first_run) if plan.needs(v.parents[-1])]
             self.bias_keep, self.add_bias = np.array(keep), adder(self.bias[keep].tolist())
-        x_nodes = nodes[0].parents[x_part]
-        self.add_x = adder(x_rows) if any(plan.needs(p) for p in x_nodes) else None
+        x_needed = any(plan.needs(p) for run in runs for p in run[0].parents[x_part])
+        self.add_x = adder([r for rows in x_rows for r in rows]) if x_needed else None
         self.saved: tuple[Array, Array] = (None, None)
 
     def forward(self, V: Array, S: Array) -> Array:
-        W, X = S[self.w_rows], V[self.x_rows]
-        out = W @ X
+        W = S[self.w_rows]
+        X = V[self.x_rows] if self.varying else S[self.x_rows][..., None]  # (n, B) for one run, (k, n, B) for k
+        out = W @ X  # (m, B), or (k, m, B): one product per run, in one call
         if self.bias is not None:
             out += S[self.bias][:, None]
-        V[self.rows] = out
+        out = out.reshape(self.k * self.m, -1)
+        if self.varying:
+            V[self.rows] = out
+        else:
+            S[self.rows] = out[:, 0]
         self.saved = (W, X)
         return out
 
     def backward(self, V: Array, S: Array, GV: Array, GS: Array) -> list[Array]:
         W, X = self.saved
-        G = GV[self.rows]
-        if self.add_w is not None:
-            dW = (G @ X.T).ravel()
+        G = GV[self.rows] if self.varying else GS[self.rows][:, None]
+        if self.k > 1:
+            G = G.reshape(self.k, self.m, -1)
+        if self.add_w is not None:  # dW = Σ_runs G_r @ X_rᵀ
+            dW = (G @ X.T if self.k == 1 else np.matmul(G, X.transpose(0, 2, 1)).sum(axis=0)).ravel()
             self.add_w(GS, dW if self.w_pick is None else dW[self.w_pick])
         if self.add_bias is not None:
-            db = G.sum(axis=1)
+            db = G.sum(axis=-1) if self.k == 1 else G.sum(axis=(0, 2))
             self.add_bias(GS, db[self.bias_keep] if self.partial_bias else db)
         if self.add_x is not None:
-            self.add_x(GV, W.T @ G)
+            dX = W.T @ G
+            dX = dX if self.k == 1 else dX.reshape(-1, dX.shape[-1])
+            self.add_x(GV, dX) if self.varying else self.add_x(GS, dX[:, 0])
         return []  # the local derivatives are the operands themselves, already checked
 
 
@@ -250,14 +278,47 @@ class Plan:
             ):
                 x_spaces = spaces[:n] if swapped else spaces[n : 2 * n]
                 if bias_fixed and not any(w_part) and all(x_spaces):
-                    return ("matmul", swapped, len(parents), tuple(self.row[id(p)] for p in x_part))
+                    return ("matmul", swapped, len(parents), tuple(self.row[id(p)] for p in x_part), True)
+            if not any(spaces):  # all numbers of S (one step's graph, replayed by Replay): leaves times nodes
+                for swapped, weights, inputs in (
+                    (False, parents[:n], parents[n : 2 * n]),
+                    (True, parents[n : 2 * n], parents[:n]),
+                ):
+                    if not any(p.parents for p in weights) and any(p.parents for p in inputs):
+                        return ("matmul", swapped, len(parents), tuple(self.row[id(p)] for p in inputs), False)
         return (v.entry, len(parents), spaces)
+
+    def _weights_of(self, members: list[Value], swapped: bool) -> tuple[Any, ...]:
+        """What a run of dot nodes multiplies its input vector by: the weight rows (and bias rows), in order."""
+        n = len(members[0].parents) // 2
+        part = slice(n, 2 * n) if swapped else slice(0, n)
+        bias = len(members[0].parents) % 2 == 1
+        row = self.row
+        return (
+            swapped,
+            id(members[0]) in self._varying,
+            len(members[0].parents),
+            tuple(tuple(row[id(p)] for p in v.parents[part]) for v in members),
+            tuple(row[id(v.parents[-1])] for v in members) if bias else (),
+        )
 
     def _group(self, nodes: list[Value]) -> None:
         groups: dict[tuple[Any, ...], list[Value]] = {}
         for v in nodes:
             groups.setdefault(self._key(v), []).append(v)
+        # dot groups that differ only in their input vector and share the weight rows (one layer over several
+        # samples or tokens) run as one product: a run of nodes per input vector
+        runs: dict[tuple[Any, ...], list[list[Value]]] = {}
         for key, members in groups.items():
+            if key[0] == "matmul":
+                runs.setdefault(self._weights_of(members, key[1]), []).append(members)
+        merged: list[tuple[tuple[Any, ...], list[Value], list[list[Value]]]] = []
+        for key, members in groups.items():
+            if key[0] != "matmul":
+                merged.append((key, members, [members]))
+            elif (same := runs.pop(self._weights_of(members, key[1]), None)) is not None:
+                merged.append((key, [v for run in same for v in run], same))
+        for key, members, member_runs in merged:
             varying = id(members[0]) in self._varying
             first = self.n_v if varying else self.n_s
             for k, v in enumerate(members):
@@ -267,6 +328,6 @@ class Plan:
             else:
                 self.n_s += len(members)
             if key[0] == "matmul":
-                self.kernels.append(MatmulKernel(members, first, self, swapped=key[1]))
+                self.kernels.append(MatmulKernel(member_runs, first, self, swapped=key[1]))
             else:
                 self.kernels.append(GeneralKernel(members, varying, first, self))

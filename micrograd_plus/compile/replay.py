@@ -205,7 +205,8 @@ class Replay:
     dropped first): at least the number of batch sizes or document lengths a training run cycles through.
     ``backend="numpy"`` replays each compiled step as NumPy array operations (each level's nodes of one op as
     one array operation, a layer's dots as one matrix product) instead of generated Python: the same numbers up
-    to the order of additions, and about twice as fast on a GPT's step; a step without data leaves still
+    to the order of additions, and faster on wide layers (a GPT's step: 4.6 against 7.0 ms per name, the
+    optimizer included; micrograd's moons step: 0.9 against 2.6 ms); a step without data leaves still
     compiles to Python. ``compiles``, ``replays`` and ``eager_steps`` count what the calls did; ``reasons``
     counts, per reason, the calls that ran eagerly; ``mode`` and ``reason`` describe the last call.
     """
