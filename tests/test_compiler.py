@@ -268,3 +268,27 @@ def test_dot_backward_of_long_vectors_with_few_readers(n: int, live: tuple[bool,
         value, grads = compiled.value_and_grad(point)
         assert close(value, eager.data)
         assert all(close(g, leaf.grad) for g, leaf in zip(grads, leaves)), compiled.source
+
+
+@pytest.mark.parametrize(
+    ("local", "rewritten"),
+    [
+        ("(1.0 if x0 > 0.0 else 0.0)", True),
+        ("(1.0 if V[12] >= 0.5 else 0.0)", True),
+        ("(1.0 if x0 > 0.0 else -1.0 if x0 < 0.0 else 0.0)", False),  # sign's derivative is not a 0/1 step
+        ("(1.0 if (x0 > 0.0) else 0.0)", False),
+        ("(1.0 - x0 * x0)", False),
+    ],
+)
+def test_a_step_times_g_is_a_choice_with_the_same_numbers(local: str, rewritten: bool) -> None:
+    from micrograd_plus.compile.schedule import times_g
+
+    code = times_g(local)
+    assert code.startswith("(g if") == rewritten
+    specials = [0.0, -0.0, 2.5, -2.5, math.inf, -math.inf, math.nan, 5e-324]
+    for x in [-1.0, 0.0, 0.25, 0.5, 3.0]:
+        for g in specials:
+            where = {"x0": x, "g": g, "V": {12: x}}
+            expected = eval(f"{local} * g", {}, where)  # our own templates
+            found = eval(code, {}, where)
+            assert repr(found) == repr(expected), (local, x, g)

@@ -44,6 +44,18 @@ __all__ = ["MIN_BATCH", "Program", "tape_backward", "tape_forward"]
 MIN_BATCH = 4  # fewer nodes of one op at one level run on the tape
 STRAIGHT_LIMIT = 400  # a program with at most this many unbatched nodes writes them out, one line each
 
+_STEP = re.compile(r"\(1\.0 if ([^()]*) else 0\.0\)")  # a 0/1 local derivative: relu's, a max's winner
+
+
+def times_g(local: str) -> str:
+    """The code of ``local * g``; a 0/1 step as a choice, ``(g if c else 0.0 * g)``: the same numbers (1.0 * g is g,
+    and 0.0 * g keeps the sign of a zero and a nan), one multiply fewer where the step is 1."""
+    step = _STEP.fullmatch(local)
+    if step is None or " if " in step[1] or " else " in step[1]:
+        return f"{local} * g"
+    return f"(g if {step[1]} else 0.0 * g)"
+
+
 Namer = Callable[[Callable[..., Any], str], str]
 Caller = Callable[[ops.Op, Sequence[str]], str]
 
@@ -255,7 +267,7 @@ class Program(Edges):
                 used = _used([*names, "out"], local)
                 loop = ", ".join([*used, "g"])
                 lines.append(
-                    f"{target} = [{local} * g for {loop} in zip({', '.join(pool[u] for u in used)}, {g_code})]"
+                    f"{target} = [{times_g(local)} for {loop} in zip({', '.join(pool[u] for u in used)}, {g_code})]"
                 )
 
     def _nary(self, entry: ops.Op, nodes: list[Value], a: int, b: int, c: int, lines: list[str]) -> None:
@@ -296,7 +308,7 @@ class Program(Edges):
                 rule = self.name(entry.derivatives, "rule")  # type: ignore[arg-type]
                 body = f"tuple([d * g for d in {rule}({', '.join(names)}, out)])"
             else:
-                body = "(" + "".join(f"{local} * g, " for local in traced) + ")"
+                body = "(" + "".join(f"{times_g(local)}, " for local in traced) + ")"
             namespace: dict[str, Any] = {}
             exec(f"def kernel({', '.join(names)}, out, g): return {body}", self.globals, namespace)  # our templates
             self.globals[key] = namespace["kernel"]
@@ -359,7 +371,7 @@ class Program(Edges):
                 own.append(f"d = {self.name(entry.derivatives, 'rule')}({', '.join(names)}, V[{i}])")  # type: ignore[arg-type]
             for j in range(len(parents)):
                 local = f"d[{j}]" if traced is None else traced[j]
-                term = "g" if local == "1.0" else "-g" if local == "-1.0" else f"{local} * g"
+                term = "g" if local == "1.0" else "-g" if local == "-1.0" else times_g(local)
                 own.append(f"C[{c + j}] = {term}")
             self.record_edges(parents, c)
             c += len(parents)
