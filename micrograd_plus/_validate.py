@@ -49,9 +49,19 @@ def node_name(v: Any) -> str:
     return f"node {v.label!r}" if v.label else "an unlabelled node"
 
 
+_NODE_ATTRIBUTES = ("data", "parents", "local_grads", "entry")
+_node_types: set[type] = set()  # classes whose instances had them all: a parameter list is checked at C speed
+
+
 def _is_node(x: object) -> bool:
     # this module sits below the engine (which uses it), so a Value is recognised by its graph attributes
-    return all(hasattr(x, a) for a in ("data", "parents", "local_grads", "entry"))
+    if type(x) in _node_types:
+        return True
+    if all(hasattr(x, a) for a in _NODE_ATTRIBUTES):
+        if all(hasattr(type(x), a) for a in _NODE_ATTRIBUTES):  # slots or properties: every instance has them
+            _node_types.add(type(x))
+        return True
+    return False
 
 
 def shown(x: object) -> str:
