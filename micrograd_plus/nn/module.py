@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from operator import is_
 from pathlib import Path
 from typing import Any
 
 from micrograd_plus import scopes
+from micrograd_plus._files import writable, write_atomically
 from micrograd_plus._validate import make_rng, shown
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.state_file import finite, finite_entry, plain_json, read_state_document, short
@@ -274,7 +274,7 @@ class Module:
         Non-finite parameters are refused (ValueError naming the first) before the
         file is touched, so ``save`` never writes what ``load`` would refuse.
         """
-        path = Path(path)
+        path = writable(path, "save")
         state = {}
         for name, x in self.state_dict().items():
             number = finite(x)
@@ -294,19 +294,7 @@ class Module:
             text = json.dumps(document, indent=1, allow_nan=False)
         except (TypeError, ValueError) as error:
             raise ValueError(f"cannot save {type(self).__name__}: its config() is not plain JSON ({error})") from None
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)  # mkstemp makes the file private; a saved model is an ordinary file
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, text)
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read a file written by ``save``; on any problem raise ValueError and leave the model unchanged.

@@ -30,6 +30,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from micrograd_plus._files import writable, write_atomically
 from micrograd_plus.engine import Value
 from micrograd_plus.viz import drawing
 from micrograd_plus.viz import graph_view as graphview
@@ -127,7 +128,7 @@ class GraphComparison:
         if fmt not in ("svg", "png", "pdf"):
             raise ValueError(f"cannot tell the format of {str(path)!r}; end the name in .svg, .png or .pdf")
         graphviz = drawing.require_graphviz()
-        path.write_bytes(graphviz.Digraph(drawing.GRAPH_NAME, body=_comparison_lines(self)).pipe(format=fmt))
+        write_atomically(path, graphviz.Digraph(drawing.GRAPH_NAME, body=_comparison_lines(self)).pipe(format=fmt))
         return path
 
     def _repr_svg_(self) -> str:  # a notebook shows the drawing
@@ -180,18 +181,6 @@ def _grad_note(mine: GraphView, theirs: GraphView) -> str:
     if _has_gradients(theirs):
         return "not compared: your root's gradient is 0, so backward() has not run on your graph; call it first"
     return "not compared: the reference's root gradient is 0, so backward() has not run on it; call it first"
-
-
-def writable(path: str | os.PathLike[str], caller: str) -> Path:
-    """``path`` as a Path, refused before anything is computed or written if its folder does not exist."""
-    path = Path(path)
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"{caller}(): the folder {str(folder)!r} does not exist, so {path.name!r} cannot be written there; "
-            f"create it first (Path({str(folder)!r}).mkdir(parents=True)) or choose a path in an existing folder"
-        )
-    return path
 
 
 def _close(a: float, b: float, rel_tol: float, abs_tol: float) -> bool:

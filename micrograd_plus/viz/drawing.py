@@ -29,6 +29,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from micrograd_plus._files import writable, write_atomically
 from micrograd_plus._validate import check_count, safe_text
 from micrograd_plus.engine import Value, grad_number
 from micrograd_plus.scopes import Scope
@@ -374,12 +375,11 @@ def draw_dot(root: Value, **options: Any) -> Any:
 
 def render(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write the drawing to ``path``; the format comes from its suffix (.svg, .png or .pdf)."""
-    path = Path(path)
+    path = writable(path, "render")
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in ("svg", "png", "pdf"):
         raise ValueError(f"cannot tell the format of {str(path)!r}; end the name in .svg, .png or .pdf")
     opts = drawing_options("render", options)
     graphviz = require_graphviz()
-    data = graphviz.Digraph(GRAPH_NAME, body=dot_lines(root, opts)).pipe(format=fmt)
-    path.write_bytes(data)
+    write_atomically(path, graphviz.Digraph(GRAPH_NAME, body=dot_lines(root, opts)).pipe(format=fmt))
     return path

@@ -17,10 +17,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from micrograd_plus._files import writable, write_atomically
 from micrograd_plus.engine import Value
 from micrograd_plus.viz import drawing
 from micrograd_plus.viz import graph_view as graphview
-from micrograd_plus.viz.compare import GraphComparison, compare_graphs, writable
+from micrograd_plus.viz.compare import GraphComparison, compare_graphs
 from micrograd_plus.viz.explain import BackwardTrace, explain_backward
 from micrograd_plus.viz.graph_view import GraphView
 from micrograd_plus.viz.player import page, read_page, script_json, shorten
@@ -133,5 +134,5 @@ def write_explorer(
         "SCRIPT": read_page("explorer.js"),
         "HIGHLIGHT": drawing.HIGHLIGHT,
     }
-    target.write_text(page(read_page("explorer.html"), parts), encoding="utf-8")
+    write_atomically(target, page(read_page("explorer.html"), parts))
     return target

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from micrograd_plus._files import writable, write_atomically
 from micrograd_plus.engine import Value
 from micrograd_plus.viz import drawing as viz
 from micrograd_plus.viz import exercise_page
@@ -347,6 +348,7 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
     computes each step). A graph too large to draw in full is drawn collapsed by module call, the current node's
     neighbourhood drawn beside it. No network needed.
     """
+    target = writable(path, "write_player")  # before any work: a missing folder is said at once
     opts, title, exercise = _options(options)
     if not isinstance(root, Value):
         raise TypeError(f"write_player needs a Value, got {type(root).__name__} {root!r}")
@@ -378,6 +380,5 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
         "SCRIPT": read_page("player.js"),
         "HIGHLIGHT": viz.HIGHLIGHT,
     }
-    path = Path(path)
-    path.write_text(page(read_page("player.html"), parts), encoding="utf-8")
-    return path
+    write_atomically(target, page(read_page("player.html"), parts))
+    return target

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from micrograd_plus._files import writable, write_atomically
 from micrograd_plus._validate import as_number, check_count, check_real, is_real, is_whole, shown
 from micrograd_plus.engine import grad_number
 from micrograd_plus.viz.drawing import text
@@ -142,11 +143,11 @@ def write_training_page(history: Sequence[Frame], path: str | os.PathLike[str], 
     """Write a self-contained page scrubbing through a recorded run: loss and accuracy on two labelled axes
     against the recorded step numbers, the decision regions with their colour scale, the gradient norms,
     and each layer's weight and gradient heatmaps with theirs."""
+    target = writable(path, "write_training_page")
     check_history(history)
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, got {type(title).__name__}")
     template = read_page("training.html")
     parts = {"TITLE": text(title), "DATA": script_json(list(history)), "SCRIPT": read_page("training.js")}
-    path = Path(path)
-    path.write_text(page(template, parts), encoding="utf-8")
-    return path
+    write_atomically(target, page(template, parts))
+    return target
