@@ -281,7 +281,7 @@ def test_dot_backward_of_long_vectors_with_few_readers(n: int, live: tuple[bool,
     ],
 )
 def test_a_step_times_g_is_a_choice_with_the_same_numbers(local: str, rewritten: bool) -> None:
-    from micrograd_plus.compile.schedule import times_g
+    from micrograd_plus.compile.edges import times_g
 
     code = times_g(local)
     assert code.startswith("(g if") == rewritten

@@ -55,7 +55,7 @@ def test_the_numpy_backend_runs_array_operations_and_equals_the_python_backend()
         values[backend] = found + [p.data for p in model.parameters()]
         assert step.replays == 3 and step.compiles == 1
         kinds = {type(g).__name__ for g in _graphs(step)}
-        assert kinds == ({"CompiledGraph"} if backend == "python" else {"_ArrayGraph"})
+        assert kinds == ({"CompiledGraph"} if backend == "python" else {"StepGraph"})
     assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15) for a, b in zip(values["python"], values["numpy"]))
 
 

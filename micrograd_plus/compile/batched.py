@@ -50,7 +50,7 @@ from micrograd_plus._validate import as_number, check_leaves, is_real, node_name
 from micrograd_plus.compile.batched_schedule import Plan
 from micrograd_plus.engine import Value
 
-__all__ = ["VectorizedGraph", "vectorize"]
+__all__ = ["StepGraph", "VectorizedGraph", "vectorize"]
 
 REDUCTIONS = ("mean", "sum")
 
@@ -281,3 +281,20 @@ def vectorize(per_sample_loss: Value, params: Sequence[Value], sample_inputs: Se
     stand for one sample's data (features, label), each of which takes a whole column per call.
     """
     return VectorizedGraph(per_sample_loss, params, sample_inputs)
+
+
+class StepGraph:
+    """One training step's graph as array operations, for ``Replay(backend="numpy")``: ``vectorize`` over a batch
+    of one, so each level's nodes of one op are one array operation (a layer's dots one matrix product). Its
+    ``value_and_grad`` takes and gives what ``CompiledGraph.value_and_grad`` does: the values of the ``wrt``
+    leaves then of the ``data`` leaves; the loss and its gradient for each ``wrt`` leaf."""
+
+    __slots__ = ("n_wrt", "vectorized")
+
+    def __init__(self, loss: Value, wrt: Sequence[Value], data: Sequence[Value]) -> None:
+        self.n_wrt, self.vectorized = len(wrt), vectorize(loss, wrt, data)
+        self.vectorized.one_step = True
+
+    def value_and_grad(self, values: Sequence[float]) -> tuple[float, list[float]]:
+        n = self.n_wrt
+        return self.vectorized.value_and_grad(values[:n], [[x] for x in values[n:]], reduction="sum")

@@ -8,14 +8,26 @@ of its outgoing edges, ``G[node] = Σ C[edges of node]``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from operator import itemgetter
 from typing import Any
 
-__all__ = ["Edges", "Getter", "getter"]
+__all__ = ["Edges", "Getter", "getter", "times_g"]
 
 Getter = Callable[[Sequence[float]], Sequence[float]]
+
+_STEP = re.compile(r"\(1\.0 if ([^()]*) else 0\.0\)")  # a 0/1 local derivative: relu's, a max's winner
+
+
+def times_g(local: str) -> str:
+    """The code of ``local * g``; a 0/1 step as a choice, ``(g if c else 0.0 * g)``: the same numbers (1.0 * g is g,
+    and 0.0 * g keeps the sign of a zero and a nan), one multiply fewer where the step is 1."""
+    step = _STEP.fullmatch(local)
+    if step is None or " if " in step[1] or " else " in step[1]:
+        return f"{local} * g"
+    return f"(g if {step[1]} else 0.0 * g)"
 
 
 def _nothing(_: Sequence[float]) -> Sequence[float]:

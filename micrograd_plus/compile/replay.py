@@ -59,7 +59,7 @@ import warnings
 from collections.abc import Callable
 from operator import itemgetter
 from types import BuiltinFunctionType, FunctionType, MethodType
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from micrograd_plus._validate import check_count, shown
 from micrograd_plus.collector import paused_collector
@@ -69,6 +69,9 @@ from micrograd_plus.gathering import Gathered, add_row_grads, gathering, read_ro
 from micrograd_plus.ops import registry
 from micrograd_plus.scopes import scope
 from micrograd_plus.tracing import DataFloat, Recording, guards_hold, recording
+
+if TYPE_CHECKING:
+    from micrograd_plus.compile.batched import StepGraph
 
 __all__ = ["BACKENDS", "MAX_CACHED", "MAX_VARIANTS", "Replay"]
 
@@ -138,34 +141,6 @@ def module_state(modules: list[Any]) -> tuple[Any, ...]:
 _Entry = Union[list["_Compiled"], str]  # noqa: UP007 - an alias evaluated at run time; a structure's compiled variants, or why it runs eagerly
 
 
-class _ArrayGraph:
-    """A step's graph replayed as NumPy array operations (``backend="numpy"``): the batched replay
-    (:mod:`micrograd_plus.compile.batched`) over a batch of one, so each level's nodes of one op run as one
-    array operation (a layer's dots as one matrix product). Same inputs and results as ``CompiledGraph``."""
-
-    __slots__ = ("n_wrt", "vectorized")
-
-    def __init__(self, loss: Value, wrt: list[Value], data: list[Value]) -> None:
-        from micrograd_plus.compile.batched import vectorize
-
-        self.n_wrt, self.vectorized = len(wrt), vectorize(loss, wrt, data)
-        self.vectorized.one_step = True
-
-    def value_and_grad(self, values: list[float]) -> tuple[float, list[float]]:
-        n = self.n_wrt
-        return self.vectorized.value_and_grad(values[:n], [[x] for x in values[n:]], reduction="sum")
-
-
-def _numpy_available() -> None:
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        raise ImportError(
-            "Replay(backend='numpy') needs NumPy: pip install numpy (or pip install 'micrograd_plus[numpy]'); "
-            "backend='python' (the default) needs nothing"
-        ) from None
-
-
 class _Compiled:
     """A compiled variant: its inputs are ``wrt`` (parameters, Values from outside), then the rows picked by the data
     (``rows``, see :mod:`micrograd_plus.gathering`), then the data leaves and the random draws."""
@@ -173,7 +148,7 @@ class _Compiled:
     __slots__ = ("data", "graph", "guards", "random", "rows", "verified", "wrt")
 
     def __init__(
-        self, graph: CompiledGraph | _ArrayGraph, found: Recording, wrt: list[Value], rows: list[Gathered]
+        self, graph: CompiledGraph | StepGraph, found: Recording, wrt: list[Value], rows: list[Gathered]
     ) -> None:
         self.graph, self.wrt, self.guards, self.rows = graph, wrt, found.guards, rows
         self.data = [source for _, source in found.data]
@@ -230,7 +205,13 @@ class Replay:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {shown(backend)}; use one of {', '.join(map(repr, BACKENDS))}")
         if backend == "numpy":
-            _numpy_available()
+            try:
+                import numpy  # noqa: F401 - checked before any step
+            except ImportError:
+                raise ImportError(
+                    "Replay(backend='numpy') needs NumPy: pip install numpy (or pip install 'micrograd_plus[numpy]'); "
+                    "backend='python' (the default) needs nothing"
+                ) from None
         self.backend = backend
         self.loss_fn, self.model, self.index_data = loss_fn, model, index_data
         # an nn.Module gives its modules and parameters in one walk, kept while nothing it read has changed (the
@@ -343,7 +324,9 @@ class Replay:
             try:
                 inputs = wrt + _stand_ins(rows)
                 if self.backend == "numpy" and data_leaves:  # without data leaves there is no batch of one to run
-                    graph: CompiledGraph | _ArrayGraph = _ArrayGraph(loss, inputs, data_leaves)
+                    from micrograd_plus.compile.batched import StepGraph  # NumPy: imported only for this backend
+
+                    graph: CompiledGraph | StepGraph = StepGraph(loss, inputs, data_leaves)
                 else:
                     graph = compile_graph(loss, inputs, data=data_leaves)
             except ValueError as error:  # a Value.from_op node, a leaf listed twice (a tied leaf)

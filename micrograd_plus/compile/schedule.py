@@ -36,25 +36,13 @@ from typing import Any
 from micrograd_plus import ops
 from micrograd_plus._validate import safe_text
 from micrograd_plus.compile.dot_code import Vectors, accumulate, dot_batch
-from micrograd_plus.compile.edges import Edges, getter
+from micrograd_plus.compile.edges import Edges, getter, times_g
 from micrograd_plus.engine import Value
 
 __all__ = ["MIN_BATCH", "Program", "tape_backward", "tape_forward"]
 
 MIN_BATCH = 4  # fewer nodes of one op at one level run on the tape
 STRAIGHT_LIMIT = 400  # a program with at most this many unbatched nodes writes them out, one line each
-
-_STEP = re.compile(r"\(1\.0 if ([^()]*) else 0\.0\)")  # a 0/1 local derivative: relu's, a max's winner
-
-
-def times_g(local: str) -> str:
-    """The code of ``local * g``; a 0/1 step as a choice, ``(g if c else 0.0 * g)``: the same numbers (1.0 * g is g,
-    and 0.0 * g keeps the sign of a zero and a nan), one multiply fewer where the step is 1."""
-    step = _STEP.fullmatch(local)
-    if step is None or " if " in step[1] or " else " in step[1]:
-        return f"{local} * g"
-    return f"(g if {step[1]} else 0.0 * g)"
-
 
 Namer = Callable[[Callable[..., Any], str], str]
 Caller = Callable[[ops.Op, Sequence[str]], str]
