@@ -28,6 +28,7 @@ from typing import Any
 from micrograd_plus.tracing import DataFloat, check_data
 
 __all__ = [
+    "as_list",
     "as_number",
     "check_count",
     "check_from_op",
@@ -94,6 +95,13 @@ def _escape(ch: str) -> str:
 
 def _is_numpy_scalar(x: object) -> bool:
     return type(x).__module__.split(".")[0] == "numpy" and getattr(x, "ndim", None) == 0 and hasattr(x, "item")
+
+
+def as_list(x: object) -> object:
+    """A 1-D NumPy array as the list of Python numbers it holds (sizes, token ids); anything else as it is."""
+    if type(x).__module__.split(".")[0] == "numpy" and getattr(x, "ndim", None) == 1 and hasattr(x, "tolist"):
+        return x.tolist()
+    return x
 
 
 def as_number(x: object) -> object:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib import resources
 
-from micrograd_plus._validate import as_number, check_real, is_whole, make_rng, shown
+from micrograd_plus._validate import as_list, as_number, check_real, is_whole, make_rng, shown
 
 __all__ = ["CharTokenizer", "load_names", "train_val_split"]
 
@@ -105,6 +105,7 @@ class CharTokenizer:
     def decode(self, ids: Sequence[int]) -> str:
         """The characters of ``ids``, BOS left out; IndexError naming an id outside 0..vocab_size-1 (TypeError: not
         a whole number)."""
+        ids = as_list(ids)  # type: ignore[assignment]  # a NumPy array of ids, as the list it holds
         if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
             raise TypeError(f"decode needs a list of token ids, got {shown(ids)}")
         out = []

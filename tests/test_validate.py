@@ -68,3 +68,28 @@ def test_numpy_scalars_everywhere_a_python_number_goes() -> None:
     p = Perceptron(np.int64(2))
     assert p.fit([[1.0, 2.0], [-1.0, -2.0]], [np.int64(1), np.int64(0)], epochs=np.int64(5), lr=np.float32(0.5))
     assert p.predict([3.0, 3.0]) == 1
+
+
+def test_one_dimensional_numpy_arrays_where_a_list_of_numbers_goes() -> None:
+    """Layer widths and token ids as a NumPy user holds them: the same as the list the array holds."""
+    np = pytest.importorskip("numpy")
+    from micrograd_plus.data import CharTokenizer
+    from micrograd_plus.nn import GPT
+
+    for widths in (np.array([3, 1]), np.array([3, 1], dtype=np.int32), np.arange(3, 0, -2)):
+        model = MLP(2, widths, seed=0)
+        assert model.sizes == [3, 1] and all(type(s) is int for s in model.sizes)
+        assert [p.data for p in model.parameters()] == [p.data for p in MLP(2, [3, 1], seed=0).parameters()]
+    gpt = GPT(7, n_embd=8, n_head=2, block_size=6, seed=0)
+    for ids in (np.array([6, 1, 2, 6]), np.array([6, 1, 2, 6], dtype=np.uint8)):
+        assert gpt.loss(ids).data == gpt.loss([6, 1, 2, 6]).data
+    tok = CharTokenizer(["ab", "ba"])
+    assert tok.decode(np.array(tok.wrap("ab"))) == "ab"
+    with pytest.raises(ValueError, match=r"sizes must be a non-empty list of layer widths.*ndarray"):
+        MLP(2, np.array([[3, 1]]))  # 2-D: not a list of widths
+    with pytest.raises(ValueError, match=r"layer size must be a whole number >= 1, got float 3.0"):
+        MLP(2, np.array([3.0, 1.0]))
+    with pytest.raises(ValueError, match=r"sizes must be a non-empty list"):
+        MLP(2, np.array([], dtype=int))
+    with pytest.raises(IndexError, match=r"token id at position 1"):
+        gpt.loss(np.array([6, 9, 6]))

@@ -45,7 +45,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from micrograd_plus import functional as F
-from micrograd_plus._validate import as_number, check_count, check_real, is_real, shown
+from micrograd_plus._validate import as_list, as_number, check_count, check_real, is_real, shown
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.attention import CausalSelfAttention, KVCache, Weights, check_heads, linear, linear_each
 from micrograd_plus.nn.embedding import Embedding, check_data_index, check_index, normal_matrix, one_hot
@@ -264,6 +264,7 @@ class GPT(Module):
 
     def _check_tokens(self, tokens: object, most: int, fix: str) -> list[Any]:
         """Every id of a sequence checked (range, length) before any work; errors name the id and its position."""
+        tokens = as_list(tokens)  # a NumPy array of ids, as the list it holds
         if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Sequence):
             raise TypeError(f"GPT expects a sequence of token ids (a list of ints), got {shown(tokens)}")
         if not tokens:

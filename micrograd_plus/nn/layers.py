@@ -18,7 +18,7 @@ from typing import Any
 
 from micrograd_plus import functional as F
 from micrograd_plus import ops
-from micrograd_plus._validate import as_number, check_count, check_real, is_real, shown
+from micrograd_plus._validate import as_list, as_number, check_count, check_real, is_real, shown
 from micrograd_plus.engine import Operand, Value, lift
 from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, make_rng, scoped
@@ -214,6 +214,7 @@ class MLP(Module):
         seed: Seed = None,
         init: str = "auto",
     ) -> None:
+        sizes = as_list(sizes)  # type: ignore[assignment]  # a NumPy array of widths, as the list it holds
         if is_real(sizes) or not isinstance(sizes, Sequence) or isinstance(sizes, str) or not sizes:
             raise ValueError(f"sizes must be a non-empty list of layer widths, e.g. [16, 16, 1]; got {shown(sizes)}")
         self.n_in, self.sizes = check_count("n_in", n_in), [check_count("layer size", s) for s in sizes]
