@@ -18,7 +18,7 @@ from micrograd_plus import functional as F
 from micrograd_plus._validate import as_number, check_real, is_real, is_whole, shown
 from micrograd_plus.engine import Operand, Value
 from micrograd_plus.ops import define_op, fn
-from micrograd_plus.tracing import check_data
+from micrograd_plus.tracing import DataFloat, check_data
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "mse"]
 
@@ -169,9 +169,15 @@ def _one_cross_entropy(logits: object, target: object) -> Value:
     nodes = [_lift("cross_entropy logit", k, z) for k, z in enumerate(logits)]
     index = int(as_number(target)) if is_whole(target) else -1  # type: ignore[call-overload]
     if not 0 <= index < len(nodes):
+        hint = (  # Replay(index_data=True) hands ints over as data numbers, but a class index is structure
+            "; a class index picks which logit the loss reads, so under Replay make it without index_data=True, or "
+            "pass a one-hot target and write the loss as logsumexp(z) - dot(one_hot, z)"
+            if type(target) is DataFloat
+            else ""
+        )
         raise ValueError(
             f"cross_entropy target_index must be a class index (a whole number) in 0..{len(nodes) - 1}, "
-            f"got {shown(target)}"
+            f"got {shown(target)}{hint}"
         )
     return F.logsumexp(nodes) - nodes[index]  # -log softmax(z)_t = logsumexp(z) - z_t
 

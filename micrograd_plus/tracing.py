@@ -13,6 +13,7 @@ statistics) calls ``note_branch``, and code that draws random leaves (dropout ma
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -25,6 +26,7 @@ __all__ = [
     "data_leaf",
     "guards_hold",
     "note_branch",
+    "note_state",
     "record_random",
     "recording",
 ]
@@ -90,6 +92,18 @@ def _note_guard(check: Source, outcome: Any, what: str) -> None:
     found = _recording.get()
     if found is not None:
         found.guards.append((check, outcome, what))
+
+
+def note_state(read: Callable[[], Any], what: str) -> Any:
+    """``read()``, a state the graph depends on that is neither data nor in a replay's key (the mode of a module
+    outside the model); noted (while ``recording``) as a guard, so a replay runs only while it reads the same."""
+    outcome = read()
+    _note_guard(lambda _: read(), outcome, what)
+    return outcome
+
+
+def _fixed(value: float) -> Source:
+    return lambda _: value
 
 
 def guards_hold(guards: Sequence[tuple[Source, Any, str]], numbers: Sequence[float]) -> str | None:
@@ -165,8 +179,11 @@ class DataFloat(float):
     __slots__ = ("source",)
     source: Source
 
-    def __new__(cls, value: float, source: Source) -> DataFloat:
+    def __new__(cls, value: float, source: Source | None = None) -> DataFloat:
         number = super().__new__(cls, value)
+        if source is None:  # rebuilt from a number by code outside the library (``statistics`` does type(x)(v))
+            note_branch("a number computed from the data by code the replay cannot follow (statistics, fractions)")
+            source = _fixed(float(value))
         number.source = source
         return number
 
@@ -200,6 +217,15 @@ class DataFloat(float):
 
     def __round__(self, ndigits: Any = None) -> Any:
         return self._read("round()", lambda x: round(x, ndigits))
+
+    def __floor__(self) -> int:  # math.floor(t)
+        return int(self._read("math.floor()", math.floor))
+
+    def __ceil__(self) -> int:  # math.ceil(t)
+        return int(self._read("math.ceil()", math.ceil))
+
+    def __trunc__(self) -> int:  # math.trunc(t)
+        return int(self._read("math.trunc()", math.trunc))
 
     def __float__(self) -> float:  # a plain float no longer follows the data: valid for this very number only
         return float(self._read("float()", float.__float__))

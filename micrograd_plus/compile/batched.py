@@ -181,7 +181,12 @@ class VectorizedGraph:
     def _forward(self, S: Any, V: Any) -> None:
         with np.errstate(all="ignore"):  # a value outside an op's domain is found here, and explained
             for kernel in self.plan.kernels:
-                out = kernel.forward(V, S)
+                try:
+                    out = kernel.forward(V, S)
+                except (ValueError, ArithmeticError):  # an op of your own, element by element, out of its domain
+                    for sample in range(V.shape[1]):
+                        self._replay_sample(S, V, sample)  # raises the engine's message, naming the node
+                    raise
                 if not np.isfinite(out).all():
                     self._refuse(S, V, out, kernel.nodes, "value")
 
@@ -248,6 +253,17 @@ class VectorizedGraph:
         found = np.asarray(found)  # (nodes, samples) or (nodes, operands, samples); one sample if the same for all
         first = tuple(int(i) for i in np.argwhere(~np.isfinite(found))[0])
         node, sample = first[0], first[-1] if found.shape[-1] > 1 else 0
+        self._replay_sample(S, V, sample)
+        shown = nodes[node].label or nodes[node].op
+        number = found[first]
+        raise OverflowError(
+            f"the batched replay computed a {what} of {number} at node {shown!r}"
+            f"{'' if self.one_step else f' for sample {sample}'}; "
+            "rescale the inputs"
+        )
+
+    def _replay_sample(self, S: Any, V: Any, sample: int) -> None:
+        """Run one sample through the graph eagerly, op by op: an op that fails raises the engine's message."""
         values: dict[int, float] = {id(p): float(S[k]) for k, p in enumerate(self.params)}
         values.update({id(x): float(V[k, sample]) for k, x in enumerate(self.inputs)})
         for i, v in enumerate(self.order):
@@ -265,13 +281,6 @@ class VectorizedGraph:
             except (ValueError, ZeroDivisionError, OverflowError) as error:
                 at = f"node #{i} ({v.op}) of the compiled graph" if self.one_step else f"sample {sample} of the batch"
                 raise type(error)(f"{error}; at {at}") from None
-        shown = nodes[node].label or nodes[node].op
-        number = found[first]
-        raise OverflowError(
-            f"the batched replay computed a {what} of {number} at node {shown!r}"
-            f"{'' if self.one_step else f' for sample {sample}'}; "
-            "rescale the inputs"
-        )
 
 
 def vectorize(per_sample_loss: Value, params: Sequence[Value], sample_inputs: Sequence[Value]) -> VectorizedGraph:

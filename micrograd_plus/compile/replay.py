@@ -54,21 +54,19 @@ must not branch on a Value's ``.data`` itself: code that does should call ``note
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Callable
-from operator import itemgetter
-from types import BuiltinFunctionType, FunctionType, MethodType
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from micrograd_plus._validate import check_count, shown
 from micrograd_plus.collector import paused_collector
 from micrograd_plus.compile.program import CompiledGraph, compile_graph
+from micrograd_plus.compile.replay_key import data_numbers, module_state, structure
 from micrograd_plus.engine import Value
 from micrograd_plus.gathering import Gathered, add_row_grads, gathering, read_rows
 from micrograd_plus.ops import registry
 from micrograd_plus.scopes import scope
-from micrograd_plus.tracing import DataFloat, Recording, guards_hold, recording
+from micrograd_plus.tracing import Recording, guards_hold, recording
 
 if TYPE_CHECKING:
     from micrograd_plus.compile.batched import StepGraph
@@ -80,80 +78,24 @@ BACKENDS = ("python", "numpy")  # what a compiled step runs as: generated Python
 MAX_VARIANTS = 4  # compiled outcome patterns of the data's tests per structure; past that it runs eagerly
 
 
-def _is_data(x: object, ints: bool) -> bool:
-    """A number the replay reads afresh each call: a float, or (``ints``) an int that is not a bool."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        return False
-    return ints or not isinstance(x, numbers.Integral)
-
-
-def _data_numbers(data: Any, found: list[float], ints: bool = False) -> Any:
-    """``data`` with every float (and, with ``ints``, int) replaced by a DataFloat reading position k of the flat
-    data (and appended)."""
-    if isinstance(data, (list, tuple)):
-        return type(data)(_data_numbers(item, found, ints) for item in data)
-    if _is_data(data, ints):
-        k = len(found)
-        found.append(float(data))
-        return DataFloat(float(data), itemgetter(k))
-    return data
-
-
-def _structure(data: Any, numbers_out: list[float], ints: bool = False) -> Any:
-    """What the graph's shape may depend on (nesting, lengths, non-data values); the data's numbers go to
-    ``numbers_out`` (floats, and with ``ints`` the ints too), in the order ``_data_numbers`` reads them."""
-    if isinstance(data, (list, tuple)):
-        kinds = set(map(type, data))
-        if data and (kinds == {float} or (ints and kinds == {int})):  # a row of plain numbers, at C speed
-            numbers_out += data if float in kinds else map(float, data)
-            return (type(data).__name__, len(data))
-        return (type(data).__name__, tuple(_structure(item, numbers_out, ints) for item in data))
-    if _is_data(data, ints):
-        numbers_out.append(float(data))
-        return float
-    if isinstance(data, (bool, int, str, bytes, type(None), numbers.Integral)):
-        return data
-    raise TypeError(
-        f"Replay passes the step's data as lists and tuples of numbers (and ints, strings); got "
-        f"{type(data).__name__} {data!r}: turn it into a list, or build the graph with loss_fn(...) eagerly"
-    )
-
-
-_SIMPLE = frozenset({bool, int, float, str, type(None), FunctionType, BuiltinFunctionType, MethodType})
-
-
-def module_state(modules: list[Any]) -> tuple[Any, ...]:
-    """Every module's mode, hyper-parameters, functions and buffers (lists of floats): what a compiled step is
-    keyed on. Values, submodules and random generators are left out: parameters and draws are handled apart."""
-    state: list[Any] = []
-    add = state.append
-    for m in modules:
-        add(id(m))
-        for value in vars(m).values():
-            kind = type(value)
-            if kind in _SIMPLE:
-                add(value)
-            elif (kind is list or kind is tuple) and value and type(value[0]) is float:
-                add(tuple(value))  # a buffer (running statistics)
-    return tuple(state)
-
-
-_Entry = Union[list["_Compiled"], str]  # noqa: UP007 - an alias evaluated at run time; a structure's compiled variants, or why it runs eagerly
-
-
 class _Compiled:
     """A compiled variant: its inputs are ``wrt`` (parameters, Values from outside), then the rows picked by the data
     (``rows``, see :mod:`micrograd_plus.gathering`), then the data leaves and the random draws."""
 
-    __slots__ = ("data", "graph", "guards", "random", "rows", "verified", "wrt")
+    __slots__ = ("data", "graph", "guards", "random", "rows", "traced", "verified", "wrt")
 
-    def __init__(
-        self, graph: CompiledGraph | StepGraph, found: Recording, wrt: list[Value], rows: list[Gathered]
-    ) -> None:
+    def __init__(self, graph: CompiledGraph | StepGraph, found: Recording, wrt: list[Value], rows: list[Gathered],
+                 traced: list[float]) -> None:  # fmt: skip
         self.graph, self.wrt, self.guards, self.rows = graph, wrt, found.guards, rows
         self.data = [source for _, source in found.data]
         self.random = [redraw for _, redraw in found.random]
         self.verified = bool(self.random)  # a step that draws at random cannot be run twice to compare
+        self.traced: list[float] | None = None if self.random else traced  # the traced step's data numbers
+
+    def unchecked(self, numbers: list[float]) -> bool:
+        """Whether a replay at these numbers is checked against eager: the first replay (it catches a step that reads
+        a Value's ``.data``), and the first at numbers other than the traced step's (``math.exp`` of the data)."""
+        return not self.verified or (self.traced is not None and numbers != self.traced)
 
     def value_and_grad(self, numbers: list[float]) -> tuple[float, list[float]]:
         values = [v.data for v in self.wrt]
@@ -161,6 +103,8 @@ class _Compiled:
         values += [source(numbers) for source in self.data]
         for redraw in self.random:
             values += redraw()
+        if (total := sum(values)) - total != 0.0:  # an inf or nan parameter or datum: eager says where it fails
+            raise OverflowError("a replay's input is not finite")
         return self.graph.value_and_grad(values)
 
 
@@ -226,7 +170,7 @@ class Replay:
         self.mode, self.reason = "new", ""  # 'replay' once a structure is compiled; 'eager' for a step that is not
 
     def _key(self, data: tuple[Any, ...], numbers_out: list[float]) -> tuple[Any, list[Value]]:
-        structure = _structure(data, numbers_out, self.index_data)
+        shape = structure(data, numbers_out, self.index_data)
         if self._watch_walk is None:
             modules, params = self.model.modules(), self.model.parameters()
             token: object = tuple(map(id, params))
@@ -235,7 +179,7 @@ class Replay:
                 self._watch = self._watch_walk()
                 self._params_token = self._token(tuple(map(id, self._watch.parameters)))
             modules, params, token = self._watch.modules, self._watch.parameters, self._params_token
-        return (structure, token, module_state(modules), registry.VERSION), params
+        return (shape, token, module_state(modules), registry.VERSION), params
 
     def _token(self, ids: tuple[int, ...]) -> object:
         """One object per list of parameters (by id): the key holds it in place of 4,192 ids hashed every call."""
@@ -264,7 +208,7 @@ class Replay:
                         value, grads = variant.value_and_grad(numbers_now)
                     except ArithmeticError:  # the new data fails on the way (1 / t at t = 0): eager says where
                         break
-                    if not variant.verified and not self._verify(key, variant, data, (value, grads)):
+                    if variant.unchecked(numbers_now) and not self._verify(key, variant, data, (value, grads)):
                         return self._eager(data, key, params, self._cache[key])
                     for v, g in zip(variant.wrt, grads):
                         v.grad += g
@@ -278,9 +222,11 @@ class Replay:
         """The first replay of a variant is checked against an eager run at the same data (nothing committed): a
         step that reads numbers no guard sees (a Value's ``.data``, ``math.log`` of its data) is caught here."""
         with recording(), gathering() as rows:
-            loss = self.loss_fn(*_data_numbers(data, [], self.index_data))
+            loss = self.loss_fn(*data_numbers(data, [], self.index_data))
         wrt = variant.wrt + _stand_ins(rows)
         if isinstance(loss, Value) and _agree(replayed, (loss.data, _gradients(loss, wrt))):
+            if variant.verified:  # this was the first replay at new numbers: nothing more to check
+                variant.traced = None
             variant.verified = True
             return True
         self._store(key, "a replay differed from eager training: the step reads numbers that no guard sees")
@@ -293,10 +239,10 @@ class Replay:
         flat: list[float] = []
         trace = object()  # the scope of every node made by this call: a leaf outside it was made before
         with recording() as found, scope(trace), gathering() as rows:
-            loss = self.loss_fn(*_data_numbers(data, flat, self.index_data))
+            loss = self.loss_fn(*data_numbers(data, flat, self.index_data))
         if not isinstance(loss, Value):
             raise TypeError(f"the step's loss function must return a Value, got {type(loss).__name__}")
-        traced = (loss, params, found, rows, trace)
+        traced = (loss, params, found, rows, trace, flat)
         reason = known if isinstance(known, str) else self._compile(key, traced, known or [])
         self.mode, self.reason = ("eager", reason) if reason else ("replay", "")
         self.eager_steps += 1
@@ -308,11 +254,14 @@ class Replay:
         return loss.data
 
     def _compile(
-        self, key: Any, traced: tuple[Value, list[Value], Recording, list[Gathered], object], variants: list[_Compiled]
+        self,
+        key: Any,
+        traced: tuple[Value, list[Value], Recording, list[Gathered], object, list[float]],
+        variants: list[_Compiled],
     ) -> str:
         """Compile the traced step (loss, parameters, recording, gathered rows, trace scope) as a new variant of its
         structure; the reason it cannot be, or ''."""
-        loss, params, found, rows, trace = traced
+        loss, params, found, rows, trace, numbers = traced
         if found.branches:
             reason = f"the graph depends on the numbers of Values ({found.branches[0]})"
         elif len(variants) >= MAX_VARIANTS:
@@ -332,7 +281,7 @@ class Replay:
             except ValueError as error:  # a Value.from_op node, a leaf listed twice (a tied leaf)
                 reason = str(error)
             else:
-                self._store(key, [*variants, _Compiled(graph, found, wrt, rows)])
+                self._store(key, [*variants, _Compiled(graph, found, wrt, rows, numbers)])
                 self.compiles += 1
                 return ""
         self._store(key, reason)

@@ -24,7 +24,7 @@ from micrograd_plus.nn.init import check_init, draw_weights, init_scale
 from micrograd_plus.nn.module import Module, make_rng, scoped
 from micrograd_plus.nn.shapes import lift_number
 from micrograd_plus.scopes import Scope, current_scope
-from micrograd_plus.tracing import record_random
+from micrograd_plus.tracing import note_state, record_random
 
 __all__ = ["ACTIVATIONS", "MLP", "Dropout", "Layer", "Neuron", "Perceptron"]
 
@@ -174,7 +174,8 @@ class Dropout(Module):
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
         """x_i · m_i with m_i drawn from the generator; a call that raises leaves the generator where it was."""
         xs = [lift_number(v, "Dropout", f"input {k}") for k, v in enumerate(x)]
-        if not self.training or self.p == 0.0:
+        # a replay draws masks only while this reads the same (a Dropout outside the model is in no replay's key)
+        if not note_state(lambda: self.training and self.p != 0.0, "a Dropout's mode and p"):
             return xs
         # after the draw only an overflow of x_i / (1 - p) can fail; only then is the generator's state kept
         largest = max((abs(v.data) for v in xs), default=0.0)
