@@ -287,3 +287,25 @@ def test_modules_kept_in_a_dict_are_children_and_drawn_in_their_cluster() -> Non
     model = ByName()
     assert [name for name, _ in model.named_children()] == ["blocks.first", "blocks.second"]
     assert "blocks.second" in to_dot(model([1.0, -1.0])[0], module=model)
+
+
+def test_repr_of_a_very_deep_tree_stops_at_a_readable_depth_and_counts_the_rest() -> None:
+    from micrograd_plus.nn.module import REPR_DEPTH
+
+    class Wrap(Module):
+        def __init__(self, inner: Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+    model: Module = MLP(1, [1], seed=0)  # itself 4 modules: MLP, a layer, its neuron, the dropout
+    for _ in range(3000):  # far deeper than the recursion limit allows a recursive repr
+        model = Wrap(model)
+    lines = repr(model).splitlines()
+    assert len(lines) == REPR_DEPTH + 2
+    assert (
+        lines[-1].strip()
+        == f"... {3000 + 4 - REPR_DEPTH - 1} more modules below, deeper than {REPR_DEPTH} levels: print one to see it"
+    )
+    assert len(model.parameters()) == 2
+    shallow = Wrap(MLP(1, [1], seed=0))
+    assert "more modules below" not in repr(shallow)

@@ -24,6 +24,9 @@ FORMAT_VERSION = 1
 scoped = scopes.scope  # ``with scoped(self):`` records the module call on every node made inside it
 
 
+REPR_DEPTH = 40  # levels of submodules a repr shows
+
+
 class Module:
     """Base class: every ``Value`` attribute is a parameter, ``Module`` attributes are children, wherever they are
     kept: directly, or in lists, tuples and dicts of them at any depth (microgpt's ``state = {"wte": matrix}``).
@@ -201,7 +204,7 @@ class Module:
         submodule, a reference back to an owner) shows as ``↩ Type (at 'path')``, so a cycle ends.
         """
         first_path = {id(m): path for path, m in self._named_walk() if isinstance(m, Module)}
-        return self._repr_tree("", first_path)
+        return self._repr_tree("", first_path, 0)
 
     def _repr_head(self) -> str:
         """The first line of the repr: the constructor arguments and the parameter count."""
@@ -209,10 +212,18 @@ class Module:
         n = len(self.parameters())
         return f"{type(self).__name__}({args})  # {n} parameter{'s' if n != 1 else ''}"
 
-    def _repr_tree(self, path: str, first_path: dict[int, str]) -> str:
-        """This module's head and its children's trees, indented; recursion follows only the walk's first paths."""
+    def _repr_tree(self, path: str, first_path: dict[int, str], depth: int) -> str:
+        """This module's head and its children's trees, indented; recursion follows only the walk's first paths, and
+        stops ``REPR_DEPTH`` levels down (a deeper tree is not read in a terminal, and would exhaust the stack)."""
         lines = [self._repr_head()]
         dot = "." if path else ""
+        if depth >= REPR_DEPTH:
+            below = (
+                sum(1 for at in first_path.values() if at.startswith(f"{path}{dot}")) if path else len(first_path) - 1
+            )
+            if below:
+                lines.append(f"  ... {below} more modules below, deeper than {REPR_DEPTH} levels: print one to see it")
+            return "\n".join(lines)
         for name, attr in vars(self).items():
             modules = [attr] if isinstance(attr, Module) else attr if isinstance(attr, (list, tuple)) else []
             if name.startswith("_") or not modules or not all(isinstance(m, Module) for m in modules):
@@ -222,7 +233,7 @@ class Module:
             for m, at in zip(modules, here):
                 owner = first_path.get(id(m))
                 if owner == at:
-                    texts.append(m._repr_tree(at, first_path).replace("\n", "\n  "))
+                    texts.append(m._repr_tree(at, first_path, depth + 1).replace("\n", "\n  "))
                 else:  # drawn elsewhere: a back-reference, never a second copy (a cycle would never end)
                     texts.append(f"↩ {type(m).__name__} ({f'at {owner!r}' if owner else 'the top module'})")
             if isinstance(attr, Module):
