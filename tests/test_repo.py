@@ -116,8 +116,15 @@ def _package_files() -> list[Path]:
     return sorted((ROOT / "micrograd_plus").rglob("*.py"))
 
 
+def _page_scripts() -> list[Path]:
+    """The pages' own scripts (a vendored minified library aside)."""
+    return sorted(p for p in (ROOT / "micrograd_plus").rglob("*.js") if not p.name.endswith(".min.js"))
+
+
 def test_no_file_over_400_lines() -> None:
-    long = {str(p.relative_to(ROOT)): n for p in _package_files() if (n := len(p.read_text().splitlines())) > 400}
+    files = _package_files() + _page_scripts()
+    assert any(p.name == "player.js" for p in files)
+    long = {str(p.relative_to(ROOT)): n for p in files if (n := len(p.read_text().splitlines())) > 400}
     assert not long, f"split these files by what each part owns: {long}"
 
 

@@ -377,7 +377,7 @@ def write_player(root: Value, path: str | os.PathLike[str], **options: Any) -> P
         "SVG": svg,
         "OTHER": "".join(other),  # in a <template>: not in the document until the page swaps it in
         "DATA": script_json(data),
-        "SCRIPT": read_page("player.js"),
+        "SCRIPT": read_page("exercise.js") + read_page("player.js"),  # the exercise mode first: the player calls it
         "HIGHLIGHT": viz.HIGHLIGHT,
     }
     write_atomically(target, page(read_page("player.html"), parts))
