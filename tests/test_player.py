@@ -100,6 +100,7 @@ def test_stepping_through_backward_in_a_browser(tmp_path: Path, browser: Any, do
 
     assert text("counter") == "step 0 / 3" and highlighted() == ["v4"]
     assert grad_of("v0") == "grad 0" and text("title").startswith("Start:")
+    assert text("lines").endswith("d → c → #1") and "reverse topological order" in text("lines")
     by_id(driver, "next").click()
     assert text("counter") == "step 1 / 3"
     assert text("title").startswith("d = tanh(c)") and "c.grad += [1 − tanh(c)²" in text("lines")

@@ -97,6 +97,37 @@ def test_the_root_is_named_in_its_own_derivative(tmp_path: Path, dot_program: st
     assert not any("d(root)" in s["title"] for s in data["steps"])
 
 
+def test_step_zero_lists_the_order_the_steps_visit(tmp_path: Path, dot_program: str) -> None:
+    o, params, inputs = neuron()
+    for exercise in (False, True):
+        path = tmp_path / f"p{exercise}.html"
+        data = page_data(player.write_player(o, path, params=params, inputs=inputs, exercise=exercise).read_text())
+        names = [data["names"][step["node"]] for step in data["steps"]]
+        assert names[:2] == ["o", "n"]
+        assert data["order"] == [
+            f"The {len(names)} steps visit the nodes in reverse topological order: a node comes after every node"
+            " that uses it, so its gradient is complete before it passes it on:",
+            " → ".join(names),
+        ]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 10, 40, 200])
+def test_a_long_visiting_order_is_cut_in_the_middle(count: int) -> None:
+    names = [f"node{i}" for i in range(count)]
+    *why, order = player.visiting_order(names)
+    if count == 1:
+        assert why == [] and order == "One step: node0 passes its gradient on to its parents."
+        return
+    assert len(order) <= 150 or order.count(" → ") == 2
+    shown = order.split(" → ")
+    assert shown[0] == "node0" and shown[-1] == f"node{count - 1}"
+    if len(" → ".join(names)) <= 150:
+        assert shown == names
+    else:
+        cut = next(s for s in shown if s.startswith("… "))
+        assert len(shown) - 1 + int(cut.split()[1]) == count  # every name either shown or counted
+
+
 def test_the_drawing_starts_white_and_colours_are_given_per_step(tmp_path: Path, dot_program: str) -> None:
     o, params, inputs = shared()
     page = player.write_player(o, tmp_path / "p.html", params=params, inputs=inputs).read_text()

@@ -24,7 +24,7 @@ from micrograd_plus.viz import graph_view as graphview
 from micrograd_plus.viz.compare import GraphComparison, compare_graphs
 from micrograd_plus.viz.explain import BackwardTrace, explain_backward
 from micrograd_plus.viz.graph_view import GraphView
-from micrograd_plus.viz.player import page, read_page, script_json, shorten
+from micrograd_plus.viz.page_parts import page, read_page, script_json, shorten
 from micrograd_plus.viz.rollup import cluster_tree, initially_open
 
 __all__ = ["explorer_data", "write_explorer"]

@@ -9,10 +9,8 @@ likely misconception.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from micrograd_plus.viz import exercise_page
 from micrograd_plus.viz import graph_view as graphview
 from micrograd_plus.viz.explain import BackwardTrace, explain_backward, forward_expression
 from micrograd_plus.viz.graph_view import GraphView
+from micrograd_plus.viz.page_parts import page, read_page, script_json, shorten
 
 __all__ = ["PLAYER_OPTIONS", "exercise_view", "page", "player_data", "read_page", "script_json", "write_player"]
 
@@ -76,11 +75,6 @@ def _fitting_collapse(graph: GraphView, opts: viz.DrawOptions) -> viz.DrawOption
         except ValueError:
             continue  # no such module call in this graph
     return opts  # layout_lines then says how large it is and what to do
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut at the last space before ``limit`` characters and ended in '…' if it is longer."""
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
 
 
 def graph_expression(graph: GraphView, fmt: str, limit: int = 90) -> str:
@@ -163,6 +157,23 @@ def _paints(graph: GraphView, trace: BackwardTrace, colour: bool) -> list[list[l
     return paints
 
 
+def visiting_order(names: list[str], limit: int = 150) -> list[str]:
+    """Step 0's lines: the order in which the steps visit the nodes, and why (shortened in the middle when long).
+
+    >>> visiting_order(["L", "e", "o"])[1]
+    'L → e → o'
+    """
+    shown, cut = names, 0
+    while cut < len(names) - 2 and len(" → ".join(shown)) > limit:
+        cut += 1
+        head = (len(names) - cut + 1) // 2
+        shown = [*names[:head], f"… {cut} more …", *names[len(names) - (len(names) - cut - head) :]]
+    if len(names) == 1:
+        return [f"One step: {names[0]} passes its gradient on to its parents."]
+    why = "reverse topological order: a node comes after every node that uses it, so its gradient is complete"
+    return [f"The {len(names)} steps visit the nodes in {why} before it passes it on:", " → ".join(shown)]
+
+
 def _step_title(graph: GraphView, step: Any, fmt: str) -> str:
     root = graph.name(graph.root)
     upstream = f"d({root})/d({step.name}) = {format(step.upstream, fmt)}"
@@ -213,6 +224,7 @@ def player_data(
         "root": graph.position(root),
         "start": f"Start: d({name})/d({name}) = 1 and every other gradient is 0; no box is coloured yet. "
         "Next runs the first step.",
+        "order": visiting_order([graph.name(graph.order[step.position]) for step in trace.steps]),
         "neutral": NEUTRAL,
         "sums": _chain_sums(graph, trace, fmt),
         "summary": {
@@ -244,21 +256,6 @@ def exercise_view(data: dict[str, Any], graph: GraphView, trace: BackwardTrace, 
         "to 3 significant digits or more, and press Check. Next goes to the next step."
     )
     return data
-
-
-def read_page(name: str) -> str:
-    """The text of one of the package's page templates (``micrograd_plus/viz/pages/``)."""
-    return resources.files("micrograd_plus.viz").joinpath("pages").joinpath(name).read_text(encoding="utf-8")
-
-
-def script_json(data: object) -> str:
-    """JSON that is safe inside a <script> element: no '<', '>' or '&' can end or open a tag."""
-    return json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def page(template: str, parts: dict[str, str]) -> str:
-    """Fill ``__NAME__`` placeholders in one pass, so text put in (an SVG, a label) is never searched again."""
-    return re.sub(r"__([A-Z]+)__", lambda m: parts.get(m[1], m[0]), template)
 
 
 def _legend(exercise: bool) -> str:

@@ -31,7 +31,7 @@ from micrograd_plus._files import writable, write_atomically
 from micrograd_plus._validate import as_number, check_count, check_real, is_real, is_whole, shown
 from micrograd_plus.engine import grad_number
 from micrograd_plus.viz.drawing import text
-from micrograd_plus.viz.player import page, read_page, script_json
+from micrograd_plus.viz.page_parts import page, read_page, script_json
 
 __all__ = ["TrainingRecorder", "check_history", "write_training_page"]
 

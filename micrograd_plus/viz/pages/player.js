@@ -232,6 +232,7 @@ function fillStep(k) {
   byId('lines').textContent = '';
   if (current === 0) {
     byId('title').textContent = DATA.start;
+    byId('lines').textContent = DATA.order.join('\n');
     paint(gradsBefore(0));
   } else if (current === N) {
     byId('title').textContent = DATA.summary.title;
