@@ -29,7 +29,7 @@ from micrograd_plus.ops import ADD, MUL, NEG, RELU, SUB, TANH
 from micrograd_plus.ops.arithmetic import Arithmetic
 from micrograd_plus.ops.value_rules import backward_with_graph
 from micrograd_plus.scopes import Scope, current_scope
-from micrograd_plus.tracing import DataFloat, compared, data_leaf
+from micrograd_plus.tracing import DataFloat, compared, data_leaf, note_branch
 
 Operand = Union["Value", int, float]
 
@@ -128,6 +128,7 @@ class Value(Arithmetic):
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients do not flow through it."""
+        note_branch("a detached Value (detach() takes a number out of the graph)")  # Replay: the number would stay
         return Value(self.data, self.label)
 
     def __float__(self) -> float:

@@ -16,7 +16,7 @@ from micrograd_plus.tracing import DataFloat
 
 def index(i: int, k: int) -> DataFloat:
     """Id ``i``, read from position ``k`` of a step's data."""
-    return DataFloat(float(i), lambda numbers: numbers[k])
+    return DataFloat(float(i), lambda numbers: numbers[k], True)  # an int of the data, as Replay passes one
 
 
 def test_gather_gives_stand_ins_only_while_gathering_and_moves_gradients_into_the_picked_rows() -> None:

@@ -62,12 +62,18 @@ def moons_batches(sizes: list[int]) -> list[tuple[list[list[float]], list[float]
 def test_the_moons_mlp_with_changing_batches_flipping_relus_and_dropout(dropout: float) -> None:
     sizes = [12] * 8 + [7] * 4 + [12] * 4  # the batch size changes, and comes back
     flips: list[bool] = []
+    made: list[MLP] = []  # the eager model, then the replayed one
 
     def loss_of(model: MLP, X: list[list[float]], y: list[float]) -> Value:
-        flips.append(model.layers[0].neurons[0]([X[0][0], X[0][1]]).data > 0.0)
+        if model is made[0]:  # read on the eager model: a read of .data in a replayed step would make it run eagerly
+            flips.append(model.layers[0].neurons[0]([X[0][0], X[0][1]]).data > 0.0)
         return moons_loss(model, X, y)
 
-    step = run_both(lambda: MLP(2, [8, 8, 1], dropout=dropout, seed=0), loss_of, moons_batches(sizes), lr=0.5)
+    def make() -> MLP:
+        made.append(MLP(2, [8, 8, 1], dropout=dropout, seed=0))
+        return made[-1]
+
+    step = run_both(make, loss_of, moons_batches(sizes), lr=0.5)
     assert step.compiles == 2 and step.replays == len(sizes) - 2 and step.mode == "replay"
     assert len(set(flips)) == 2  # some relu changed sign during training
 
@@ -112,8 +118,10 @@ def test_steps_whose_graph_depends_on_the_numbers_run_eagerly() -> None:
         best = max(scores)  # compares Values: the graph depends on the numbers
         return moons_loss(model, X, y) + 0.1 * best
 
-    step = run_both(lambda: MLP(2, [4, 1], seed=0), loss_of, moons_batches([6] * 4))
+    with pytest.warns(RuntimeWarning, match=r"runs this step eagerly: .*comparison of Values") as said:
+        step = run_both(lambda: MLP(2, [4, 1], seed=0), loss_of, moons_batches([6] * 4))
     assert step.mode == "eager" and step.replays == 0 and "comparison" in step.reason
+    assert [w.filename for w in said] == [__file__]  # once, at the line that called the Replay
 
     def normalised(model: Sequential, X: list[list[float]], y: list[float]) -> Value:
         norm, layer = getattr(model, "0"), getattr(model, "1")
@@ -122,7 +130,8 @@ def test_steps_whose_graph_depends_on_the_numbers_run_eagerly() -> None:
     def make() -> Sequential:
         return Sequential(BatchNorm1d(2), Layer(2, 1, "linear", seed=0))
 
-    step = run_both(make, normalised, moons_batches([6] * 3))
+    with pytest.warns(RuntimeWarning, match="running statistics"):
+        step = run_both(make, normalised, moons_batches([6] * 3))
     assert step.mode == "eager" and "running statistics" in step.reason
 
 

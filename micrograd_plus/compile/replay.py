@@ -34,8 +34,10 @@ used and their gradient is added, as ``backward()`` would.
 Some graphs depend on the numbers of Values themselves: max pooling picks a winner, a stable
 softplus picks a branch, ``BatchNorm1d`` updates running statistics as it runs, or
 the step compares Values. Those places call ``tracing.note_branch``; such a step is never replayed
-(it runs eagerly every time, with a warning naming the reason once; ``reasons`` counts them). A step
-must not branch on a Value's ``.data`` itself: code that does should call ``note_branch`` too.
+(it runs eagerly every time, with a warning naming the reason once; ``reasons`` counts them). So does a step
+whose own code reads a Value's ``.data`` or detaches a Value (``tracing.watched_reads``): a replay would keep
+the number it took as it was when traced. A number computed from the data through ``math`` is seen by no
+guard: the checks against eager (the first replays, then replays 16, 64, 256, ...) catch it.
 
 >>> from micrograd_plus import losses, nn, optim
 >>> model = nn.MLP(2, [4, 1], seed=0)
@@ -66,7 +68,7 @@ from micrograd_plus.engine import Value
 from micrograd_plus.gathering import Gathered, add_row_grads, gathering, read_rows
 from micrograd_plus.ops import registry
 from micrograd_plus.scopes import scope
-from micrograd_plus.tracing import Recording, guards_hold, recording
+from micrograd_plus.tracing import Recording, guards_hold, recording, watched_reads
 
 if TYPE_CHECKING:
     from micrograd_plus.compile.batched import StepGraph
@@ -82,7 +84,7 @@ class _Compiled:
     """A compiled variant: its inputs are ``wrt`` (parameters, Values from outside), then the rows picked by the data
     (``rows``, see :mod:`micrograd_plus.gathering`), then the data leaves and the random draws."""
 
-    __slots__ = ("data", "graph", "guards", "random", "rows", "traced", "verified", "wrt")
+    __slots__ = ("data", "graph", "guards", "random", "replays", "rows", "traced", "verified", "wrt")
 
     def __init__(self, graph: CompiledGraph | StepGraph, found: Recording, wrt: list[Value], rows: list[Gathered],
                  traced: list[float]) -> None:  # fmt: skip
@@ -91,11 +93,15 @@ class _Compiled:
         self.random = [redraw for _, redraw in found.random]
         self.verified = bool(self.random)  # a step that draws at random cannot be run twice to compare
         self.traced: list[float] | None = None if self.random else traced  # the traced step's data numbers
+        self.replays = 0
 
     def unchecked(self, numbers: list[float]) -> bool:
-        """Whether a replay at these numbers is checked against eager: the first replay (it catches a step that reads
-        a Value's ``.data``), and the first at numbers other than the traced step's (``math.exp`` of the data)."""
-        return not self.verified or (self.traced is not None and numbers != self.traced)
+        """Whether a replay at these numbers is checked against eager: the first replay, the first at numbers other
+        than the traced step's (``math.exp`` of the data), and replays 16, 64, 256, ... (a test of the data made
+        through ``math``, ``math.fabs(t) > 1``, that the numbers of the first checks passed the same way)."""
+        if self.random:
+            return False  # a step that draws at random cannot be run twice to compare
+        return not self.verified or (self.traced is not None and numbers != self.traced) or self.replays in LATER_CHECKS
 
     def value_and_grad(self, numbers: list[float]) -> tuple[float, list[float]]:
         values = [v.data for v in self.wrt]
@@ -106,6 +112,9 @@ class _Compiled:
         if (total := sum(values)) - total != 0.0:  # an inf or nan parameter or datum: eager says where it fails
             raise OverflowError("a replay's input is not finite")
         return self.graph.value_and_grad(values)
+
+
+LATER_CHECKS = frozenset(4**k for k in range(2, 16))  # 16, 64, 256, ...: eight checks in a million replays
 
 
 def _agree(a: tuple[float, list[float]], b: tuple[float, list[float]]) -> bool:
@@ -210,6 +219,7 @@ class Replay:
                         break
                     if variant.unchecked(numbers_now) and not self._verify(key, variant, data, (value, grads)):
                         return self._eager(data, key, params, self._cache[key])
+                    variant.replays += 1
                     for v, g in zip(variant.wrt, grads):
                         v.grad += g
                     add_row_grads(variant.rows, numbers_now, grads[len(variant.wrt) :])
@@ -238,7 +248,7 @@ class Replay:
         """Run the step eagerly; while its structure may still compile, also record and compile it."""
         flat: list[float] = []
         trace = object()  # the scope of every node made by this call: a leaf outside it was made before
-        with recording() as found, scope(trace), gathering() as rows:
+        with recording() as found, scope(trace), gathering() as rows, watched_reads(Value):
             loss = self.loss_fn(*data_numbers(data, flat, self.index_data))
         if not isinstance(loss, Value):
             raise TypeError(f"the step's loss function must return a Value, got {type(loss).__name__}")
@@ -289,7 +299,9 @@ class Replay:
 
     def _ran_eagerly(self, reason: str) -> None:
         if reason not in self.reasons:
-            warnings.warn(f"Replay runs this step eagerly: {reason}", RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"Replay runs this step eagerly: {reason}", RuntimeWarning, stacklevel=5
+            )  # the caller of Replay
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
     def _store(self, key: Any, entry: list[_Compiled] | str) -> None:

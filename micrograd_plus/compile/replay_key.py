@@ -30,7 +30,7 @@ def data_numbers(data: Any, found: list[float], ints: bool = False) -> Any:
     if is_data(data, ints):
         k = len(found)
         found.append(float(data))
-        return DataFloat(float(data), itemgetter(k))
+        return DataFloat(float(data), itemgetter(k), isinstance(data, numbers.Integral))
     return data
 
 
@@ -41,11 +41,11 @@ def structure(data: Any, numbers_out: list[float], ints: bool = False) -> Any:
         kinds = set(map(type, data))
         if data and (kinds == {float} or (ints and kinds == {int})):  # a row of plain numbers, at C speed
             numbers_out += data if float in kinds else map(float, data)
-            return (type(data).__name__, len(data))
+            return (type(data).__name__, len(data), float in kinds)
         return (type(data).__name__, tuple(structure(item, numbers_out, ints) for item in data))
-    if is_data(data, ints):
+    if is_data(data, ints):  # an int of the data is keyed apart from a float: only an int is an id
         numbers_out.append(float(data))
-        return float
+        return int if isinstance(data, numbers.Integral) else float
     if isinstance(data, (bool, int, str, bytes, type(None), numbers.Integral)):
         return data
     raise TypeError(

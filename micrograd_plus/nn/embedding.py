@@ -52,7 +52,10 @@ def check_index(what: str, index: object, count: int, fix: str) -> int:
 
 def check_data_index(what: str, index: DataFloat, count: int, fix: str) -> DataFloat:
     """``check_index`` for an id that is data: the test is re-run on every replay's data (a replay whose id
-    fails it runs eagerly and raises here), instead of keying the compiled graph on the id itself."""
+    fails it runs eagerly and raises here), instead of keying the compiled graph on the id itself. A float of the
+    data is refused as ``check_index`` refuses a float: only the ints of the data (``index_data=True``) are ids."""
+    if not index.whole:
+        raise TypeError(f"{what} must be a whole number in 0..{count - 1}, got {shown(float.__float__(index))}; {fix}")
     if not check_data(index, lambda x: x.is_integer() and 0 <= x < count):
         raise IndexError(f"{what} must be a whole number in 0..{count - 1}, got {float.__repr__(index)}; {fix}")
     return index
