@@ -247,6 +247,18 @@ class LinearDecay:
         """lr·(1 − t/total_steps): the learning rate of step t (counting from 0)."""
         return self.base_lr * (1.0 - t / self.total_steps)
 
+    @property
+    def lr(self) -> float:
+        """The learning rate of the next step (read only: the schedule sets it from ``base_lr`` at every step)."""
+        return self.lr_at(self.optimizer.steps)
+
+    @lr.setter
+    def lr(self, value: object) -> None:
+        raise AttributeError(
+            f"a LinearDecay sets the learning rate at every step, so lr = {value!r} would be overwritten; set "
+            "base_lr (the rate at step 0, decayed from there) or make a new LinearDecay"
+        )
+
     def zero_grad(self) -> None:
         """The optimizer's ``zero_grad()``: a schedule is used in the training loop where its optimizer was."""
         self.optimizer.zero_grad()

@@ -283,6 +283,8 @@ def test_default_init_draws_n_0_008_in_microgpts_order() -> None:
         (lambda w: w["layer0.mlp_fc1"][3].append(0.0), r"weights\['layer0\.mlp_fc1'\]\[3\] must have 4 numbers, got 5"),
         (lambda w: w["wpe"][0].__setitem__(1, "x"), r"weights\['wpe'\]\[0\]\[1\] must be a number, got"),
         (lambda w: w["wpe"][0].__setitem__(1, math.nan), r"'wpe\.0\.1' must be a finite number"),
+        (lambda w: w["wpe"][0].__setitem__(1, 10**400), r"weights\['wpe'\]\[0\]\[1\] = int 1000.* too large for a"),
+        (lambda w: w.update(wte=np.zeros((4, 4))), r"weights\['wte'\] must have 5 rows, got 4"),
     ],
 )
 def test_microgpt_weights_that_do_not_fit_are_refused_and_nothing_is_loaded(
@@ -295,6 +297,14 @@ def test_microgpt_weights_that_do_not_fit_are_refused_and_nothing_is_loaded(
     with pytest.raises((ValueError, TypeError), match=message):
         load_microgpt_weights(model, weights)
     assert model.state_dict() == before
+
+
+def test_microgpt_weights_as_numpy_matrices_load_as_their_lists() -> None:
+    model, twin = GPT(**TINY, seed=3), GPT(**TINY, seed=4)
+    weights = microgpt_weights(5, 4, 4, 1, seed=2)
+    load_microgpt_weights(model, weights)
+    load_microgpt_weights(twin, {name: np.array(rows) for name, rows in weights.items()})
+    assert twin.state_dict() == model.state_dict()
 
 
 # -- gradients, training, Adam with linear decay ---------------------------------------------------------------
@@ -380,6 +390,20 @@ def test_a_scheduled_step_that_fails_changes_neither_parameters_nor_learning_rat
         optim.LinearDecay(schedule.optimizer, total_steps=0)
     with pytest.raises(TypeError, match="LinearDecay schedules an optimizer"):
         optim.LinearDecay([p], total_steps=3)  # type: ignore[arg-type]
+
+
+def test_a_schedules_learning_rate_is_read_only_and_says_where_to_set_it() -> None:
+    p = Value(1.0)
+    schedule = optim.LinearDecay(optim.SGD([p], lr=0.1), total_steps=10)
+    assert schedule.lr == 0.1
+    with pytest.raises(AttributeError, match=r"lr = 0.0001 would be overwritten; set base_lr"):
+        schedule.lr = 1e-4
+    p.grad = 1.0
+    schedule.step()
+    assert schedule.lr == pytest.approx(0.09) and p.data == pytest.approx(0.9)
+    schedule.base_lr = 0.2
+    schedule.step()
+    assert p.data == pytest.approx(0.9 - 0.2 * 0.9)
 
 
 def test_a_gpt_saves_and_loads_under_microgpts_names(tmp_path: Path) -> None:

@@ -110,6 +110,50 @@ def test_a_full_cache_is_refused_and_left_as_it_was() -> None:
     assert len(fresh) == 0
 
 
+@pytest.mark.parametrize(("n_embd", "block_size"), [(8, 4), (2, 4), (4, 5)])
+def test_a_cache_of_another_model_is_refused_before_any_work(n_embd: int, block_size: int) -> None:
+    model = GPT(**TINY, seed=0)
+    other = GPT(5, n_embd=n_embd, n_head=2, block_size=block_size, seed=0)
+    cache = other.new_cache()
+    other.step(1, cache)
+    with pytest.raises(ValueError, match=rf"made for n_embd = {n_embd}, block_size = {block_size}.*new_cache\(\)"):
+        model.step(2, cache)
+    with pytest.raises(ValueError, match=rf"made for n_embd = {n_embd}, block_size = {block_size}"):
+        model.layer0.attn.step([0.0] * 4, cache[0])
+    assert len(cache[0]) == 1
+
+
+def test_a_step_that_fails_in_a_later_layer_leaves_every_layer_cache_as_it_was() -> None:
+    model = GPT(5, n_embd=4, n_head=1, n_layer=2, block_size=4, seed=0)
+    cache, whole_cache = model.new_cache(), model.new_cache()
+    model.step(1, cache)
+    saved = model.state_dict()
+    for row in model.layer1.attn_wq:
+        for v in row:
+            v.data = 1.7e308
+    with pytest.raises(OverflowError):
+        model.step(2, cache)
+    assert [len(c) for c in cache] == [1, 1]
+    model.load_state_dict(saved)
+    logits = [model.step(t, cache) for t in (2, 3)][-1]
+    expected = model([1, 2, 3])[-1]
+    assert [z.data for z in logits] == pytest.approx([z.data for z in expected], rel=1e-12)
+    model.step(1, whole_cache)
+    whole_cache[1].keys.append(whole_cache[1].keys[0])  # grown by hand, out of step with layer 0
+    whole_cache[1].values.append(whole_cache[1].values[0])
+    with pytest.raises(ValueError, match=r"hold \[1, 2\] tokens, not one count"):
+        model.step(2, whole_cache)
+
+
+@pytest.mark.parametrize("temperature", [1e-310, 5e-324, 1e-200, 1e300])
+def test_any_positive_temperature_samples(temperature: float) -> None:
+    model = GPT(**TINY, std=0.3, seed=1)
+    drawn = model.sample(0, temperature=temperature, seed=0)
+    assert len(drawn) == 4 and all(0 <= t < 5 for t in drawn)
+    if temperature < 1e-100:  # as good as greedy: the largest logit every time
+        assert drawn[0] == max(range(5), key=[z.data for z in model([0])[0]].__getitem__)
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [

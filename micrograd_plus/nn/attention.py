@@ -86,10 +86,15 @@ class KVCache:
     """The keys and values of the tokens one attention module has seen so far, in order (microgpt's
     ``keys[li]`` and ``values[li]``); at most ``block_size`` of each."""
 
-    def __init__(self, block_size: int) -> None:
+    def __init__(self, block_size: int, width: int | None = None) -> None:
         self.block_size = check_count("block_size", block_size)
+        self.width = None if width is None else check_count("width", width)  # n_embd of the module it is for
         self.keys: list[list[Value]] = []
         self.values: list[list[Value]] = []
+
+    def truncate(self, length: int) -> None:
+        """Keep the first ``length`` tokens' keys and values (undoing a step that failed after this one ran)."""
+        del self.keys[length:], self.values[length:]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -125,7 +130,7 @@ class CausalSelfAttention(Module):
 
     def new_cache(self) -> KVCache:
         """An empty cache for ``step``: one per sequence."""
-        return KVCache(self.block_size)
+        return KVCache(self.block_size, self.n_embd)
 
     def step(self, x: Sequence[Operand], cache: KVCache) -> list[Value]:
         """The output for the next token of a sequence whose earlier keys and values are in ``cache``.
@@ -134,6 +139,11 @@ class CausalSelfAttention(Module):
         """
         if not isinstance(cache, KVCache):
             raise TypeError(f"cache must be a KVCache (from new_cache()), got {shown(cache)}")
+        if cache.width not in (None, self.n_embd) or cache.block_size != self.block_size:
+            raise ValueError(
+                f"this cache was made for n_embd = {cache.width}, block_size = {cache.block_size}, but this attention "
+                f"has n_embd = {self.n_embd}, block_size = {self.block_size}: use the new_cache() of the model it steps"
+            )
         if len(cache) >= self.block_size:
             raise ValueError(
                 f"the cache is full: {len(cache)} tokens, block_size = {self.block_size}; start a new cache for "

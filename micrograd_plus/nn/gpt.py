@@ -161,12 +161,17 @@ class GPT(Module):
                 "new_cache(), or build the model with a larger block_size"
             )
         token = self._check_token(token, position)
-        with scoped(self):
-            x = self._embed(token, position)
-            for block, layer_cache in zip(self.blocks, cache):
-                x = block.step(x, layer_cache)
-            with scoped("lm_head"):
-                return linear(x, self.lm_head)
+        try:
+            with scoped(self):
+                x = self._embed(token, position)
+                for block, layer_cache in zip(self.blocks, cache):
+                    x = block.step(x, layer_cache)
+                with scoped("lm_head"):
+                    return linear(x, self.lm_head)
+        except BaseException:  # a later layer failed (an overflow): the earlier layers' caches forget this token too
+            for layer_cache in cache:
+                layer_cache.truncate(position)
+            raise
 
     def __call__(self, tokens: Sequence[int]) -> list[list[Value]]:
         """The logits at every position of ``tokens`` (1..block_size ids) at once: position t sees tokens[:t+1]."""
@@ -232,9 +237,8 @@ class GPT(Module):
         for token in prompt:
             logits = self.step(token, cache)
         while True:
-            scaled = [z.data / temperature for z in logits]
-            top = max(scaled)
-            exps = [math.exp(z - top) for z in scaled]
+            top = max(z.data for z in logits)
+            exps = [math.exp((z.data - top) / temperature) for z in logits]  # <= 1, and 1 at the top: any temperature
             total = sum(exps)
             token = rng.choices(range(self.vocab_size), weights=[e / total for e in exps])[0]
             if token == stop:
@@ -279,6 +283,17 @@ class GPT(Module):
     def _check_cache(self, cache: object) -> None:
         if not (isinstance(cache, list) and len(cache) == self.n_layer and all(isinstance(c, KVCache) for c in cache)):
             raise TypeError(f"cache must be the list of {self.n_layer} KVCache from new_cache(), got {shown(cache)}")
+        for layer, c in enumerate(cache):
+            if c.width not in (None, self.n_embd) or c.block_size != self.block_size:
+                raise ValueError(
+                    f"cache[{layer}] was made for n_embd = {c.width}, block_size = {c.block_size}, but this GPT has "
+                    f"n_embd = {self.n_embd}, block_size = {self.block_size}: use this model's new_cache()"
+                )
+        if len({len(c) for c in cache}) > 1:
+            raise ValueError(
+                f"the layers' caches hold {[len(c) for c in cache]} tokens, not one count: they were not grown by "
+                "this model's step() together; start the sequence again with new_cache()"
+            )
 
 
 def load_microgpt_weights(model: GPT, weights: Mapping[str, Sequence[Sequence[Any]]]) -> None:
@@ -301,11 +316,14 @@ def load_microgpt_weights(model: GPT, weights: Mapping[str, Sequence[Sequence[An
         )
     flat: dict[str, float] = {}
     for name, (rows, columns) in shapes.items():
-        matrix = weights[name]
+        matrix: Any = weights[name]
+        if type(matrix).__module__.split(".")[0] == "numpy" and getattr(matrix, "ndim", None) == 2:
+            matrix = matrix.tolist()  # a NumPy matrix, as the list of rows it holds
         if isinstance(matrix, (str, bytes)) or not isinstance(matrix, Sequence) or len(matrix) != rows:
             got = len(matrix) if isinstance(matrix, Sequence) else shown(matrix)
             raise ValueError(f"weights[{name!r}] must have {rows} rows, got {got}; {_hint(model)}")
-        for i, row in enumerate(matrix):
+        for i, listed in enumerate(matrix):
+            row: Any = as_list(listed)
             if isinstance(row, (str, bytes)) or not isinstance(row, Sequence) or len(row) != columns:
                 got = len(row) if isinstance(row, Sequence) else shown(row)
                 raise ValueError(f"weights[{name!r}][{i}] must have {columns} numbers, got {got}; {_hint(model)}")
@@ -313,7 +331,10 @@ def load_microgpt_weights(model: GPT, weights: Mapping[str, Sequence[Sequence[An
                 number = getattr(x, "data", x)
                 if not is_real(number):
                     raise TypeError(f"weights[{name!r}][{i}][{j}] must be a number, got {shown(x)}")
-                flat[f"{name}.{i}.{j}"] = float(as_number(number))  # type: ignore[arg-type]
+                try:
+                    flat[f"{name}.{i}.{j}"] = float(as_number(number))  # type: ignore[arg-type]
+                except OverflowError:  # an int past the float range
+                    raise ValueError(f"weights[{name!r}][{i}][{j}] = {shown(x)} is too large for a float") from None
     model.load_state_dict(flat)  # checks every number finite before it writes any
 
 
