@@ -210,7 +210,9 @@ def test_enter_checks_and_short_numbers_ask_for_digits(tmp_path: Path, browser: 
     for local, total, kind in [
         (f"{c.local:.1g}", f"{c.total:.4g}", "digits"),  # right to 1 digit: too short to judge
         (f"{c.local:.4g}", f"{c.total:.1g}", "digits"),
-        ("0.9", "0", "digits"),  # short and wrong is asked for digits too: it is not judged
+        (f"{c.local:.4g}", f"{c.total:.2g}", "digits"),  # right to 2 digits (-1.0, not -1.04)
+        ("0.9", "0", "wrong-local"),  # short and wrong: no right answer rounds to it
+        (f"{c.local:.4g}", f"{2 * c.total:.1g}", "wrong-total"),
         (f"{-c.local:.2g}", "0", "sign"),  # a misconception's own answer is named however it is typed
         (f"{c.local + 0.5:.4g}", f"{c.total:.4g}", "wrong-local"),  # 3 digits or more are judged
         (f"{c.local:.4g}", f"{c.total:.4g}", "right"),
@@ -223,6 +225,9 @@ def test_enter_checks_and_short_numbers_ask_for_digits(tmp_path: Path, browser: 
         assert verdict.get_attribute("data-kind") == kind, (local, total)
         if kind == "digits":
             assert "at least 3 significant digits" in verdict.text
+        if kind == "right":  # the student's own number, not a rounding the page made up
+            assert verdict.text == f"Right: n.grad = {c.total:.4g} (to 3 significant digits)."
+    assert by_id(browser, "score").text.startswith("Solved first try 0, solved after a hint 1")  # 'digits': no try
     go_to(browser, 1)  # an exact round answer typed short ('1') is right, not asked for more digits
     for k, c in enumerate(trace.steps[0].contributions):
         assert f"{c.local:g}" == f"{c.total:g}" == "1" and answer(browser, k, "1", "1") == "right"

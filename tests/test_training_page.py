@@ -141,7 +141,7 @@ def test_axes_legend_and_colour_scales_without_overlap(tmp_path: Path, browser: 
         assert len(losses) >= 3 and max(losses) >= max(f["loss"] for f in history)
         assert {"x₁", "x₂"} <= set(facts["boundary"]) and "model score (its sign is the class)" in facts["key"]
         assert "0" in facts["key"] and len(facts["bars"]) == 4 * 4  # a title and three values per heatmap scale
-        assert {"layers.0", "layers.1", "norm"} <= set(facts["norms"])
+        assert {"layers.0", "layers.1", "norm (log scale)"} <= set(facts["norms"])
     steps = [f["step"] for f in history]
     assert driver.find_element("id", "stepinfo").text.startswith(f"step {steps[-1]} / {steps[-1]} ")
     driver.save_screenshot(str(tmp_path / "training.png"))

@@ -60,20 +60,37 @@ function digits(text) {
   const whole = mantissa.includes('.') ? mantissa.replace('.', '') : mantissa.replace(/0+$/, '');
   return whole.replace(/^0+/, '').length;
 }
-// Returns [kind, message]: 'right', the likely misconception (found by the hash of the typed number), or,
-// for a number typed with fewer than 3 significant digits that is neither, a request for more digits: its
-// rounding may be all that is wrong with it.
+// The 3-significant-digit numbers that x, typed with d < 3 significant digits, is a rounding of: a hundred of
+// them for one digit, ten for two (from both decades when the range crosses a power of ten).
+function roundings(x, d) {
+  const e = Math.floor(Math.log10(Math.abs(x))), half = 0.5 * Math.pow(10, e - d + 1);
+  const lo = Math.abs(x) - half, hi = Math.abs(x) + half, found = [];
+  for (let p = Math.floor(Math.log10(lo)); p <= e; p++) {
+    for (let m = 100; m < 1000; m++) {
+      const y = Number((m * Math.pow(10, p - 2)).toPrecision(3));
+      if (y >= lo && y < hi) found.push(Math.sign(x) * y);
+    }
+  }
+  return found;
+}
+// Returns [kind, message]: 'right', the likely misconception (found by the hash of the typed number), a request
+// for more digits when the number has fewer than 3 significant digits and a right answer rounds to it (its
+// rounding is all that is wrong with it), or wrong.
 function diagnose(c, local, total, localText, totalText) {
   const judge = (field, x, text) => {
     const k = lookup(c, field, x);
     if (k === 'right') return null;
     if (k) return [k, c.hints[k]];
-    if (digits(text) < 3) return ['digits', 'Give at least 3 significant digits (e.g. 0.125, not 0.12) for the ' +
-      (field === 'local' ? 'local derivative' : 'new gradient') + ': the page checks to 3 digits.'];
+    const d = digits(text);
+    if (x !== 0 && d < 3 && roundings(x, d).some(y => lookup(c, field, y) === 'right')) {
+      return ['digits', 'Close: give at least 3 significant digits (e.g. 0.125, not 0.12) for the ' +
+        (field === 'local' ? 'local derivative' : 'new gradient') + ': the page checks to 3 digits.'];
+    }
     return ['wrong-' + field, c.hints['wrong-' + field]];
   };
   const verdict = judge('local', local, localText || String(local)) || judge('total', total, totalText || String(total));
-  return verdict || ['right', 'Right: ' + c.name + '.grad = ' + total.toPrecision(4) + '.'];
+  const typed = (totalText || String(total)).trim();
+  return verdict || ['right', 'Right: ' + c.name + '.grad = ' + typed + ' (to 3 significant digits).'];
 }
 const ORDINAL = n => n + ((n % 100 >= 11 && n % 100 <= 13) ? 'th' : ({1: 'st', 2: 'nd', 3: 'rd'}[n % 10] || 'th'));
 function score() {  // every answer row: solved first try, solved after a hint, revealed, or open
@@ -126,13 +143,15 @@ function exerciseRows(s) {
       if (kind === 'right') {
         if (!state.solved) Object.assign(state, {solved: true, local: local.value.trim(), total: total.value.trim(), value: b});
         fill(s);
-      } else if (!state.solved) state.tries += 1;
+      } else if (!state.solved && kind !== 'digits') state.tries += 1;  // more digits asked for: not a wrong try
+      verdict.scrollIntoView({block: 'nearest'});  // the step's text may scroll: its answer stays in sight
       showScore();
     };
     reveal.onclick = () => {  // the derivation with the page's public numbers; the arithmetic stays the student's
       if (!state.solved) state.revealed = true;
       verdict.dataset.kind = 'revealed'; verdict.className = 'verdict';
       verdict.textContent = c.reveal_local + '\n' + revealTotal(s, c);
+      verdict.scrollIntoView({block: 'nearest'});
       showScore();
     };
     // two parts that wrap between them, never inside: the derivative, then the new gradient and the buttons

@@ -135,28 +135,33 @@ function drawBoundary(f) {
   });
   key.appendChild(points_key);
 }
-function drawNorms(f) {  // one bar per layer, on one scale for the whole run (the axis on the left)
+// One bar per layer, on one log scale for the whole run (the axis on the left): a norm that falls a
+// hundredfold as training settles stays as visible as the first steps' norms.
+function drawNorms(f) {
   const box = document.getElementById('norms');
   box.textContent = '';
   const W = 320, H = 260, left = 52, base = H - 30, top = 24;
   const chart = svg(W, H, 'chart');
-  const ticks = niceTicks(0, Math.max(...HISTORY.flatMap(h => h.layers.map(l => l.grad_norm))) || 1, 4);
-  const largest = ticks[ticks.length - 1] || 1;
-  const y = v => base - (base - top) * v / largest;
-  for (const v of ticks) {
-    chart.appendChild(el('line', {x1: left - 5, x2: left, y1: y(v), y2: y(v), stroke: '#222'}));
-    chart.appendChild(el('text', {x: left - 8, y: y(v) + 4, 'text-anchor': 'end', class: 'tick'}, short(v)));
+  const all = HISTORY.flatMap(h => h.layers.map(l => l.grad_norm)).filter(v => v > 0 && Number.isFinite(v));
+  const lo = all.length ? Math.floor(Math.log10(Math.min(...all))) : -1;
+  const hi = all.length ? Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...all)))) : 0;
+  const y = v => base - (base - top) * (Math.log10(v) - lo) / (hi - lo);
+  const every = Math.ceil((hi - lo) / 6);
+  for (let p = lo; p <= hi; p += every) {
+    chart.appendChild(el('line', {x1: left - 5, x2: left, y1: y(10 ** p), y2: y(10 ** p), stroke: '#222'}));
+    chart.appendChild(el('text', {x: left - 8, y: y(10 ** p) + 4, 'text-anchor': 'end', class: 'tick'}, short(10 ** p)));
   }
   chart.appendChild(el('line', {x1: left, x2: left, y1: top, y2: base, stroke: '#222'}));
   chart.appendChild(el('line', {x1: left, x2: W - 6, y1: base, y2: base, stroke: '#222'}));
   chart.appendChild(el('text', {transform: 'translate(14,' + ((top + base) / 2) + ') rotate(-90)',
-    'text-anchor': 'middle', class: 'axis'}, 'norm'));
+    'text-anchor': 'middle', class: 'axis'}, 'norm (log scale)'));
   const width = (W - left - 6) / f.layers.length;
   f.layers.forEach((layer, i) => {
-    const at = left + i * width + width / 2, h = base - y(Math.min(layer.grad_norm, largest));
+    const v = layer.grad_norm, at = left + i * width + width / 2;
+    const h = v > 0 && Number.isFinite(v) ? base - y(Math.min(v, 10 ** hi)) : 0;
     chart.appendChild(el('rect', {x: left + i * width + 8, y: base - h, width: width - 16, height: h, fill: '#d9822b'}));
     chart.appendChild(el('text', {x: at, y: base + 18, 'text-anchor': 'middle', class: 'tick'}, layer.name));
-    chart.appendChild(el('text', {x: at, y: base - h - 6, 'text-anchor': 'middle', class: 'tick value'}, short(layer.grad_norm)));
+    chart.appendChild(el('text', {x: at, y: base - h - 6, 'text-anchor': 'middle', class: 'tick value'}, short(v)));
   });
   box.appendChild(chart);
 }
