@@ -118,9 +118,13 @@ def test_stepping_through_backward_in_a_browser(tmp_path: Path, browser: Any, do
     by_id(driver, "prev").click()
     by_id(driver, "prev").click()
     assert text("counter") == "step 2 / 3" and grad_of("v0") == "grad 0.001341"
-    driver.find_element(By.CSS_SELECTOR, "#v0 text").click()  # a's whole chain-rule sum
-    assert text("sum").splitlines()[0] == "a.grad = d(#1)/d(a) · #1.grad + d(c)/d(a) · c.grad"
+    driver.find_element(By.CSS_SELECTOR, "#v0 text").click()  # a's whole chain-rule sum, complete at step 3
+    assert text("sum").splitlines()[0] == "When step 3 has run (its last contribution):"
+    assert text("sum").splitlines()[1] == "a.grad = d(#1)/d(a) · #1.grad + d(c)/d(a) · c.grad"
     assert text("sum").splitlines()[-1].strip() == "= -0.002682"
+    by_id(driver, "next").click()
+    driver.find_element(By.CSS_SELECTOR, "#v0 text").click()  # at step 3 the sum is a's gradient as shown
+    assert text("sum").splitlines()[0] == "a.grad = d(#1)/d(a) · #1.grad + d(c)/d(a) · c.grad"
     driver.save_screenshot(str(tmp_path / "player.png"))
     assert (tmp_path / "player.png").read_bytes()[:4] == b"\x89PNG"
 

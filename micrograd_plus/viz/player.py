@@ -174,6 +174,15 @@ def visiting_order(names: list[str], limit: int = 150) -> list[str]:
     return [f"The {len(names)} steps visit the nodes in {why} before it passes it on:", " → ".join(shown)]
 
 
+def final_steps(graph: GraphView, trace: BackwardTrace) -> list[int]:
+    """Per node, the step after which its gradient is complete: its last contribution's (0 for the root)."""
+    final = [0] * len(graph.order)
+    for k, step in enumerate(trace.steps, 1):
+        for c in step.contributions:
+            final[c.parent_position] = k
+    return final
+
+
 def _step_title(graph: GraphView, step: Any, fmt: str) -> str:
     root = graph.name(graph.root)
     upstream = f"d({root})/d({step.name}) = {format(step.upstream, fmt)}"
@@ -227,6 +236,7 @@ def player_data(
         "order": visiting_order([graph.name(graph.order[step.position]) for step in trace.steps]),
         "neutral": NEUTRAL,
         "sums": _chain_sums(graph, trace, fmt),
+        "final": final_steps(graph, trace),
         "summary": {
             "title": f"Done: backward() gave {leaves} in {graphview.plural(len(trace.steps), 'step')}.",
             "lines": trace.leaf_lines(),

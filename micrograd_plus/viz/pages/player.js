@@ -287,8 +287,9 @@ function play() {
 function showSum(event) {
   const g = event.target.closest('g.node');
   if (!g) return;
-  const match = /^(?:v|op)(\d+)$/.exec(g.id);
-  byId('sum').textContent = match ? DATA.sums[Number(match[1])] :
+  const match = /^(?:v|op)(\d+)$/.exec(g.id), i = match ? Number(match[1]) : -1;
+  const later = match && current < DATA.final[i] ? 'When step ' + DATA.final[i] + ' has run (its last contribution):\n' : '';
+  byId('sum').textContent = match ? later + DATA.sums[i] :
     'A collapsed module call: step to one of its nodes to see it beside the graph.';
 }
 byId('prev').onclick = () => show(current - 1);
