@@ -304,3 +304,36 @@ def test_a_first_view_too_small_to_read_shows_the_root_at_readable_size(tmp_path
     assert browser.execute_script("return explorer.view().realZoom") == pytest.approx(1.0)
     assert browser.execute_script(INSIDE, "#graph #n7541") == [True]  # the root, inside the viewport
     browser.save_screenshot(str(tmp_path / "w1-open-first-view.png"))
+
+
+BOX_IN_VIEW = """
+const frame = document.querySelector('#graph svg').getBoundingClientRect();
+const r = document.querySelector('#graph .frame:last-of-type') && [...document.querySelectorAll('#graph .frame')]
+  .map(f => f.getBoundingClientRect()).reduce((a, b) => (a.width * a.height > b.width * b.height ? a : b));
+return {frame: [frame.left, frame.top, frame.right, frame.bottom], box: [r.left, r.top, r.right, r.bottom]};
+"""
+
+
+@pytest.mark.parametrize("window", [(1280, 720), (1920, 1080)])
+def test_an_opened_box_is_shown_whole_or_from_its_top_left(
+    tmp_path: Path, browser: Any, window: tuple[int, int]
+) -> None:
+    loss, model = w1()
+    path = write_explorer(loss, tmp_path / "w1.html", model)
+    browser.set_window_size(*window)
+    open_page(browser, path)
+    for label in ("MLP ×100", "constants"):  # a wide box of calls, a tall box of 401 leaves
+        browser.execute_script("explorer.firstView()")
+        cluster = browser.execute_script(
+            "return +[...document.querySelectorAll('#graph .closed')]"
+            ".find(g => g.textContent.includes(arguments[0])).dataset.cluster;",
+            label,
+        )
+        browser.execute_script(f"explorer.toggle({cluster})")
+        facts = browser.execute_script(BOX_IN_VIEW)
+        frame, box = facts["frame"], facts["box"]
+        assert frame[0] - 0.5 <= box[0] and frame[1] - 0.5 <= box[1], (label, facts)  # its top left is on screen
+        fits = box[2] <= frame[2] + 0.5 and box[3] <= frame[3] + 0.5
+        zoom = browser.execute_script("return explorer.view().realZoom")
+        assert fits or zoom == pytest.approx(0.5), (label, facts, zoom)  # whole, or as small as it may be drawn
+        browser.execute_script(f"explorer.toggle({cluster})")  # closed again for the next box

@@ -254,7 +254,20 @@ function firstView() {
   panZoom.pan({x: w - MARGIN - (p.x + p.w) * READABLE, y: h / 2 - (p.y + p.h / 2) * READABLE});
 }
 function screenOf(p) { const z = panZoom.getSizes().realZoom, pan = panZoom.getPan(); return {x: p.x * z + pan.x, y: p.y * z + pan.y}; }
-function toggle(c) { moved = true; if (open.has(c)) open.delete(c); else open.add(c); render('c' + c); say(); }
+function toggle(c) {  // an opened box is shown (showBox); the step's node, if now drawn, is kept in view
+  moved = true;
+  if (open.has(c)) open.delete(c); else open.add(c);
+  render('c' + c); if (open.has(c)) showBox('c' + c); say();
+  if (current >= 0 && drawn(current)) keepInView(pos.get(reps[current]), reps[current]);
+}
+function showBox(key) {  // a box just opened: whole (zoomed out to SMALLEST at most), else from its top left corner
+  const p = pos.get(key), {width: w, height: h, realZoom} = panZoom.getSizes(), s = screenOf(p);
+  if (s.x >= 0 && s.y >= 0 && s.x + p.w * realZoom <= w && s.y + p.h * realZoom <= h) return;  // in view already
+  const z = Math.max(SMALLEST, Math.min(realZoom, (w - 2 * MARGIN) / p.w, (h - 2 * MARGIN) / p.h));
+  panZoom.zoom(panZoom.getZoom() * z / realZoom);
+  const x = p.w * z <= w - 2 * MARGIN ? (w - p.w * z) / 2 : MARGIN, y = p.h * z <= h - 2 * MARGIN ? (h - p.h * z) / 2 : MARGIN;
+  panZoom.pan({x: x - p.x * z, y: y - p.y * z});
+}
 function fit() { panZoom.updateBBox(); panZoom.resize(); panZoom.fit(); panZoom.center(); }
 function focus(key) {  // zoom to a readable size with one item at the centre
   const p = pos.get(key);
@@ -370,10 +383,7 @@ function legend() {
   byId('report').textContent = DATA.report.join('\n');
 }
 legend();
-byId('next').onclick = next;
-byId('prev').onclick = prev;
-byId('final').onclick = () => go(-1);
-byId('fit').onclick = fit;
+byId('next').onclick = next; byId('prev').onclick = prev; byId('final').onclick = () => go(-1); byId('fit').onclick = fit;
 byId('close-all').onclick = () => { open.clear(); open.add(0); render(); fit(); };
 byId('search').addEventListener('keydown', e => { if (e.key === 'Enter') search(e.target.value, true); });
 byId('search').addEventListener('input', e => search(e.target.value, false));
@@ -385,7 +395,6 @@ document.addEventListener('keydown', e => {
 // loading) redoes the first view; after that it only resizes.
 for (const kind of ['pointerdown', 'wheel']) svg.addEventListener(kind, () => { moved = true; });
 window.addEventListener('resize', () => { if (moved) panZoom.resize(); else firstView(); });
-render();
-say();
+render(); say();
 window.explorer = {open, toggle, firstView, view: () => ({...panZoom.getSizes(), pan: panZoom.getPan()}), reveal, search, next, prev, go, fit, items: () => items.slice(), state, step: () => step};
 window.explorerReady = performance.now();
