@@ -37,7 +37,7 @@ the step compares Values. Those places call ``tracing.note_branch``; such a step
 (it runs eagerly every time, with a warning naming the reason once; ``reasons`` counts them). So does a step
 whose own code reads a Value's ``.data`` or detaches a Value (``tracing.watched_reads``): a replay would keep
 the number it took as it was when traced. A number computed from the data through ``math`` is seen by no
-guard: the checks against eager (the first replays, then replays 16, 64, 256, ...) catch it.
+guard: the checks against eager (the first replays, then replays 64, 256, 1024, ...) catch it.
 
 >>> from micrograd_plus import losses, nn, optim
 >>> model = nn.MLP(2, [4, 1], seed=0)
@@ -97,7 +97,7 @@ class _Compiled:
 
     def unchecked(self, numbers: list[float]) -> bool:
         """Whether a replay at these numbers is checked against eager: the first replay, the first at numbers other
-        than the traced step's (``math.exp`` of the data), and replays 16, 64, 256, ... (a test of the data made
+        than the traced step's (``math.exp`` of the data), and replays 64, 256, 1024, ... (a test of the data made
         through ``math``, ``math.fabs(t) > 1``, that the numbers of the first checks passed the same way)."""
         if self.random:
             return False  # a step that draws at random cannot be run twice to compare
@@ -114,7 +114,7 @@ class _Compiled:
         return self.graph.value_and_grad(values)
 
 
-LATER_CHECKS = frozenset(4**k for k in range(2, 16))  # 16, 64, 256, ...: eight checks in a million replays
+LATER_CHECKS = frozenset(4**k for k in range(3, 16))  # 64, 256, 1024, ...: seven checks in a million replays
 
 
 def _agree(a: tuple[float, list[float]], b: tuple[float, list[float]]) -> bool:
