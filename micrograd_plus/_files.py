@@ -12,7 +12,19 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["writable", "write_atomically"]
+__all__ = ["readable", "writable", "write_atomically"]
+
+
+def readable(path: str | os.PathLike[str], caller: str) -> Path:
+    """``path`` as a Path, refused (naming ``caller``) if it is not a path, is a folder or does not exist."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{caller}() needs a file path (a str or a Path), got {type(path).__name__} {path!r}")
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{caller}(): {str(path)!r} is a folder; give the file written by save() inside it")
+    if not path.exists():
+        raise FileNotFoundError(f"{caller}(): there is no file {str(path)!r}; check the path (save() writes one)")
+    return path
 
 
 def writable(path: str | os.PathLike[str], caller: str) -> Path:

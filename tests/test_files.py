@@ -103,3 +103,25 @@ def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644
     assert path.read_bytes() == b"text"
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "message"),
+    [
+        (None, TypeError, r"load\(\) needs a file path \(a str or a Path\), got NoneType None"),
+        (3.5, TypeError, r"load\(\) needs a file path"),
+        ("", IsADirectoryError, r"load\(\): '\.' is a folder; give the file written by save\(\) inside it"),
+        ("missing.json", FileNotFoundError, r"load\(\): there is no file '.*missing\.json'; check the path"),
+    ],
+)
+def test_a_model_refuses_a_load_path_that_names_no_file_before_reading(
+    path: object, error: type[Exception], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from micrograd_plus.nn import MLP
+
+    monkeypatch.chdir(tmp_path)
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error, match=message):
+        model.load(path)  # type: ignore[arg-type]
+    assert model.state_dict() == before

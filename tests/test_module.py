@@ -135,6 +135,10 @@ def state_file(change: str) -> str:
         return text.replace('"version": 1', '"version": ' + "1" * 400)
     if change in ("NaN", "Infinity", "-Infinity", "1e999"):
         return text.replace(f'"{name}": {parameters[name]}', f'"{name}": {change}')
+    if change == "a parameter twice":  # the first value, then another: json keeps the last one silently
+        return text.replace(f'"{name}": {parameters[name]}', f'"{name}": {parameters[name]}, "{name}": 0.5')
+    if change == "version twice":
+        return text.replace('"version": 1', '"version": 1, "version": 1')
     if change == "parameters is a list":
         document["parameters"] = list(parameters.values())
     elif change == "architecture is a string":
@@ -158,6 +162,8 @@ def state_file(change: str) -> str:
         ("Infinity", r"the non-standard number Infinity"),
         ("-Infinity", r"the non-standard number -Infinity"),
         ("1e999", r"the number '1e999', which overflows"),
+        ("a parameter twice", r"holds the name '.*' twice in one object"),
+        ("version twice", r"holds the name 'version' twice in one object"),
         ("parameters is a list", r'no "parameters" mapping'),
         ("architecture is a string", r"holds a 'MLPMLP.*\.\.\., not this"),
         ("null", r"must be a finite number, got None"),

@@ -6,11 +6,10 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from operator import is_
-from pathlib import Path
 from typing import Any
 
 from micrograd_plus import scopes
-from micrograd_plus._files import writable, write_atomically
+from micrograd_plus._files import readable, writable, write_atomically
 from micrograd_plus._validate import make_rng, shown
 from micrograd_plus.engine import Value
 from micrograd_plus.nn.state_file import finite, finite_entry, plain_json, read_state_document, short
@@ -314,7 +313,7 @@ class Module:
         deeper than a state file, integers of more than 20 digits, and numbers that
         are not finite (``NaN``, ``Infinity``, ``1e999``) are refused.
         """
-        path = Path(path)
+        path = readable(path, "load")
         document = read_state_document(path, self._max_state_bytes())
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError(f'{path} is not a micrograd_plus state file (no "format": "{FORMAT}")')

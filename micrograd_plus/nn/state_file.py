@@ -36,6 +36,16 @@ def finite_float_token(token: str) -> float:
     return x
 
 
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members as a dict, refusing a name given twice (JSON keeps the last one silently)."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        names = [k for k, _ in pairs]
+        twice = next(k for k in names if names.count(k) > 1)
+        raise RefusedTokenError(f"the name {twice!r} twice in one object, so which value is meant is unclear")
+    return members
+
+
 def read_state_document(path: Path, limit: int) -> object:
     """The parsed JSON of a state file, read and parsed within bounds; ValueError for anything else."""
     with open(path, "rb") as file:  # a missing file raises FileNotFoundError, as open() does
@@ -50,7 +60,11 @@ def read_state_document(path: Path, limit: int) -> object:
         raise ValueError(f"{path} is not a text file; was it written by save()?") from None
     try:
         document = json.loads(
-            text, parse_constant=refuse_constant, parse_int=bounded_int, parse_float=finite_float_token
+            text,
+            parse_constant=refuse_constant,
+            parse_int=bounded_int,
+            parse_float=finite_float_token,
+            object_pairs_hook=unique_keys,
         )
     except RefusedTokenError as error:
         raise ValueError(f"{path} holds {error}; a state file holds finite numbers only") from None
