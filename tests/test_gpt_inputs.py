@@ -174,3 +174,9 @@ def test_attention_refuses_bad_sequences(
 def test_embedding_refuses_an_index_out_of_range(index: object, error: type[Exception]) -> None:
     with pytest.raises(error, match=r"Embedding index must be .*0\.\.3.*; the table has 4 rows"):
         Embedding(4, 2, seed=0)(index)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("make", [lambda: GPT(5, std=1e308, seed=0), lambda: Embedding(100, 10, std=1e308, seed=0)])
+def test_a_std_that_draws_past_the_float_range_is_named(make: Callable[[], object]) -> None:
+    with pytest.raises(ValueError, match=r"std = 1e\+308 draws weights past the float range; choose a std below"):
+        make()

@@ -22,7 +22,9 @@ of indexing (1·w and 0·w add nothing but w; 1·g and 0·g give g and 0).
 
 from __future__ import annotations
 
+import math
 import random
+from itertools import chain
 from typing import Any
 
 from micrograd_plus import functional as F
@@ -37,7 +39,10 @@ __all__ = ["Embedding", "check_data_index", "check_index", "normal_matrix", "one
 
 def normal_matrix(rng: random.Random, rows: int, columns: int, std: float) -> list[list[Value]]:
     """rows × columns Values drawn N(0, std²) row by row (microgpt's ``matrix(nout, nin, std)``, in its order)."""
-    return [[Value(rng.gauss(0.0, std)) for _ in range(columns)] for _ in range(rows)]
+    drawn = [[rng.gauss(0.0, std) for _ in range(columns)] for _ in range(rows)]
+    if not all(map(math.isfinite, chain.from_iterable(drawn))):
+        raise ValueError(f"std = {std!r} draws weights past the float range; choose a std below 1e300 (0.08 is usual)")
+    return [[Value(x) for x in row] for row in drawn]
 
 
 def check_index(what: str, index: object, count: int, fix: str) -> int:
