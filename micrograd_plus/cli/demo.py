@@ -127,7 +127,7 @@ def demo(steps: int = 100, out: Path | None = None) -> None:
     nodes = f"graph of {len(final.topological_order()):,} nodes, replayed {step_of.replays}x"
     print(f"\n{steps} steps in {elapsed:.1f} s ({per_step}, {nodes})")
     print(f"after training: loss {final.data:.4f}  accuracy {accuracy_of(model, X, labels):6.1%}")
-    print("\ndecision regions ('.' = class x, ' ' = class o):\n")
+    print("\ndecision regions ('.' = class 1, ' ' = class 0; the points: x of class 1, o of class 0):\n")
     print(decision_map(model, X, y))
     if recorder is not None and out is not None:
         write_demo_files(model, X, y, out, recorder.history)
