@@ -15,13 +15,19 @@ from pathlib import Path
 __all__ = ["readable", "writable", "write_atomically"]
 
 
-def readable(path: str | os.PathLike[str], caller: str) -> Path:
-    """``path`` as a Path, refused (naming ``caller``) if it is not a path, is a folder or does not exist."""
+def _file_path(path: object, caller: str, inside: str) -> Path:
+    """``path`` as a Path, refused (naming ``caller``) if it is not a path or names a folder."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{caller}() needs a file path (a str or a Path), got {type(path).__name__} {path!r}")
     path = Path(path)
     if path.is_dir():
-        raise IsADirectoryError(f"{caller}(): {str(path)!r} is a folder; give the file written by save() inside it")
+        raise IsADirectoryError(f"{caller}(): {str(path)!r} is a folder; give {inside}")
+    return path
+
+
+def readable(path: str | os.PathLike[str], caller: str) -> Path:
+    """``path`` as a Path, refused (naming ``caller``) if it is not a path, is a folder or does not exist."""
+    path = _file_path(path, caller, "the file written by save() inside it")
     if not path.exists():
         raise FileNotFoundError(f"{caller}(): there is no file {str(path)!r}; check the path (save() writes one)")
     return path
@@ -29,11 +35,7 @@ def readable(path: str | os.PathLike[str], caller: str) -> Path:
 
 def writable(path: str | os.PathLike[str], caller: str) -> Path:
     """``path`` as a Path, refused (naming ``caller``) if it is not a path or its folder does not exist."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{caller}() needs a file path (a str or a Path), got {type(path).__name__} {path!r}")
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"{caller}(): {str(path)!r} is a folder; give a file name inside it")
+    path = _file_path(path, caller, "a file name inside it")
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(

@@ -97,9 +97,10 @@ def _is_numpy_scalar(x: object) -> bool:
     return type(x).__module__.split(".")[0] == "numpy" and getattr(x, "ndim", None) == 0 and hasattr(x, "item")
 
 
-def as_list(x: object) -> object:
-    """A 1-D NumPy array as the list of Python numbers it holds (sizes, token ids); anything else as it is."""
-    if type(x).__module__.split(".")[0] == "numpy" and getattr(x, "ndim", None) == 1 and hasattr(x, "tolist"):
+def as_list(x: object, ndim: int = 1) -> object:
+    """A 1-D NumPy array as the list of Python numbers it holds (sizes, token ids), or with ``ndim=2`` a matrix as
+    its list of rows; anything else as it is."""
+    if type(x).__module__.split(".")[0] == "numpy" and getattr(x, "ndim", None) == ndim and hasattr(x, "tolist"):
         return x.tolist()
     return x
 

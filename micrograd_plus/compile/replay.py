@@ -91,8 +91,8 @@ class _Compiled:
         self.graph, self.wrt, self.guards, self.rows = graph, wrt, found.guards, rows
         self.data = [source for _, source in found.data]
         self.random = [redraw for _, redraw in found.random]
-        self.verified = bool(self.random)  # a step that draws at random cannot be run twice to compare
-        self.traced: list[float] | None = None if self.random else traced  # the traced step's data numbers
+        self.verified = False  # the first replay has been compared with eager
+        self.traced: list[float] | None = traced  # the traced step's data numbers, until a replay at others passed
         self.replays = 0
 
     def unchecked(self, numbers: list[float]) -> bool:
@@ -299,9 +299,8 @@ class Replay:
 
     def _ran_eagerly(self, reason: str) -> None:
         if reason not in self.reasons:
-            warnings.warn(
-                f"Replay runs this step eagerly: {reason}", RuntimeWarning, stacklevel=5
-            )  # the caller of Replay
+            message = f"Replay runs this step eagerly: {reason}"
+            warnings.warn(message, RuntimeWarning, stacklevel=5)  # said at the line that called the Replay
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
     def _store(self, key: Any, entry: list[_Compiled] | str) -> None:

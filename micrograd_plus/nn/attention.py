@@ -92,6 +92,14 @@ class KVCache:
         self.keys: list[list[Value]] = []
         self.values: list[list[Value]] = []
 
+    def check_made_for(self, n_embd: int, block_size: int, what: str = "this cache") -> None:
+        """ValueError unless this cache was made by a model of this width and block size (``new_cache()``)."""
+        if self.width not in (None, n_embd) or self.block_size != block_size:
+            raise ValueError(
+                f"{what} was made for n_embd = {self.width}, block_size = {self.block_size}, but the model stepping "
+                f"it has n_embd = {n_embd}, block_size = {block_size}: use that model's new_cache()"
+            )
+
     def truncate(self, length: int) -> None:
         """Keep the first ``length`` tokens' keys and values (undoing a step that failed after this one ran)."""
         del self.keys[length:], self.values[length:]
@@ -139,11 +147,7 @@ class CausalSelfAttention(Module):
         """
         if not isinstance(cache, KVCache):
             raise TypeError(f"cache must be a KVCache (from new_cache()), got {shown(cache)}")
-        if cache.width not in (None, self.n_embd) or cache.block_size != self.block_size:
-            raise ValueError(
-                f"this cache was made for n_embd = {cache.width}, block_size = {cache.block_size}, but this attention "
-                f"has n_embd = {self.n_embd}, block_size = {self.block_size}: use the new_cache() of the model it steps"
-            )
+        cache.check_made_for(self.n_embd, self.block_size)
         if len(cache) >= self.block_size:
             raise ValueError(
                 f"the cache is full: {len(cache)} tokens, block_size = {self.block_size}; start a new cache for "

@@ -284,11 +284,7 @@ class GPT(Module):
         if not (isinstance(cache, list) and len(cache) == self.n_layer and all(isinstance(c, KVCache) for c in cache)):
             raise TypeError(f"cache must be the list of {self.n_layer} KVCache from new_cache(), got {shown(cache)}")
         for layer, c in enumerate(cache):
-            if c.width not in (None, self.n_embd) or c.block_size != self.block_size:
-                raise ValueError(
-                    f"cache[{layer}] was made for n_embd = {c.width}, block_size = {c.block_size}, but this GPT has "
-                    f"n_embd = {self.n_embd}, block_size = {self.block_size}: use this model's new_cache()"
-                )
+            c.check_made_for(self.n_embd, self.block_size, f"cache[{layer}]")
         if len({len(c) for c in cache}) > 1:
             raise ValueError(
                 f"the layers' caches hold {[len(c) for c in cache]} tokens, not one count: they were not grown by "
@@ -316,14 +312,12 @@ def load_microgpt_weights(model: GPT, weights: Mapping[str, Sequence[Sequence[An
         )
     flat: dict[str, float] = {}
     for name, (rows, columns) in shapes.items():
-        matrix: Any = weights[name]
-        if type(matrix).__module__.split(".")[0] == "numpy" and getattr(matrix, "ndim", None) == 2:
-            matrix = matrix.tolist()  # a NumPy matrix, as the list of rows it holds
+        matrix: Any = as_list(weights[name], ndim=2)  # a NumPy matrix, as the list of rows it holds
         if isinstance(matrix, (str, bytes)) or not isinstance(matrix, Sequence) or len(matrix) != rows:
             got = len(matrix) if isinstance(matrix, Sequence) else shown(matrix)
             raise ValueError(f"weights[{name!r}] must have {rows} rows, got {got}; {_hint(model)}")
         for i, listed in enumerate(matrix):
-            row: Any = as_list(listed)
+            row: Any = as_list(listed)  # a row given as a NumPy vector
             if isinstance(row, (str, bytes)) or not isinstance(row, Sequence) or len(row) != columns:
                 got = len(row) if isinstance(row, Sequence) else shown(row)
                 raise ValueError(f"weights[{name!r}][{i}] must have {columns} numbers, got {got}; {_hint(model)}")

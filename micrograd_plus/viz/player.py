@@ -163,13 +163,13 @@ def visiting_order(names: list[str], limit: int = 150) -> list[str]:
     >>> visiting_order(["L", "e", "o"])[1]
     'L → e → o'
     """
-    shown, cut = names, 0
-    while cut < len(names) - 2 and len(" → ".join(shown)) > limit:
-        cut += 1
-        head = (len(names) - cut + 1) // 2
-        shown = [*names[:head], f"… {cut} more …", *names[len(names) - (len(names) - cut - head) :]]
     if len(names) == 1:
         return [f"One step: {names[0]} passes its gradient on to its parents."]
+    shown, cut = names, 0
+    while cut < len(names) - 2 and len(" → ".join(shown)) > limit:  # one more name left out of the middle
+        cut += 1
+        head = (len(names) - cut + 1) // 2
+        shown = [*names[:head], f"… {cut} more …", *names[head + cut :]]
     why = "reverse topological order: a node comes after every node that uses it, so its gradient is complete"
     return [f"The {len(names)} steps visit the nodes in {why} before it passes it on:", " → ".join(shown)]
 
